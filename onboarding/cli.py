@@ -1,0 +1,230 @@
+"""The `onboarding` command group."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+
+def main() -> None:
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, name="onboarding", help="Leader onboarding tracker.")(prog_name="onboarding")
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _parse_date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} {value!r} is not a date in the form YYYY-MM-DD")
+
+
+# --- init and demo --------------------------------------------------------------------------
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Bring the database to the latest migration and load the playbooks (safe to re-run)."""
+    from flask_migrate import upgrade
+
+    from . import playbooks
+
+    upgrade()
+    _load_playbooks(playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]))
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Seed demo users and plans at different stages (safe to re-run); print the logins."""
+    from . import demo
+
+    logins = demo.seed()
+    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for role, email in logins:
+        click.echo(f"  {role:<28} {email}")
+
+
+# --- playbooks ------------------------------------------------------------------------------
+
+playbooks_cli = AppGroup("playbooks", help="Validate, load and export playbooks.")
+
+
+@playbooks_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True)
+def playbooks_validate(paths) -> None:
+    """Check playbook files; print FILE:LINE: message for each problem."""
+    from . import playbooks
+
+    _, problems = playbooks.parse_files(paths)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    click.echo(f"{len(paths)} playbook file(s) valid")
+
+
+def _load_playbooks(paths) -> None:
+    from . import playbooks
+
+    try:
+        results = playbooks.load(paths)
+    except playbooks.PlaybookError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail("no playbook was loaded because of the problems above")
+    for slug, number, created in results:
+        click.echo(f"{slug}: {'loaded as version' if created else 'unchanged at version'} {number}")
+
+
+@playbooks_cli.command("load")
+@click.argument("paths", nargs=-1)
+@with_appcontext
+def playbooks_load(paths) -> None:
+    """Validate then load playbooks (default: every file in playbooks/); all or nothing."""
+    from . import playbooks
+
+    _load_playbooks(paths or playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]))
+
+
+@playbooks_cli.command("export")
+@click.argument("slug")
+@with_appcontext
+def playbooks_export(slug) -> None:
+    """Print the latest version of a playbook as YAML."""
+    from . import playbooks
+
+    playbook = playbooks.get_playbook(slug)
+    if playbook is None or playbook.latest is None:
+        fail(f"no playbook with slug {slug!r}")
+    click.echo(playbooks.to_yaml(playbooks.content_of(playbook.latest)), nl=False)
+
+
+# --- users ----------------------------------------------------------------------------------
+
+users_cli = AppGroup("users", help="Manage users.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--hr", is_flag=True, help="Give the user HR rights.")
+@with_appcontext
+def users_create(email, name, hr) -> None:
+    """Create a user. The password comes from ONBOARDING_PASSWORD or a prompt;
+    with neither, a one-time set-password link is printed."""
+    from . import accounts
+    from .extensions import db
+
+    password = os.environ.get("ONBOARDING_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, name, is_hr=hr, password=password)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created {user.email}{' (HR)' if hr else ''}")
+    if password is None:
+        click.echo("Set-password link (single use): " + invite_url(user))
+
+
+def invite_url(user) -> str:
+    from . import accounts
+
+    token = accounts.invite_token(user, current_app.config["SECRET_KEY"])
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/set-password/{token}"
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+plans_cli = AppGroup("plans", help="Create and show plans.")
+
+
+@plans_cli.command("create")
+@click.option("--leader", required=True, help="Leader's email.")
+@click.option("--sponsor", required=True, help="Executive sponsor's email.")
+@click.option("--playbook", "slug", required=True, help="Playbook slug.")
+@click.option("--start", required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--months", required=True, type=int, help="Length, 3 to 6 months.")
+@click.option("--mentor", default=None, help="Mentor's email.")
+@click.option("--working-days", default="mon,tue,wed,thu,fri", show_default=True)
+@with_appcontext
+def plans_create(leader, sponsor, slug, start, months, mentor, working_days) -> None:
+    """Create a plan; print its id alone on the last line."""
+    from . import accounts, planning, playbooks, plans
+    from .extensions import db
+
+    start_date = _parse_date(start, "start date")
+    if not planning.MIN_MONTHS <= months <= planning.MAX_MONTHS:
+        fail(f"--months must be between 3 and 6, not {months}")
+    try:
+        planning.parse_working_days(working_days)
+    except planning.PlanningError as exc:
+        fail(f"--working-days: {exc}")
+    people = {}
+    for role, email in (("leader", leader), ("sponsor", sponsor), ("mentor", mentor)):
+        if email is None:
+            continue
+        people[role] = accounts.find_user(email)
+        if people[role] is None:
+            fail(f"no user with email {email!r} (--{role})")
+    playbook = playbooks.get_playbook(slug)
+    if playbook is None or playbook.latest is None:
+        fail(f"no playbook with slug {slug!r}")
+    try:
+        plan = plans.create_plan(
+            leader=people["leader"],
+            sponsor=people["sponsor"],
+            mentor=people.get("mentor"),
+            version=playbook.latest,
+            start=start_date,
+            months=months,
+            working_days=working_days,
+        )
+    except plans.PlanError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created plan for {plan.leader.email}: {plan.start_date} to {plan.end_date}, {len(plan.milestones)} milestones")
+    click.echo(plan.id)
+
+
+@plans_cli.command("show")
+@click.argument("plan_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def plans_show(plan_id, as_json) -> None:
+    """Show a plan and its milestones."""
+    from . import plans
+    from .extensions import db
+    from .models import Plan
+
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        fail(f"no plan with id {plan_id}")
+    data = plans.as_json(plan)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"Plan {plan.id}: {plan.leader.name} <{data['leader']}>, {plan.status}")
+    click.echo(f"  playbook {data['playbook']} v{data['playbook_version']}; {data['start']} to {data['end']} ({plan.months} months)")
+    click.echo(f"  sponsor {data['sponsor']}; mentor {data['mentor'] or '-'}; works {', '.join(data['working_days'])}")
+    for m in data["milestones"]:
+        click.echo(f"  {m['due']}  {m['status']:<7} {m['owner']:<8} {m['title']}")
+
+
+def init_app(app) -> None:
+    for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,350 @@
+"""The domain model. Times are naive UTC; dates are calendar dates in Europe/London."""
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+OWNER_ROLES = ("leader", "sponsor", "mentor", "hr")
+CATEGORIES = (
+    "stakeholder_mapping",
+    "clinician_interviews",
+    "goal_alignment",
+    "induction_governance",
+    "culture_inclusion",
+    "peer_mentoring",
+)
+PLAN_STATUSES = ("active", "paused", "completed", "withdrawn")
+MILESTONE_STATUSES = ("todo", "done", "skipped")
+RAG_VALUES = ("red", "amber", "green")
+NUDGE_MODES = ("all", "digest", "mute")
+NUDGE_STATUSES = ("pending", "sent", "failed", "skipped")
+GOAL_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "dropped")
+STANCES = ("champion", "supporter", "neutral", "sceptic", "opponent")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    is_hr: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
+    nudge_mode: Mapped[str] = mapped_column(sa.String(10), default="all")
+    # Rotated whenever the password changes: it invalidates invite links and other sessions.
+    security_stamp: Mapped[str] = mapped_column(sa.String(64), default=new_token)
+    feed_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[Optional[datetime]]
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return (email or "").strip().lower()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        # The stamp makes every session end when the password changes.
+        return f"{self.id}:{self.security_stamp}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Playbook(db.Model):
+    __tablename__ = "playbook"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    versions: Mapped[list[PlaybookVersion]] = relationship(
+        back_populates="playbook", order_by="PlaybookVersion.number"
+    )
+
+    @property
+    def latest(self) -> Optional[PlaybookVersion]:
+        return self.versions[-1] if self.versions else None
+
+
+class PlaybookVersion(db.Model):
+    """Immutable: a change to a playbook's content makes a new version."""
+
+    __tablename__ = "playbook_version"
+    __table_args__ = (sa.UniqueConstraint("playbook_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook.id"), index=True)
+    number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    weeks: Mapped[int]
+    phases: Mapped[list] = mapped_column(sa.JSON)
+    nudges: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+
+    playbook: Mapped[Playbook] = relationship(back_populates="versions")
+    templates: Mapped[list[MilestoneTemplate]] = relationship(
+        back_populates="version", order_by="MilestoneTemplate.position"
+    )
+
+    def phase_title(self, key: str) -> str:
+        return next((p["title"] for p in self.phases if p["key"] == key), key)
+
+
+class MilestoneTemplate(db.Model):
+    __tablename__ = "milestone_template"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(sa.String(80))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    phase: Mapped[str] = mapped_column(sa.String(80))
+    category: Mapped[str] = mapped_column(sa.String(40))
+    owner: Mapped[str] = mapped_column(sa.String(10))
+    week: Mapped[int]
+    pinned: Mapped[bool] = mapped_column(default=False)
+    required: Mapped[bool] = mapped_column(default=True)
+    evidence_prompt: Mapped[str] = mapped_column(sa.Text, default="")
+
+    version: Mapped[PlaybookVersion] = relationship(back_populates="templates")
+
+
+class Plan(db.Model):
+    __tablename__ = "plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    mentor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    hr_contact_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    playbook_version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
+    start_date: Mapped[date]
+    months: Mapped[int]
+    end_date: Mapped[date]
+    working_days: Mapped[str] = mapped_column(sa.String(40), default="mon,tue,wed,thu,fri")
+    status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
+    checkin_cadence_days: Mapped[int] = mapped_column(default=14)
+    paused_on: Mapped[Optional[date]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[Optional[datetime]]
+
+    leader: Mapped[User] = relationship(foreign_keys=[leader_id])
+    sponsor: Mapped[User] = relationship(foreign_keys=[sponsor_id])
+    mentor: Mapped[Optional[User]] = relationship(foreign_keys=[mentor_id])
+    hr_contact: Mapped[Optional[User]] = relationship(foreign_keys=[hr_contact_id])
+    playbook_version: Mapped[PlaybookVersion] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="plan", order_by="Milestone.position", cascade="all, delete-orphan"
+    )
+    stakeholders: Mapped[list[Stakeholder]] = relationship(
+        back_populates="plan", order_by="Stakeholder.name", cascade="all, delete-orphan"
+    )
+    interviews: Mapped[list[ClinicianInterview]] = relationship(
+        back_populates="plan", order_by="ClinicianInterview.interviewed_on.desc()", cascade="all, delete-orphan"
+    )
+    goals: Mapped[list[Goal]] = relationship(back_populates="plan", order_by="Goal.id", cascade="all, delete-orphan")
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="plan", order_by="CheckIn.held_on.desc()", cascade="all, delete-orphan"
+    )
+
+    @property
+    def working_day_list(self) -> list[str]:
+        return self.working_days.split(",")
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestone"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "key"),
+        sa.Index("ix_milestone_status_due", "status", "due_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(sa.String(80))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    phase: Mapped[str] = mapped_column(sa.String(80))
+    phase_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    category: Mapped[str] = mapped_column(sa.String(40))
+    owner: Mapped[str] = mapped_column(sa.String(10))
+    week: Mapped[int]
+    pinned: Mapped[bool] = mapped_column(default=False)
+    required: Mapped[bool] = mapped_column(default=True)
+    evidence_prompt: Mapped[str] = mapped_column(sa.Text, default="")
+    due_date: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(10), default="todo")
+    completed_at: Mapped[Optional[datetime]]
+    completed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    evidence_note: Mapped[Optional[str]] = mapped_column(sa.Text)
+    evidence_link: Mapped[Optional[str]] = mapped_column(sa.String(500))
+
+    plan: Mapped[Plan] = relationship(back_populates="milestones")
+    completed_by: Mapped[Optional[User]] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "todo"
+
+
+class Stakeholder(db.Model):
+    __tablename__ = "stakeholder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(120), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(120), default="")
+    power: Mapped[int]  # 1-5
+    interest: Mapped[int]  # 1-5
+    stance: Mapped[str] = mapped_column(sa.String(12), default="neutral")
+    last_met: Mapped[Optional[date]]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def quadrant(self) -> str:
+        high_power, high_interest = self.power >= 3, self.interest >= 3
+        if high_power and high_interest:
+            return "manage_closely"
+        if high_power:
+            return "keep_satisfied"
+        if high_interest:
+            return "keep_informed"
+        return "monitor"
+
+    plan: Mapped[Plan] = relationship(back_populates="stakeholders")
+
+
+class ClinicianInterview(db.Model):
+    __tablename__ = "clinician_interview"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(120), default="")
+    specialty: Mapped[str] = mapped_column(sa.String(120), default="")
+    interviewed_on: Mapped[date]
+    priorities: Mapped[list] = mapped_column(sa.JSON, default=list)
+    themes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="interviews")
+
+
+class Goal(db.Model):
+    __tablename__ = "goal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    objective: Mapped[str] = mapped_column(sa.String(200), default="")
+    measure: Mapped[str] = mapped_column(sa.Text, default="")
+    target_date: Mapped[Optional[date]]
+    status: Mapped[str] = mapped_column(sa.String(12), default="not_started")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="goals")
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    held_on: Mapped[date]
+    rag: Mapped[str] = mapped_column(sa.String(5))
+    summary: Mapped[str] = mapped_column(sa.Text)  # shared with the leader
+    private_note: Mapped[str] = mapped_column(sa.Text, default="")  # sponsor and HR only
+    actions: Mapped[str] = mapped_column(sa.Text, default="")
+    next_checkin_on: Mapped[Optional[date]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[Optional[datetime]]
+
+    plan: Mapped[Plan] = relationship(back_populates="checkins")
+    sponsor: Mapped[User] = relationship()
+
+
+class Nudge(db.Model):
+    """The outbox: one row per nudge, recorded once whatever runs twice."""
+
+    __tablename__ = "nudge"
+    __table_args__ = (
+        sa.UniqueConstraint("recipient_id", "kind", "subject_type", "subject_id", "period"),
+        sa.Index("ix_nudge_status", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    subject_type: Mapped[str] = mapped_column(sa.String(12))  # milestone | plan | user
+    subject_id: Mapped[int]
+    period: Mapped[str] = mapped_column(sa.String(20))
+    plan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    milestone_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("milestone.id"))
+    recorded_on: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[datetime]]
+
+    recipient: Mapped[User] = relationship()
+    plan: Mapped[Optional[Plan]] = relationship()
+    milestone: Mapped[Optional[Milestone]] = relationship()
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(60))
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[Optional[int]]
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    remote_addr: Mapped[Optional[str]] = mapped_column(sa.String(64))
+
+    actor: Mapped[Optional[User]] = relationship()
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    last_used_at: Mapped[Optional[datetime]]
+    revoked_at: Mapped[Optional[datetime]]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per account and per address."""
+
+    __tablename__ = "login_throttle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(300), unique=True)  # "account:<email>" or "address:<ip>"
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[Optional[datetime]]

@@ -1,0 +1,156 @@
+"""Pure date logic: scaling a playbook to a plan's length and landing each due date
+on a working day of the leader. No database, no Flask: same input, same output."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import holidays
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_WORKING_DAYS = ("mon", "tue", "wed", "thu", "fri")
+MIN_MONTHS, MAX_MONTHS = 3, 6
+
+
+class PlanningError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_bank_holiday(day: date) -> bool:
+    return day in _bank_holidays(day.year)
+
+
+def parse_working_days(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """'mon,wed' -> ('mon', 'wed') in week order. Weekends are never working days."""
+    if value is None or value == "":
+        return DEFAULT_WORKING_DAYS
+    names = value.split(",") if isinstance(value, str) else list(value)
+    names = [n.strip().lower() for n in names]
+    for name in names:
+        if name not in DAY_NAMES:
+            raise PlanningError(f"unknown working day {name!r}: use mon, tue, wed, thu or fri")
+        if name in ("sat", "sun"):
+            raise PlanningError(f"{name} cannot be a working day: plans never fall on a weekend")
+    if not names:
+        raise PlanningError("at least one working day is needed")
+    return tuple(d for d in DEFAULT_WORKING_DAYS if d in names)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working days for one person: Monday to Friday by default, never a bank holiday."""
+
+    working_days: tuple[str, ...] = DEFAULT_WORKING_DAYS
+
+    def is_working_day(self, day: date) -> bool:
+        return DAY_NAMES[day.weekday()] in self.working_days and not is_bank_holiday(day)
+
+    def on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def on_or_before(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The n-th working day after ``day`` (n may be negative)."""
+        step = 1 if n >= 0 else -1
+        remaining = abs(n)
+        while remaining:
+            day += timedelta(days=step)
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(
+            1 for i in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=i))
+        )
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def plan_end(start: date, months: int) -> date:
+    if not MIN_MONTHS <= months <= MAX_MONTHS:
+        raise PlanningError(f"a plan lasts {MIN_MONTHS} to {MAX_MONTHS} months, not {months}")
+    return add_months(start, months)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What the planner needs of a milestone template."""
+
+    week: int
+    pinned: bool = False
+
+
+def nominal_offset(week: int) -> int:
+    """Days from the start for a playbook week: week 0 is the first day, week N
+    ends on its fifth day (the Friday of a plan starting on a Monday), and
+    negative weeks count back before the start."""
+    if week <= 0:
+        return 7 * week
+    return 7 * week - 3
+
+
+def lay_out(
+    slots: Sequence[Slot],
+    reference_weeks: int,
+    start: date,
+    end: date,
+    working_days: Sequence[str] = DEFAULT_WORKING_DAYS,
+) -> list[date]:
+    """Due dates for ``slots`` (in playbook order) in a plan running start..end.
+
+    Unpinned offsets after the start scale with the plan's length; pinned and
+    pre-start ones keep their offset. Each date lands on a working day of the
+    leader, dates never go backwards through the list, and none after the start
+    passes ``end``.
+    """
+    cal = Calendar(tuple(working_days))
+    plan_days = (end - start).days
+    reference_days = max(1, reference_weeks * 7)
+    dates: list[date] = []
+    floor: date | None = None
+    for slot in slots:
+        offset = nominal_offset(slot.week)
+        if offset > 0 and not slot.pinned:
+            offset = offset * plan_days // reference_days
+        offset = min(offset, plan_days)
+        day = start + timedelta(days=offset)
+        if floor is not None and day < floor:
+            day = floor
+        day = cal.on_or_after(day)
+        dates.append(day)
+        floor = day
+    # Anything pushed past the end comes back to the last working day that keeps the order.
+    limit = cal.on_or_before(end)
+    for i in range(len(dates) - 1, -1, -1):
+        if dates[i] > limit:
+            dates[i] = limit
+        limit = dates[i]
+    return dates
+
+
+def shift_open(dates: Sequence[date], working_days_paused: int, working_days: Sequence[str]) -> list[date]:
+    """Move dates on by the number of working days a plan was paused."""
+    cal = Calendar(tuple(working_days))
+    return [cal.add_working_days(cal.on_or_after(d), working_days_paused) for d in dates]

@@ -1,0 +1,272 @@
+"""Plans: create one from a playbook version, complete and reopen milestones,
+pause, resume, extend, reassign and close. Callers commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from . import audit, planning
+from .extensions import db
+from .models import Milestone, Plan, PlaybookVersion, User, utcnow
+
+LONDON = ZoneInfo("Europe/London")
+DUE_SOON_DAYS = 7
+
+
+def today() -> date:
+    """Today's date in Europe/London, the calendar the plans live in."""
+    return datetime.now(LONDON).date()
+
+
+class PlanError(ValueError):
+    """A plan request that cannot be carried out; ``field`` says which input is wrong."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class PlannedMilestone:
+    key: str
+    title: str
+    phase: str
+    phase_title: str
+    category: str
+    owner: str
+    week: int
+    due: date
+
+
+def preview(version: PlaybookVersion, start: date, months: int, working_days=None) -> list[PlannedMilestone]:
+    """The milestones and due dates a plan would get, without writing anything."""
+    try:
+        days = planning.parse_working_days(working_days)
+        end = planning.plan_end(start, months)
+    except planning.PlanningError as exc:
+        raise PlanError(str(exc), "working_days" if "day" in str(exc) else "months") from exc
+    templates = version.templates
+    dates = planning.lay_out(
+        [planning.Slot(t.week, t.pinned) for t in templates], version.weeks, start, end, days
+    )
+    return [
+        PlannedMilestone(t.key, t.title, t.phase, version.phase_title(t.phase), t.category, t.owner, t.week, d)
+        for t, d in zip(templates, dates)
+    ]
+
+
+def create_plan(
+    *,
+    leader: User,
+    sponsor: User,
+    version: PlaybookVersion,
+    start: date,
+    months: int,
+    mentor: User | None = None,
+    working_days=None,
+    actor: User | None = None,
+    remote_addr: str | None = None,
+) -> Plan:
+    if leader.id == sponsor.id:
+        raise PlanError("the sponsor must be someone other than the leader", "sponsor")
+    if mentor is not None and mentor.id in (leader.id, sponsor.id):
+        raise PlanError("the mentor must be someone other than the leader and the sponsor", "mentor")
+    laid_out = preview(version, start, months, working_days)
+    days = planning.parse_working_days(working_days)
+    plan = Plan(
+        leader=leader,
+        sponsor=sponsor,
+        mentor=mentor,
+        hr_contact=actor if actor is not None and actor.is_hr else None,
+        playbook_version=version,
+        start_date=start,
+        months=months,
+        end_date=planning.plan_end(start, months),
+        working_days=",".join(days),
+        status="active",
+        checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
+    )
+    db.session.add(plan)
+    by_key = {t.key: t for t in version.templates}
+    for position, item in enumerate(laid_out):
+        t = by_key[item.key]
+        plan.milestones.append(
+            Milestone(
+                position=position,
+                key=t.key,
+                title=t.title,
+                description=t.description,
+                phase=t.phase,
+                phase_title=item.phase_title,
+                category=t.category,
+                owner=t.owner,
+                week=t.week,
+                pinned=t.pinned,
+                required=t.required,
+                evidence_prompt=t.evidence_prompt,
+                due_date=item.due,
+                status="todo",
+            )
+        )
+    db.session.flush()
+    audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
+    return plan
+
+
+# --- milestones -----------------------------------------------------------------------------
+
+
+def complete_milestone(milestone: Milestone, user: User, note: str = "", link: str = "", remote_addr=None) -> None:
+    milestone.status = "done"
+    milestone.completed_at = utcnow()
+    milestone.completed_by = user
+    milestone.evidence_note = note.strip() or None
+    milestone.evidence_link = link.strip() or None
+    audit.record(user, "milestone.complete", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+
+
+def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> None:
+    milestone.status = "todo"
+    milestone.completed_at = None
+    milestone.completed_by = None
+    audit.record(user, "milestone.reopen", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+
+
+# --- plan administration --------------------------------------------------------------------
+
+
+def _open(plan: Plan) -> list[Milestone]:
+    return [m for m in plan.milestones if m.status == "todo"]
+
+
+def pause(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> None:
+    if plan.status != "active":
+        raise PlanError(f"only an active plan can be paused; this one is {plan.status}", "status")
+    plan.status = "paused"
+    plan.paused_on = on or today()
+    audit.record(user, "plan.pause", plan, remote_addr)
+
+
+def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> int:
+    """Resume a paused plan, moving every open milestone and the end date on by the
+    working days it was paused. Returns that number of working days."""
+    if plan.status != "paused":
+        raise PlanError("only a paused plan can be resumed", "status")
+    on = on or today()
+    cal = planning.Calendar(tuple(plan.working_day_list))
+    paused_days = max(0, cal.working_days_between(plan.paused_on, on))
+    open_ms = _open(plan)
+    for m, d in zip(open_ms, planning.shift_open([m.due_date for m in open_ms], paused_days, plan.working_day_list)):
+        m.due_date = d
+    if paused_days:
+        plan.end_date = cal.add_working_days(cal.on_or_before(plan.end_date), paused_days)
+    plan.status = "active"
+    plan.paused_on = None
+    audit.record(user, "plan.resume", plan, remote_addr, working_days_paused=paused_days)
+    return paused_days
+
+
+def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
+    """Change a plan's length and spread its open milestones over the new length."""
+    if plan.status not in ("active", "paused"):
+        raise PlanError(f"a {plan.status} plan cannot be extended", "status")
+    if months <= plan.months:
+        raise PlanError(f"the new length must be longer than the current {plan.months} months", "months")
+    try:
+        end = planning.plan_end(plan.start_date, months)
+    except planning.PlanningError as exc:
+        raise PlanError(str(exc), "months") from exc
+    dates = planning.lay_out(
+        [planning.Slot(m.week, m.pinned) for m in plan.milestones],
+        plan.playbook_version.weeks,
+        plan.start_date,
+        end,
+        plan.working_day_list,
+    )
+    for m, d in zip(plan.milestones, dates):
+        if m.status == "todo":
+            m.due_date = d
+    audit.record(user, "plan.extend", plan, remote_addr, months_from=plan.months, months_to=months)
+    plan.months = months
+    plan.end_date = end
+
+
+def close(plan: Plan, user: User, status: str, remote_addr=None) -> None:
+    if status not in ("completed", "withdrawn"):
+        raise PlanError("a plan closes as completed or withdrawn", "status")
+    if plan.status in ("completed", "withdrawn"):
+        raise PlanError(f"this plan is already {plan.status}", "status")
+    plan.status = status
+    plan.closed_at = utcnow()
+    audit.record(user, {"completed": "plan.complete", "withdrawn": "plan.withdraw"}[status], plan, remote_addr)
+
+
+def reassign(plan: Plan, user: User, sponsor: User | None = None, mentor: User | None = None, clear_mentor=False, remote_addr=None) -> None:
+    if sponsor is not None:
+        if sponsor.id == plan.leader_id:
+            raise PlanError("the sponsor must be someone other than the leader", "sponsor")
+        plan.sponsor = sponsor
+    if clear_mentor:
+        plan.mentor = None
+    elif mentor is not None:
+        if mentor.id in (plan.leader_id, plan.sponsor_id):
+            raise PlanError("the mentor must be someone other than the leader and the sponsor", "mentor")
+        plan.mentor = mentor
+    audit.record(user, "plan.reassign", plan, remote_addr, sponsor=plan.sponsor.email, mentor=plan.mentor.email if plan.mentor else None)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def progress(plan: Plan, on: date | None = None) -> dict:
+    """Week N of M, percentage complete and overdue count; completed plans show 100%."""
+    on = on or today()
+    total_weeks = max(1, -(-(plan.end_date - plan.start_date).days // 7))
+    week = min(total_weeks, max(0, (on - plan.start_date).days // 7 + 1))
+    counted = [m for m in plan.milestones if m.status != "skipped"]
+    done = sum(1 for m in counted if m.status == "done")
+    percent = 100 if plan.status == "completed" else (round(100 * done / len(counted)) if counted else 0)
+    overdue = sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < on)
+    return {"week": week, "weeks": total_weeks, "percent": percent, "done": done, "total": len(counted), "overdue": overdue}
+
+
+def milestone_state(milestone: Milestone, on: date | None = None) -> str:
+    """done | skipped | overdue | due_soon | not_started"""
+    on = on or today()
+    if milestone.status != "todo":
+        return milestone.status
+    if milestone.due_date < on:
+        return "overdue"
+    if (milestone.due_date - on).days <= DUE_SOON_DAYS:
+        return "due_soon"
+    return "not_started"
+
+
+def as_json(plan: Plan) -> dict:
+    """The plan as one JSON object: the shape of `plans show --json` and the API."""
+    return {
+        "id": plan.id,
+        "leader": plan.leader.email,
+        "sponsor": plan.sponsor.email,
+        "mentor": plan.mentor.email if plan.mentor else None,
+        "playbook": plan.playbook_version.playbook.slug,
+        "playbook_version": plan.playbook_version.number,
+        "start": plan.start_date.isoformat(),
+        "end": plan.end_date.isoformat(),
+        "months": plan.months,
+        "working_days": plan.working_day_list,
+        "status": plan.status,
+        "milestones": [
+            {
+                "key": m.key,
+                "title": m.title,
+                "phase": m.phase,
+                "category": m.category,
+                "owner": m.owner,
+                "due": m.due_date.isoformat(),
+                "status": m.status,
+            }
+            for m in plan.milestones
+        ],
+    }

@@ -1,0 +1,422 @@
+"""Playbook YAML: parse with line numbers, validate, load as immutable versions, export.
+
+Every problem is reported as ``FILE:LINE: message``; nothing is written unless
+every file is valid.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from .models import CATEGORIES, OWNER_ROLES
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MIN_WEEK = -8
+MAX_WEEKS = 52
+NUDGE_KEYS = (
+    "due_soon_working_days",
+    "overdue_every_working_days",
+    "escalate_after_working_days",
+    "checkin_cadence_days",
+)
+
+# field -> (type, required, max length for strings)
+TOP_FIELDS = {
+    "slug": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 5000),
+    "weeks": (int, True, None),
+    "phases": (list, True, None),
+    "milestones": (list, True, None),
+    "nudges": (dict, False, None),
+}
+PHASE_FIELDS = {
+    "key": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 2000),
+}
+MILESTONE_FIELDS = {
+    "key": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 5000),
+    "phase": (str, True, 80),
+    "category": (str, True, 40),
+    "owner": (str, True, 10),
+    "week": (int, True, None),
+    "pinned": (bool, False, None),
+    "required": (bool, False, None),
+    "evidence_prompt": (str, False, 2000),
+}
+TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlaybookError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class PlaybookContent:
+    """A validated playbook, independent of the database."""
+
+    slug: str
+    title: str
+    description: str
+    weeks: int
+    phases: list[dict]
+    milestones: list[dict]
+    nudges: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "slug": self.slug,
+            "title": self.title,
+            "description": self.description,
+            "weeks": self.weeks,
+            "phases": self.phases,
+            "milestones": self.milestones,
+        }
+        if self.nudges:
+            data["nudges"] = self.nudges
+        return data
+
+    @property
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class _Mapping(dict):
+    line: int = 0
+    key_lines: dict
+
+
+class _List(list):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping, key and list."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node, deep=False):
+        mapping = _Mapping()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in mapping:
+                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate field '{key}'"))
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        items = _List(self.construct_object(child, deep=True) for child in node.value)
+        items.line = node.start_mark.line + 1
+        return items
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int) -> list[Problem]:
+    """Unknown keys, missing fields, wrong types and overlong text of one mapping."""
+    if not isinstance(data, dict):
+        return [Problem(filename, line, f"{where} must be a mapping of fields")]
+    problems = []
+    lines = getattr(data, "key_lines", {})
+    for key in data:
+        if key not in fields:
+            allowed = ", ".join(fields)
+            problems.append(Problem(filename, lines.get(key, line), f"{where}: unknown field '{key}' (allowed: {allowed})"))
+    for name, (kind, required, max_len) in fields.items():
+        if name not in data or data[name] is None:
+            if required:
+                problems.append(Problem(filename, getattr(data, "line", line), f"{where}: missing field '{name}'"))
+            continue
+        value, at = data[name], lines.get(name, line)
+        if not _is_type(value, kind):
+            problems.append(Problem(filename, at, f"{where}: field '{name}' must be {TYPE_NAMES[kind]}, not {value!r}"))
+        elif kind is str and (not value.strip() and required):
+            problems.append(Problem(filename, at, f"{where}: field '{name}' must not be empty"))
+        elif kind is str and max_len and len(value) > max_len:
+            problems.append(Problem(filename, at, f"{where}: field '{name}' is longer than {max_len} characters"))
+    return problems
+
+
+def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tuple[PlaybookContent | None, list[Problem]]:
+    """Parse and validate one playbook's YAML text."""
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(filename, line, f"malformed YAML: {reason}")]
+    finally:
+        loader.dispose()
+    problems = [Problem(filename, line, message) for line, message in loader.duplicates]
+    problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
+    if not isinstance(data, dict):
+        return None, problems
+    lines = data.key_lines
+
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        if not KEY_RE.match(slug):
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{slug}' must be lower-case letters, digits and hyphens"))
+        elif expected_slug is not None and slug != expected_slug:
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{slug}' must equal the file name '{expected_slug}'"))
+    weeks = data.get("weeks")
+    if _is_type(weeks, int) and not 1 <= weeks <= MAX_WEEKS:
+        problems.append(Problem(filename, lines["weeks"], f"playbook: weeks must be between 1 and {MAX_WEEKS}, not {weeks}"))
+        weeks = None
+    if not _is_type(weeks, int):
+        weeks = None
+
+    phase_keys: set[str] = set()
+    phases = data.get("phases") if isinstance(data.get("phases"), list) else []
+    if isinstance(data.get("phases"), list) and not phases:
+        problems.append(Problem(filename, lines["phases"], "playbook: at least one phase is needed"))
+    for i, phase in enumerate(phases, 1):
+        where = f"phase {i}"
+        at = getattr(phase, "line", lines.get("phases", 1))
+        problems += _check_fields(phase, PHASE_FIELDS, where, filename, at)
+        key = phase.get("key") if isinstance(phase, dict) else None
+        if isinstance(key, str):
+            if not KEY_RE.match(key):
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: key '{key}' must be lower-case letters, digits and hyphens"))
+            elif key in phase_keys:
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: duplicate phase key '{key}'"))
+            phase_keys.add(key)
+
+    milestone_keys: set[str] = set()
+    milestones = data.get("milestones") if isinstance(data.get("milestones"), list) else []
+    if isinstance(data.get("milestones"), list) and not milestones:
+        problems.append(Problem(filename, lines["milestones"], "playbook: at least one milestone is needed"))
+    previous_week = None
+    for i, item in enumerate(milestones, 1):
+        at = getattr(item, "line", lines.get("milestones", 1))
+        key = item.get("key") if isinstance(item, dict) else None
+        where = f"milestone '{key}'" if isinstance(key, str) else f"milestone {i}"
+        problems += _check_fields(item, MILESTONE_FIELDS, where, filename, at)
+        if not isinstance(item, dict):
+            continue
+        kl = item.key_lines
+        if isinstance(key, str):
+            if not KEY_RE.match(key):
+                problems.append(Problem(filename, kl["key"], f"{where}: key must be lower-case letters, digits and hyphens"))
+            elif key in milestone_keys:
+                problems.append(Problem(filename, kl["key"], f"{where}: duplicate milestone key '{key}'"))
+            milestone_keys.add(key)
+        if isinstance(item.get("owner"), str) and item["owner"] not in OWNER_ROLES:
+            problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{item['owner']}' (use {', '.join(OWNER_ROLES)})"))
+        if isinstance(item.get("category"), str) and item["category"] not in CATEGORIES:
+            problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{item['category']}' (use {', '.join(CATEGORIES)})"))
+        if isinstance(item.get("phase"), str) and phases and item["phase"] not in phase_keys:
+            problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{item['phase']}'"))
+        week = item.get("week")
+        if _is_type(week, int):
+            if weeks is not None and not MIN_WEEK <= week <= weeks:
+                problems.append(Problem(filename, kl["week"], f"{where}: week {week} is outside the playbook's range {MIN_WEEK} to {weeks}"))
+            elif previous_week is not None and week < previous_week:
+                problems.append(Problem(filename, kl["week"], f"{where}: week {week} comes before the previous milestone's week {previous_week}; list milestones in week order"))
+            previous_week = week
+
+    nudges = data.get("nudges")
+    if isinstance(nudges, dict):
+        for key, value in nudges.items():
+            at = nudges.key_lines.get(key, lines["nudges"])
+            if key not in NUDGE_KEYS:
+                problems.append(Problem(filename, at, f"nudges: unknown field '{key}' (allowed: {', '.join(NUDGE_KEYS)})"))
+            elif not _is_type(value, int) or not 1 <= value <= 90:
+                problems.append(Problem(filename, at, f"nudges: field '{key}' must be a whole number from 1 to 90, not {value!r}"))
+
+    if problems:
+        problems.sort(key=lambda p: p.line)
+        return None, problems
+    return _content(data), []
+
+
+def _content(data: dict) -> PlaybookContent:
+    def text(d: dict, key: str) -> str:
+        return (d.get(key) or "").strip()
+
+    return PlaybookContent(
+        slug=data["slug"],
+        title=data["title"].strip(),
+        description=text(data, "description"),
+        weeks=data["weeks"],
+        phases=[{"key": p["key"], "title": p["title"].strip(), "description": text(p, "description")} for p in data["phases"]],
+        milestones=[
+            {
+                "key": m["key"],
+                "title": m["title"].strip(),
+                "description": text(m, "description"),
+                "phase": m["phase"],
+                "category": m["category"],
+                "owner": m["owner"],
+                "week": m["week"],
+                "pinned": bool(m.get("pinned", False)),
+                "required": bool(m.get("required", True)),
+                "evidence_prompt": text(m, "evidence_prompt"),
+            }
+            for m in data["milestones"]
+        ],
+        nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
+    )
+
+
+def parse_file(path: str | Path) -> tuple[PlaybookContent | None, list[Problem]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(str(path), 1, f"cannot read file: {exc}")]
+    return parse_text(text, str(path), expected_slug=path.stem)
+
+
+def parse_files(paths: Iterable[str | Path]) -> tuple[list[PlaybookContent], list[Problem]]:
+    contents, problems = [], []
+    seen: dict[str, str] = {}
+    for path in paths:
+        content, found = parse_file(path)
+        problems += found
+        if content:
+            if content.slug in seen:
+                problems.append(Problem(str(path), 1, f"playbook: slug '{content.slug}' is also used by {seen[content.slug]}"))
+            seen[content.slug] = str(path)
+            contents.append(content)
+    return contents, problems
+
+
+def default_paths(directory: str | Path) -> list[Path]:
+    return sorted(Path(directory).glob("*.yaml"))
+
+
+def to_yaml(content: PlaybookContent) -> str:
+    return yaml.safe_dump(content.as_dict(), sort_keys=False, allow_unicode=True, width=100)
+
+
+# --- database side -------------------------------------------------------------------------
+
+
+def content_of(version) -> PlaybookContent:
+    """The content a stored version was made from."""
+    return PlaybookContent(
+        slug=version.playbook.slug,
+        title=version.title,
+        description=version.description,
+        weeks=version.weeks,
+        phases=[dict(p) for p in version.phases],
+        milestones=[
+            {
+                "key": t.key,
+                "title": t.title,
+                "description": t.description,
+                "phase": t.phase,
+                "category": t.category,
+                "owner": t.owner,
+                "week": t.week,
+                "pinned": t.pinned,
+                "required": t.required,
+                "evidence_prompt": t.evidence_prompt,
+            }
+            for t in version.templates
+        ],
+        nudges=dict(version.nudges or {}),
+    )
+
+
+def publish(content: PlaybookContent, user=None):
+    """Store ``content`` as the playbook's newest version unless it is unchanged.
+
+    Returns (version, created). The caller commits.
+    """
+    from .extensions import db
+    from .models import MilestoneTemplate, Playbook, PlaybookVersion
+
+    playbook = db.session.scalar(db.select(Playbook).filter_by(slug=content.slug))
+    if playbook is None:
+        playbook = Playbook(slug=content.slug)
+        db.session.add(playbook)
+        db.session.flush()
+    latest = playbook.latest
+    digest = content.content_hash
+    if latest is not None and latest.content_hash == digest:
+        return latest, False
+    version = PlaybookVersion(
+        playbook=playbook,
+        number=(latest.number + 1) if latest else 1,
+        content_hash=digest,
+        title=content.title,
+        description=content.description,
+        weeks=content.weeks,
+        phases=content.phases,
+        nudges=content.nudges,
+        created_by_id=getattr(user, "id", None),
+    )
+    db.session.add(version)
+    for position, m in enumerate(content.milestones):
+        db.session.add(MilestoneTemplate(version=version, position=position, **m))
+    db.session.flush()
+    return version, True
+
+
+def load(paths: Iterable[str | Path], user=None) -> list[tuple[str, int, bool]]:
+    """Validate every file, then store them all in one transaction.
+
+    Raises PlaybookError (and writes nothing) if any file is invalid. Returns
+    (slug, version number, created) for each file.
+    """
+    from .extensions import db
+
+    contents, problems = parse_files(paths)
+    if problems:
+        raise PlaybookError(problems)
+    results = []
+    try:
+        for content in contents:
+            version, created = publish(content, user)
+            results.append((content.slug, version.number, created))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return results
+
+
+def get_playbook(slug: str):
+    from .extensions import db
+    from .models import Playbook
+
+    return db.session.scalar(db.select(Playbook).filter_by(slug=slug))

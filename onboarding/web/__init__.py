@@ -1,0 +1,94 @@
+"""Web layer: blueprints with thin views over the domain modules."""
+from __future__ import annotations
+
+from flask import Flask, abort, request
+
+from ..extensions import db, login_manager
+from ..models import User
+
+
+def init_app(app: Flask) -> None:
+    from . import assets, auth, main, security
+
+    security.init_app(app)
+    assets.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    app.context_processor(navigation)
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # The id carries the security stamp, so sessions end when the password changes.
+        ident, _, stamp = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        return user if user is not None and user.security_stamp == stamp else None
+
+
+# (endpoint, label, who sees it); a blueprint that is not registered yet is left out.
+NAV = (
+    ("leader.my_plan", "My plan", "leader"),
+    ("sponsor.dashboard", "My leaders", "sponsor"),
+    ("mentor.plans", "Mentoring", "mentor"),
+    ("hr.cohort", "Cohort", "hr"),
+    ("hr.new_plan", "Start a plan", "hr"),
+    ("hr.playbooks", "Playbooks", "hr"),
+    ("hr.users", "Users", "hr"),
+    ("hr.outbox", "Outbox", "hr"),
+)
+
+
+def user_roles(user) -> set[str]:
+    """The roles a user holds on any active or paused plan, plus HR."""
+    from sqlalchemy import or_, select
+
+    from ..models import Plan
+
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    found = {"hr"} if user.is_hr else set()
+    rows = db.session.execute(
+        select(Plan.leader_id, Plan.sponsor_id, Plan.mentor_id)
+        .where(or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+        .limit(200)
+    )
+    for leader_id, sponsor_id, mentor_id in rows:
+        if leader_id == user.id:
+            found.add("leader")
+        if sponsor_id == user.id:
+            found.add("sponsor")
+        if mentor_id == user.id:
+            found.add("mentor")
+    return found
+
+
+def navigation() -> dict:
+    from flask import current_app, url_for
+    from flask_login import current_user
+
+    endpoints = current_app.view_functions
+    roles = user_roles(current_user)
+    items = [
+        {"href": url_for(ep), "text": label, "current": request.endpoint == ep}
+        for ep, label, role in NAV
+        if role in roles and ep in endpoints
+    ]
+    return {"nav_items": items, "nav_endpoints": endpoints, "user_roles": roles}
+
+
+def remote_addr() -> str | None:
+    return request.remote_addr
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj

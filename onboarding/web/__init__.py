@@ -41,7 +41,7 @@ NAV = (
     ("hr.new_plan", "Start a plan", "hr"),
     ("hr.playbooks", "Playbooks", "hr"),
     ("hr.users", "Users", "hr"),
-    ("hr.outbox", "Outbox", "hr"),
+    ("outbox.index", "Outbox", "hr"),
 )
 
 

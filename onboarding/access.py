@@ -79,3 +79,23 @@ def plan_for(user, plan_id: int) -> Plan | None:
     """The plan if the user may read it, else None (the caller answers 404)."""
     plan = db.session.get(Plan, plan_id)
     return plan if plan is not None and can_read_plan(user, plan) else None
+
+
+# Completed and withdrawn plans are kept as a read-only record (DESIGN.md: progress and
+# history must not vanish or drift once onboarding ends). The two checks below add that
+# rule to the role checks above; pages that change things should use them.
+CLOSED_PLAN_STATUSES = ("completed", "withdrawn")
+
+
+def plan_is_closed(plan: Plan) -> bool:
+    return plan.status in CLOSED_PLAN_STATUSES
+
+
+def can_update_milestone(user, milestone: Milestone) -> bool:
+    """Complete or reopen now: the owner-role rule, and the plan is not closed."""
+    return can_change_milestone(user, milestone) and not plan_is_closed(milestone.plan)
+
+
+def can_write_leader_records(user, plan: Plan) -> bool:
+    """Add, edit or remove stakeholders, interviews and goals now: the leader, plan not closed."""
+    return can_edit_leader_records(user, plan) and not plan_is_closed(plan)

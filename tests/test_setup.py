@@ -1,0 +1,61 @@
+"""Configuration layering, the generated secret key, and migrations on both databases."""
+import os
+import subprocess
+import sys
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from onboarding import create_app
+from onboarding.extensions import db
+
+from .conftest import ROOT
+
+
+def test_configuration_layers(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("SERVICE_NAME = 'From instance'\nBASE_URL = 'https://instance.example'\n")
+    monkeypatch.setenv("ONBOARDING_BASE_URL", "https://env.example")
+    monkeypatch.setenv("ONBOARDING_SMTP_PORT", "2525")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SERVICE_NAME"] == "From instance"
+    assert app.config["BASE_URL"] == "https://env.example"
+    assert app.config["SMTP_PORT"] == 2525
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'onboarding.sqlite3'}"
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "SERVICE_NAME": "Test"}).config["SERVICE_NAME"] == "Test"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"] == first
+
+
+def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(database, tmp_path):
+    """`onboarding init` on a new database, twice; the migrated schema matches the models."""
+    env = os.environ | {"ONBOARDING_INSTANCE_PATH": str(tmp_path), "ONBOARDING_SQLALCHEMY_DATABASE_URI": database}
+    exe = os.path.join(os.path.dirname(sys.executable), "onboarding")
+    if database.startswith("postgresql"):
+        engine = sa.create_engine(database)
+        with engine.begin() as conn:
+            for table in ("alembic_version", *[t.name for t in reversed(db.metadata.sorted_tables)]):
+                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+        engine.dispose()
+    first = subprocess.run([exe, "init"], capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "cdio-cio-26-weeks: loaded as version 1" in first.stdout
+    second = subprocess.run([exe, "init"], capture_output=True, text=True, env=env, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "cdio-cio-26-weeks: unchanged at version 1" in second.stdout
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": database})
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        if database.startswith("postgresql"):
+            with db.engine.begin() as conn:
+                for table in ("alembic_version", *[t.name for t in reversed(db.metadata.sorted_tables)]):
+                    conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+        db.engine.dispose()

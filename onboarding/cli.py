@@ -226,5 +226,7 @@ def plans_show(plan_id, as_json) -> None:
 
 
 def init_app(app) -> None:
-    for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli):
+    from .cli_tokens import tokens_cli
+
+    for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli, tokens_cli):
         app.cli.add_command(command)

@@ -1,0 +1,30 @@
+"""The sign-in page in a real Chromium: it renders, passes axe and signs a user in."""
+import pytest
+
+from onboarding.extensions import db
+
+from .conftest import PASSWORD, assert_accessible, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_page_is_accessible_and_works(live_server, page):
+    app, base = live_server
+    with app.app_context():
+        make_user("person@example.nhs.uk", "Pat Person")
+    page.goto(f"{base}/login")
+    assert page.evaluate("document.body.className").count("nhsuk-frontend-supported") == 1, "NHS.UK JS ran under the CSP"
+    assert_accessible(page)
+
+    page.get_by_label("Email address").fill("person@example.nhs.uk")
+    page.get_by_label("Password").fill("wrong password here")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert_accessible(page)
+    page.get_by_role("button", name="Log out").click()
+    assert page.get_by_role("heading", name="Sign in").is_visible()

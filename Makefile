@@ -29,7 +29,7 @@ run: db
 test: setup
 	$(BIN)/python -m pytest -n 2 -rs -p no:cacheprovider $(PYTEST_ARGS)
 
-screenshots: db
+screenshots: setup
 	$(BIN)/python scripts/screenshots.py
 
 bench: setup

@@ -52,7 +52,7 @@ def demo_command() -> None:
     logins = demo.seed()
     click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
     for role, email in logins:
-        click.echo(f"  {role:<28} {email}")
+        click.echo(f"  {role:<34} {email}")
 
 
 # --- playbooks ------------------------------------------------------------------------------

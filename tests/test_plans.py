@@ -1,0 +1,64 @@
+"""Plan life cycle in the domain: pause and resume, extend, close, progress."""
+from datetime import date
+
+import pytest
+
+from onboarding import planning, plans
+from onboarding.extensions import db
+
+
+def test_pause_and_resume_move_open_milestones_by_the_working_days_paused(cast):
+    plan, hr = cast["plan_a"], cast["hr"]
+    done = plan.milestones[0]
+    plans.complete_milestone(done, hr, note="sent")
+    before = {m.key: m.due_date for m in plan.milestones}
+    plans.pause(plan, hr, on=date(2026, 12, 21))
+    with pytest.raises(plans.PlanError, match="only an active plan"):
+        plans.pause(plan, hr)
+    # 21 Dec to 4 Jan: the working days in between skip Christmas, Boxing Day (observed 28th) and New Year.
+    paused = plans.resume(plan, hr, on=date(2027, 1, 4))
+    assert paused == planning.Calendar().working_days_between(date(2026, 12, 21), date(2027, 1, 4)) == 7
+    db.session.commit()
+    cal = planning.Calendar()
+    for m in plan.milestones:
+        if m.key == done.key:
+            assert m.due_date == before[m.key], "done milestones keep their date"
+        else:
+            assert cal.working_days_between(cal.on_or_after(before[m.key]), m.due_date) == 7
+    assert plan.status == "active" and plan.paused_on is None
+
+
+def test_extend_respreads_open_milestones_up_to_the_new_end(cast):
+    plan, hr = cast["plan_a"], cast["hr"]
+    plan.months = 4
+    plan.end_date = planning.plan_end(plan.start_date, 4)
+    plans.extend(plan, hr, 6)
+    assert plan.end_date == date(2027, 3, 7)
+    assert max(m.due_date for m in plan.milestones) <= plan.end_date
+    with pytest.raises(plans.PlanError, match="longer than the current 6 months"):
+        plans.extend(plan, hr, 5)
+    with pytest.raises(plans.PlanError, match="3 to 6 months"):
+        plans.extend(plan, hr, 7)
+
+
+def test_a_completed_plan_stays_visible_at_one_hundred_percent(cast):
+    plan, hr = cast["plan_a"], cast["hr"]
+    assert plans.progress(plan, on=date(2026, 9, 7))["percent"] == 0
+    plans.close(plan, hr, "completed")
+    db.session.commit()
+    progress = plans.progress(plan, on=date(2027, 6, 1))
+    assert progress["percent"] == 100 and len(plan.milestones) == 25
+    with pytest.raises(plans.PlanError, match="already completed"):
+        plans.close(plan, hr, "withdrawn")
+
+
+def test_progress_counts_weeks_done_and_overdue(cast):
+    plan, leader = cast["plan_a"], cast["leader_a"]
+    for m in plan.milestones[:5]:
+        plans.complete_milestone(m, leader, note="done")
+    p = plans.progress(plan, on=date(2026, 10, 5))
+    assert (p["week"], p["weeks"]) == (5, 26)
+    assert (p["done"], p["total"], p["percent"]) == (5, 25, 20)
+    assert p["overdue"] == sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < date(2026, 10, 5))
+    assert plans.milestone_state(plan.milestones[0], date(2026, 10, 5)) == "done"
+    assert plans.milestone_state(plan.milestones[-1], date(2026, 10, 5)) == "not_started"

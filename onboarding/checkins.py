@@ -1,0 +1,165 @@
+"""Sponsor check-ins: log, edit and list them, and work out when the next one is due.
+
+Callers decide who may do what through access.py and commit the transaction; these
+functions validate everything first and change nothing when the input is wrong.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from . import audit, plans
+from .extensions import db
+from .models import RAG_VALUES, CheckIn, Plan, User, utcnow
+
+MAX_TEXT = 5000
+OPEN_STATUSES = ("active", "paused")
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+# NHS.UK tag colours for each RAG rating; the tag always carries the word too.
+RAG_COLOURS = {"red": "red", "amber": "orange", "green": "green"}
+
+MESSAGES = {
+    "held_on_missing": "Enter the date the check-in was held",
+    "held_on_future": "The check-in date must be today or in the past",
+    "rag_missing": "Select a RAG rating: red, amber or green",
+    "summary_missing": "Enter a summary of the check-in",
+    "too_long": "{label} must be {max} characters or fewer",
+    "next_before": "The next check-in date must be after the date this check-in was held",
+    "closed": "This plan is {status}, so its check-ins can no longer be logged or changed",
+}
+LABELS = {"summary": "Summary", "private_note": "Private note", "actions": "Actions"}
+
+
+class CheckInError(ValueError):
+    """Invalid check-in input; ``errors`` maps each field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class CheckInInput:
+    held_on: date | None
+    rag: str | None
+    summary: str | None
+    private_note: str | None = ""
+    actions: str | None = ""
+    next_checkin_on: date | None = None
+
+
+def validate(data: CheckInInput, today: date | None = None) -> dict[str, str]:
+    """Field name -> message for everything wrong with ``data``; empty when it is fine."""
+    today = today or plans.today()
+    errors: dict[str, str] = {}
+    if data.held_on is None:
+        errors["held_on"] = MESSAGES["held_on_missing"]
+    elif data.held_on > today:
+        errors["held_on"] = MESSAGES["held_on_future"]
+    if data.rag not in RAG_VALUES:
+        errors["rag"] = MESSAGES["rag_missing"]
+    if not (data.summary or "").strip():
+        errors["summary"] = MESSAGES["summary_missing"]
+    for name, label in LABELS.items():
+        if name not in errors and len((getattr(data, name) or "").strip()) > MAX_TEXT:
+            errors[name] = MESSAGES["too_long"].format(label=label, max=MAX_TEXT)
+    if data.next_checkin_on is not None and data.held_on is not None and data.next_checkin_on <= data.held_on:
+        errors["next_checkin_on"] = MESSAGES["next_before"]
+    return errors
+
+
+def is_open(plan: Plan) -> bool:
+    """New check-ins only for plans still running (a paused leader may still meet their sponsor)."""
+    return plan.status in OPEN_STATUSES
+
+
+def _apply(checkin: CheckIn, data: CheckInInput) -> None:
+    checkin.held_on = data.held_on
+    checkin.rag = data.rag
+    checkin.summary = data.summary.strip()
+    checkin.private_note = (data.private_note or "").strip()
+    checkin.actions = (data.actions or "").strip()
+    checkin.next_checkin_on = data.next_checkin_on
+
+
+def log_checkin(plan: Plan, sponsor: User, data: CheckInInput, today: date | None = None, remote_addr=None) -> CheckIn:
+    """Record a check-in held by ``sponsor``. Raises CheckInError; the caller commits."""
+    if not is_open(plan):
+        raise CheckInError({"plan": MESSAGES["closed"].format(status=plan.status)})
+    errors = validate(data, today)
+    if errors:
+        raise CheckInError(errors)
+    checkin = CheckIn(plan=plan, sponsor=sponsor)
+    _apply(checkin, data)
+    db.session.add(checkin)
+    db.session.flush()
+    # The private note stays out of the audit trail: it is for the sponsor and HR only.
+    audit.record(sponsor, "checkin.create", checkin, remote_addr, plan=plan.id, held_on=checkin.held_on, rag=checkin.rag)
+    return checkin
+
+
+def update_checkin(checkin: CheckIn, user: User, data: CheckInInput, today: date | None = None, remote_addr=None) -> CheckIn:
+    """Change a check-in. Raises CheckInError; the caller commits."""
+    if not is_open(checkin.plan):
+        # A closed plan is a record: its history must not drift afterwards.
+        raise CheckInError({"plan": MESSAGES["closed"].format(status=checkin.plan.status)})
+    errors = validate(data, today)
+    if errors:
+        raise CheckInError(errors)
+    before = {"held_on": checkin.held_on, "rag": checkin.rag}
+    _apply(checkin, data)
+    checkin.updated_at = utcnow()
+    changed = sorted(
+        name
+        for name, value in before.items()
+        if getattr(checkin, name) != value
+    )
+    audit.record(user, "checkin.update", checkin, remote_addr, plan=checkin.plan_id, held_on=checkin.held_on,
+                 rag=checkin.rag, changed=changed)
+    return checkin
+
+
+def history(plan: Plan) -> list[CheckIn]:
+    """The plan's check-ins, newest first, with their sponsors loaded in the same query."""
+    return list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.plan_id == plan.id)
+            .options(joinedload(CheckIn.sponsor))
+            .order_by(CheckIn.held_on.desc(), CheckIn.id.desc())
+        )
+    )
+
+
+def latest(plan: Plan) -> CheckIn | None:
+    return db.session.scalars(
+        sa.select(CheckIn).where(CheckIn.plan_id == plan.id).order_by(CheckIn.held_on.desc(), CheckIn.id.desc()).limit(1)
+    ).first()
+
+
+def next_due(start_date: date, cadence_days: int, last_held_on: date | None = None, last_next_on: date | None = None) -> date:
+    """When the next check-in is due: the date the latest check-in set, else the cadence
+    after the latest check-in, else the cadence after the plan's start."""
+    if last_next_on is not None:
+        return last_next_on
+    base = last_held_on if last_held_on is not None else start_date
+    return base + timedelta(days=cadence_days)
+
+
+def next_due_for(plan: Plan, last: CheckIn | None = None) -> date:
+    return next_due(
+        plan.start_date,
+        plan.checkin_cadence_days,
+        last.held_on if last is not None else None,
+        last.next_checkin_on if last is not None else None,
+    )
+
+
+def suggested_next(plan: Plan, held_on: date) -> date:
+    """A default for the form: the cadence after the check-in, on a working day."""
+    from . import planning
+
+    return planning.Calendar().on_or_after(held_on + timedelta(days=plan.checkin_cadence_days))

@@ -26,7 +26,6 @@ TITLE_MAX = 200
 TEXT_MAX = 5000
 LINK_MAX = 500
 THEME_MAX = 60
-CLOSED_STATUSES = ("completed", "withdrawn")
 
 
 class RecordError(ValueError):
@@ -176,7 +175,7 @@ KINDS = {
 
 
 def _check_open(plan: Plan) -> None:
-    if plan.status in CLOSED_STATUSES:
+    if access.plan_is_closed(plan):
         raise RecordError(f"This plan is {plan.status}; its records can be read but not changed")
 
 
@@ -329,6 +328,3 @@ def milestones_by_phase(plan: Plan) -> list[tuple[str, list[Milestone]]]:
         groups.setdefault(m.phase, (m.phase_title or m.phase, []))[1].append(m)
     return list(groups.values())
 
-
-def is_closed(plan: Plan) -> bool:
-    return plan.status in CLOSED_STATUSES

@@ -15,6 +15,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
 
+    from . import api, calendar, exports, tokens_admin
+
+    for blueprint in (api.bp, calendar.bp, exports.bp, tokens_admin.bp):
+        app.register_blueprint(blueprint)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
@@ -42,6 +47,7 @@ NAV = (
     ("hr.playbooks", "Playbooks", "hr"),
     ("hr.users", "Users", "hr"),
     ("outbox.index", "Outbox", "hr"),
+    ("tokens_admin.index", "API tokens", "hr"),
 )
 
 

@@ -1,0 +1,103 @@
+"""Each user's calendar feed (RFC 5545): the open milestones they own and their next
+check-ins, as all-day events with stable UIDs so a calendar that polls the feed
+updates events in place rather than adding copies."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from icalendar import Calendar, Event
+
+from . import audit, checkins
+from .extensions import db
+from .models import Milestone, Plan, User, new_token
+
+FEED_PLAN_STATUSES = ("active", "paused")  # closed plans have nothing left to schedule
+ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id, "hr": Plan.hr_contact_id}
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 64 or "\x00" in token:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.feed_token == token))
+    return user if user is not None and user.active else None
+
+
+def reset_token(user: User, remote_addr: str | None = None) -> str:
+    """Give the user a new feed address; the old one stops working. The caller commits."""
+    user.feed_token = new_token()
+    audit.record(user, "user.feed_reset", user, remote_addr)
+    return user.feed_token
+
+
+def owned_milestones(user: User) -> list[Milestone]:
+    """Open milestones whose owner role the user holds on a running plan (HR-owned ones
+    belong to the plan's HR contact)."""
+    owns = sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in ROLE_COLUMNS.items()))
+    query = (
+        sa.select(Milestone)
+        .join(Plan, Milestone.plan_id == Plan.id)
+        .where(Plan.status.in_(FEED_PLAN_STATUSES), Milestone.status == "todo", owns)
+        .order_by(Milestone.due_date, Milestone.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def checkin_plans(user: User) -> list[Plan]:
+    """Running plans where the user meets for check-ins: as leader or sponsor."""
+    query = (
+        sa.select(Plan)
+        .where(Plan.status.in_(FEED_PLAN_STATUSES), sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id))
+        .order_by(Plan.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _all_day(event: Event, day: date) -> None:
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("transp", "TRANSPARENT")  # a due date, not a meeting: do not block the day
+
+
+def build(user: User, base_url: str, now: datetime | None = None) -> bytes:
+    """The user's feed as iCalendar bytes."""
+    host = urlsplit(base_url).hostname or "onboarding"
+    base = base_url.rstrip("/")
+    stamp = now or datetime.now(UTC)
+    cal = Calendar()
+    cal.add("prodid", "-//NHS leader onboarding//calendar feed//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", "Leader onboarding")
+    cal.add("x-published-ttl", "PT1H")
+    for m in owned_milestones(user):
+        plan = m.plan
+        event = Event()
+        event.add("uid", f"milestone-{m.id}@{host}")
+        event.add("dtstamp", stamp)
+        _all_day(event, m.due_date)
+        event.add("summary", f"Due: {m.title} ({plan.leader.name})")
+        event.add("description", f"{m.phase_title or m.phase}. {m.description}".strip()
+                  + f"\n\nOnboarding plan of {plan.leader.name}: {base}/plans/{plan.id}")
+        event.add("url", f"{base}/plans/{plan.id}")
+        event.add("categories", ["Onboarding milestone"])
+        cal.add_component(event)
+    for plan in checkin_plans(user):
+        last = checkins.latest(plan)
+        if last is None or last.next_checkin_on is None:
+            continue
+        other = plan.sponsor if plan.leader_id == user.id else plan.leader
+        event = Event()
+        # One event per plan: when a new check-in sets a new date, the event moves.
+        event.add("uid", f"checkin-plan-{plan.id}@{host}")
+        event.add("dtstamp", stamp)
+        _all_day(event, last.next_checkin_on)
+        event.add("summary", f"Onboarding check-in: {plan.leader.name} with {plan.sponsor.name}")
+        event.add("description", f"Next check-in with {other.name}, set at the check-in of "
+                  f"{last.held_on:%-d %B %Y}.\n\n{base}/plans/{plan.id}")
+        event.add("url", f"{base}/plans/{plan.id}")
+        event.add("categories", ["Onboarding check-in"])
+        cal.add_component(event)
+    return cal.to_ical()

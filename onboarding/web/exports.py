@@ -1,0 +1,33 @@
+"""Plan exports: CSV and a printable page for a review meeting. Same access as reading the plan."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from .. import access, exports
+
+bp = Blueprint("exports", __name__)
+
+
+def _plan(plan_id: int):
+    plan = access.plan_for(current_user, plan_id) if plan_id < 2**31 else None
+    if plan is None:
+        abort(404)
+    return plan
+
+
+@bp.get("/plans/<int:plan_id>/export.csv")
+@login_required
+def plan_csv(plan_id: int):
+    plan = _plan(plan_id)
+    return Response(exports.plan_csv(plan), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{exports.csv_filename(plan)}"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.get("/plans/<int:plan_id>/print")
+@login_required
+def plan_print(plan_id: int):
+    plan = _plan(plan_id)
+    return render_template("exports/print.html", title=f"Onboarding review: {plan.leader.name}", **exports.review(plan))

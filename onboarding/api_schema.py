@@ -312,7 +312,8 @@ PATHS: dict = {
     },
     "/api/v1/playbooks/{slug}/export": {
         "get": _op("exportPlaybook", "A playbook's latest version as YAML (the format `playbooks load` reads)", "HR",
-                   {"200": {"description": "The playbook as YAML.", "content": {"text/yaml": {"schema": {"type": "string"}}}},
+                   {"200": {"description": "The playbook as YAML.", "content": {"text/yaml": {"schema": {
+                       "type": "object", "required": ["slug", "title", "weeks", "phases", "milestones"]}}}},
                     "404": NOT_FOUND}, parameters=[SLUG]),
     },
     "/api/v1/openapi.json": {

@@ -14,7 +14,12 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 def main() -> None:
     from . import create_app
 
-    FlaskGroup(create_app=create_app, name="onboarding", help="Leader onboarding tracker.")(prog_name="onboarding")
+    from .cli_nudges import run_command
+
+    group = FlaskGroup(create_app=create_app, name="onboarding", help="Leader onboarding tracker.")
+    # FlaskGroup's built-in `run` would win over app.cli's; ours also starts the scheduler once.
+    group.add_command(run_command)
+    group(prog_name="onboarding")
 
 
 def fail(message: str) -> None:
@@ -226,7 +231,9 @@ def plans_show(plan_id, as_json) -> None:
 
 
 def init_app(app) -> None:
+    from .cli_nudges import nudges_cli, run_command, scheduler_command
     from .cli_tokens import tokens_cli
 
-    for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli, tokens_cli):
+    for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli, tokens_cli,
+                    nudges_cli, scheduler_command, run_command):
         app.cli.add_command(command)

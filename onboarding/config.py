@@ -48,6 +48,8 @@ class Defaults:
     NUDGE_ESCALATE_AFTER_WORKING_DAYS = 10
     CHECKIN_CADENCE_DAYS = 14
     NUDGE_MAX_ATTEMPTS = 5
+    NUDGE_RETRY_BASE_MINUTES = 15  # backoff between delivery attempts: 15 min, 45 min, 2 h 15...
+    MAIL_FILE_DIR = None  # the file backend's folder; default instance/outbox
 
     # The in-process scheduler runs under `onboarding run`; web workers leave it off.
     SCHEDULER_ENABLED = False

@@ -20,6 +20,11 @@ def init_app(app: Flask) -> None:
     for blueprint in (api.bp, calendar.bp, exports.bp, tokens_admin.bp):
         app.register_blueprint(blueprint)
 
+    from . import account, outbox
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(outbox.bp)
+
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"

@@ -14,6 +14,9 @@ def init_app(app: Flask) -> None:
     assets.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
+    from . import hr
+
+    app.register_blueprint(hr.bp)
 
     from . import api, calendar, exports, tokens_admin
 

@@ -1,0 +1,148 @@
+"""Forms for the HR pages. Choices that come from the database are filled in by the view."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
+from ..playbook_editor import MAX_UPLOAD_BYTES
+
+NEW_LEADER = "new"
+
+
+def opts(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as choices (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+WEEKDAYS = opts([("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday")])
+# The email_validator package is not a dependency; a simple shape check, accounts checks again.
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address like name@nhs.net")
+MONTHS = opts((n, f"{n} months") for n in range(3, 7))
+
+
+class CohortFilterForm(FlaskForm):
+    """A GET form: filters live in the URL, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=opts([("", "Any status")] + [(s, s.title()) for s in PLAN_STATUSES]), validators=[Optional()])
+    playbook = SelectField("Playbook", choices=opts([("", "Any playbook")]), validators=[Optional()])
+    overdue = BooleanField("Only plans with overdue milestones")
+
+
+class NewPlanForm(FlaskForm):
+    leader = SelectField("Leader", validators=[DataRequired("Choose the leader or invite a new one")])
+    invite_name = StringField("New leader's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    invite_email = EmailField(
+        "New leader's email address",
+        validators=[Optional(), Length(max=254), EMAIL],
+    )
+    sponsor = SelectField("Executive sponsor", validators=[DataRequired("Choose the executive sponsor")])
+    mentor = SelectField("Mentor (optional)", validators=[Optional()])
+    playbook = SelectField("Playbook", validators=[DataRequired("Choose a playbook")])
+    start = DateField("Start date", description="The leader's first day, for example 2026-09-07",
+                      validators=[InputRequired("Enter the start date as a real date")])
+    months = RadioField("Length of the plan", choices=MONTHS, coerce=int,
+                        validators=[InputRequired("Choose a length of 3 to 6 months")])
+    working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS,
+                                       validators=[DataRequired("Choose at least one working day")])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.leader.data == NEW_LEADER:
+            # Only needed when inviting, so checked after the fields' own validators.
+            for f, message in ((self.invite_name, "Enter the new leader's full name"),
+                               (self.invite_email, "Enter the new leader's email address")):
+                if not (f.data or "").strip() and not f.errors:
+                    f.errors = [*f.errors, message]
+                    valid = False
+        return valid
+
+    def validate_leader(self, field):
+        if field.data != NEW_LEADER and field.data and field.data == self.sponsor.data:
+            raise ValidationError("The leader and the sponsor must be different people")
+
+    def validate_mentor(self, field):
+        if field.data and field.data in (self.leader.data, self.sponsor.data):
+            raise ValidationError("The mentor must be someone other than the leader and the sponsor")
+
+
+class ReassignForm(FlaskForm):
+    sponsor = SelectField("Executive sponsor", validators=[DataRequired("Choose the executive sponsor")])
+    mentor = SelectField("Mentor", validators=[Optional()])
+
+
+class PauseForm(FlaskForm):
+    pass
+
+
+class ExtendForm(FlaskForm):
+    months = RadioField("New length", coerce=int, validators=[InputRequired("Choose the new length")])
+
+
+class CloseForm(FlaskForm):
+    outcome = RadioField("How the plan ends", choices=opts([("completed", "Completed"), ("withdrawn", "Withdrawn")]),
+                         validators=[InputRequired("Choose completed or withdrawn")])
+    confirm = BooleanField("I understand the plan will close and nobody will be nudged about it again",
+                           validators=[DataRequired("Confirm that you want to close the plan")])
+
+
+class RebaseForm(FlaskForm):
+    version = SelectField("Playbook version", coerce=int, validators=[InputRequired("Choose a version")])
+    confirmed = HiddenField()
+
+
+class MilestoneForm(FlaskForm):
+    key = StringField("Key", description="Lower-case letters, digits and hyphens; it cannot change later",
+                      validators=[DataRequired("Enter a key"), Length(max=80),
+                                  Regexp(r"^[a-z0-9][a-z0-9-]*$", message="Use lower-case letters, digits and hyphens")])
+    title = StringField("Title", validators=[DataRequired("Enter a title"), Length(max=200, message="Title must be 200 characters or fewer")])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000, message="Description must be 5000 characters or fewer")])
+    phase = SelectField("Phase", validators=[DataRequired("Choose a phase")])
+    category = SelectField("Category", choices=opts((c, c.replace("_", " ").capitalize()) for c in CATEGORIES),
+                           validators=[DataRequired("Choose a category")])
+    owner = SelectField("Owner", choices=opts((r, r.upper() if r == "hr" else r.capitalize()) for r in OWNER_ROLES),
+                        validators=[DataRequired("Choose who owns the milestone")])
+    week = IntegerField("Week", description="Week of the playbook; negative weeks fall before the start",
+                        validators=[InputRequired("Enter the week as a whole number"),
+                                    NumberRange(min=-8, max=52, message="Enter a week from -8 to 52")])
+    pinned = BooleanField("Keep this week when the plan is shorter or longer")
+    required = BooleanField("Required")
+    evidence_prompt = TextAreaField("Evidence prompt", validators=[Optional(), Length(max=2000, message="Evidence prompt must be 2000 characters or fewer")])
+
+
+class MilestoneActionForm(FlaskForm):
+    """Remove, move up or move down one milestone (the key is in the URL)."""
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Playbook YAML file", description="A .yaml file of at most 200 KB, in the same format as the download",
+                     validators=[FileRequired("Choose a YAML file to upload"),
+                                 FileSize(MAX_UPLOAD_BYTES, message="The file must be 200 KB or smaller")])
+
+
+class InviteUserForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=120, message="Name must be 120 characters or fewer")])
+    email = EmailField("Email address", validators=[DataRequired("Enter an email address"), Length(max=254),
+                                                    EMAIL])
+    hr = BooleanField("Give HR rights (start plans, edit playbooks, manage users)")
+
+
+class UserActionForm(FlaskForm):
+    pass

@@ -7,6 +7,10 @@ def test_login_page_renders(client):
 
 def test_sign_in_and_out(cast, client, login):
     login(cast["leader_a"])
-    assert b"Leader A" in client.get("/").data
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"] == "/my-plan"
+    assert b"Leader A" in client.get("/my-plan").data
+    login(cast["hr"])
+    assert client.get("/").headers["Location"] == "/hr/cohort"
     client.post("/logout")
     assert client.get("/").status_code == 302

@@ -1,8 +1,8 @@
 """Home (sends each user to the page for their role), health and error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
-from flask_login import login_required
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from ..extensions import db
 
@@ -12,6 +12,13 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home():
+    """Send each user to the first page of their role: plan, leaders, mentees or cohort."""
+    from . import NAV, user_roles
+
+    roles = user_roles(current_user)
+    for endpoint, _label, role in NAV:
+        if role in roles and endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
     return render_template("main/home.html")
 
 

@@ -294,8 +294,9 @@ def record(dues: Sequence[Due], today: date) -> int:
                 created_at=_utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_type", "subject_id", "period"])
+            .returning(Nudge.id)  # a row back means this sweep recorded it (rowcount is unreliable here)
         )
-        recorded += db.session.execute(stmt).rowcount or 0
+        recorded += len(db.session.execute(stmt).all())
     stale = sa.select(Milestone.id).where(sa.or_(Milestone.due_date < today, Milestone.status != "todo"))
     db.session.execute(
         sa.update(Nudge)

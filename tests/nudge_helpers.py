@@ -177,7 +177,7 @@ class SMTPServer:
 
 
 def parts(msg) -> tuple[str, str]:
-    """The text and HTML bodies of a message."""
+    """The text and HTML bodies of a message (line ends as written, whatever SMTP did to them)."""
     text = msg.get_body(preferencelist=("plain",)).get_content()
     html = msg.get_body(preferencelist=("html",)).get_content()
-    return text, html
+    return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from .. import audit
@@ -29,7 +30,7 @@ MODE_HINTS = {
 class NudgeSettingsForm(FlaskForm):
     nudge_mode = RadioField(
         "Which onboarding emails do you want?",
-        choices=[(mode, MODE_LABELS[mode]) for mode in NUDGE_MODES],
+        choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in NUDGE_MODES],
         validators=[InputRequired("Select which onboarding emails you want")],
     )
 

@@ -17,6 +17,9 @@ def init_app(app: Flask) -> None:
     from . import hr
 
     app.register_blueprint(hr.bp)
+    from . import sponsor
+
+    app.register_blueprint(sponsor.bp)
 
     from . import api, calendar, exports, tokens_admin
 

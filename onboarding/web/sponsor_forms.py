@@ -1,0 +1,67 @@
+"""The check-in form. The rules live in onboarding/checkins.py; the form parses the
+input and carries the messages back to the fields."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from ..checkins import MAX_TEXT, RAG_LABELS, CheckInInput
+
+
+class CheckInForm(FlaskForm):
+    held_on = DateField("Date of the check-in", validators=[Optional()],
+                        description="Today or an earlier date.")
+    rag = RadioField(
+        "How is the leader doing overall?",
+        choices=[SelectChoice(value, label) for value, label in RAG_LABELS.items()],
+        validate_choice=False,  # checkins.validate says what is wrong, in plain words
+        validators=[Optional()],
+        description="Red: at risk and needs help now. Amber: some concerns. Green: on track.",
+    )
+    summary = TextAreaField(
+        "Summary",
+        description=f"Shared with the leader: they can read this. Up to {MAX_TEXT} characters.",
+    )
+    private_note = TextAreaField(
+        "Private note (optional)",
+        description=f"Only you and HR can read this; the leader and mentor cannot. Up to {MAX_TEXT} characters.",
+    )
+    actions = TextAreaField(
+        "Actions (optional)",
+        description=f"What each of you will do before the next check-in. Shared with the leader. Up to {MAX_TEXT} characters.",
+    )
+    next_checkin_on = DateField("Date of the next check-in (optional)", validators=[Optional()],
+                                description="After the date of this check-in.")
+
+    def to_input(self) -> CheckInInput:
+        return CheckInInput(
+            held_on=self.held_on.data,
+            rag=self.rag.data or None,
+            summary=self.summary.data,
+            private_note=self.private_note.data,
+            actions=self.actions.data,
+            next_checkin_on=self.next_checkin_on.data,
+        )
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [message]
+            else:
+                self.form_errors.append(message)
+
+    def parse_errors(self) -> dict[str, str]:
+        """Dates that did not parse (call after validate()), worded for people."""
+        found = {}
+        if self.held_on.errors:
+            found["held_on"] = "Enter the date of the check-in as a real date"
+        if self.next_checkin_on.errors:
+            found["next_checkin_on"] = "Enter the date of the next check-in as a real date, or leave it empty"
+        return found
+
+    @property
+    def csrf_failed(self) -> bool:
+        return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)

@@ -1,0 +1,284 @@
+"""The sponsor's pages in the browser's place: who sees what, who may log and edit
+check-ins, private notes, and invalid input."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from onboarding import checkins, plans
+from onboarding.checkins import CheckInInput
+from onboarding.extensions import db
+from onboarding.models import AuditEvent, CheckIn
+
+PRIVATE = "Private: worried about the board dynamics"
+
+
+def _count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn))
+
+
+def _seed_checkin(cast) -> CheckIn:
+    """A check-in on plan A by its sponsor."""
+    held = plans.today() - timedelta(days=3)
+    checkin = checkins.log_checkin(
+        cast["plan_a"], cast["sponsor_a"],
+        CheckInInput(held, "amber", "Shared: good first weeks", PRIVATE, "Meet the medical director", held + timedelta(days=14)),
+    )
+    db.session.commit()
+    return checkin
+
+
+def _form(**overrides) -> dict:
+    today = plans.today()
+    data = {
+        "held_on": today.isoformat(),
+        "rag": "green",
+        "summary": "Going well; the stakeholder map is filling up.",
+        "private_note": "Nothing to worry about.",
+        "actions": "Book the next clinical interviews",
+        "next_checkin_on": (today + timedelta(days=14)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def _as(persona, cast, client, login):
+    if persona == "anonymous":
+        client.post("/logout")
+    else:
+        login(cast[persona])
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def test_dashboard_shows_only_the_sponsors_own_leaders(cast, client, login):
+    _seed_checkin(cast)
+    login(cast["sponsor_a"])
+    page = client.get("/sponsor")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<h1>My leaders</h1>" in html
+    assert "Leader A" in html and "Leader B" not in html
+    assert cast["plan_a"].playbook_version.title in html
+    assert "Week " in html and "%" in html
+    # The last check-in's RAG is a tag with the word, not colour alone.
+    assert "nhsuk-tag--orange" in html and "Amber" in html
+    assert f"/plans/{cast['plan_a'].id}/checkins" in html
+    # Sponsor-owned milestones are listed for the sponsor to complete.
+    owned = [m.title for m in cast["plan_a"].milestones if m.owner == "sponsor"]
+    assert owned and all(title in html for title in owned)
+
+    login(cast["other_sponsor"])
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert "Leader B" in html and "Leader A" not in html
+    # No check-in yet on plan B, whose start was long enough ago for one to be due.
+    assert "None yet" in html
+
+
+def test_dashboard_for_someone_who_sponsors_nobody(cast, client, login):
+    login(cast["mentor_a"])
+    page = client.get("/sponsor")
+    assert page.status_code == 200
+    assert "You do not sponsor any leaders yet" in page.get_data(as_text=True)
+
+
+def test_dashboard_needs_sign_in(cast, client):
+    response = client.get("/sponsor")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_closed_plans_are_listed_apart(cast, client, login):
+    plans.close(cast["plan_a"], cast["hr"], "completed")
+    db.session.commit()
+    login(cast["sponsor_a"])
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert "<h2>Closed plans</h2>" in html
+    closed_part = html.split("<h2>Closed plans</h2>", 1)[1]
+    assert "Leader A" in closed_part and "100%" in closed_part
+    assert "None of the leaders you sponsor has a plan running" in html
+
+
+# --- who may do what, for every persona ------------------------------------------------------
+
+# persona: (history, new check-in, edit the sponsor's check-in); 302 is the sign-in redirect.
+OUTCOMES = {
+    "anonymous": (302, 302, 302),
+    "leader_a": (200, 403, 403),
+    "leader_b": (404, 404, 404),
+    "sponsor_a": (200, 200, 200),
+    "other_sponsor": (404, 404, 404),
+    "mentor_a": (200, 403, 403),
+    "hr": (200, 403, 403),
+}
+
+
+@pytest.mark.parametrize("persona", list(OUTCOMES))
+def test_checkin_pages_follow_the_access_table(cast, client, login, persona):
+    checkin = _seed_checkin(cast)
+    plan_id, checkin_id = cast["plan_a"].id, checkin.id
+    history, new, edit = OUTCOMES[persona]
+    _as(persona, cast, client, login)
+
+    response = client.get(f"/plans/{plan_id}/checkins")
+    assert response.status_code == history
+    if history == 200:
+        html = response.get_data(as_text=True)
+        assert "Shared: good first weeks" in html
+        assert ("Log a check-in" in html) == (persona == "sponsor_a")
+        assert (f"/checkins/{checkin_id}/edit" in html) == (persona == "sponsor_a")
+
+    assert client.get(f"/plans/{plan_id}/checkins/new").status_code == new
+    assert client.get(f"/plans/{plan_id}/checkins/{checkin_id}/edit").status_code == edit
+
+    # POSTs: only the sponsor's are saved (a redirect to the history); nobody else changes anything.
+    response = client.post(f"/plans/{plan_id}/checkins/new", data=_form(summary="posted by " + persona))
+    assert response.status_code == (302 if persona == "sponsor_a" else new)
+    response = client.post(f"/plans/{plan_id}/checkins/{checkin_id}/edit", data=_form(summary="edited by " + persona))
+    assert response.status_code == (302 if persona == "sponsor_a" else edit)
+    summaries = set(db.session.scalars(sa.select(CheckIn.summary)))
+    if persona == "sponsor_a":
+        assert summaries == {"posted by sponsor_a", "edited by sponsor_a"}
+    else:
+        assert summaries == {"Shared: good first weeks"}
+    if new == 403:
+        assert "You cannot do that" in client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True)
+
+
+def test_a_checkin_of_another_plan_is_not_found(cast, client, login):
+    checkin = _seed_checkin(cast)
+    login(cast["other_sponsor"])
+    assert client.get(f"/plans/{cast['plan_b'].id}/checkins/{checkin.id}/edit").status_code == 404
+    assert client.get(f"/plans/{cast['plan_b'].id}/checkins/99999/edit").status_code == 404
+    assert client.get("/plans/99999/checkins").status_code == 404
+
+
+def test_after_a_reassignment_only_the_new_sponsor_logs_and_nobody_edits_the_old_checkins(cast, client, login):
+    checkin = _seed_checkin(cast)
+    plans.reassign(cast["plan_a"], cast["hr"], sponsor=cast["other_sponsor"])
+    db.session.commit()
+    plan_id = cast["plan_a"].id
+    login(cast["sponsor_a"])
+    assert client.get(f"/plans/{plan_id}/checkins").status_code == 404
+    login(cast["other_sponsor"])
+    assert client.get(f"/plans/{plan_id}/checkins/new").status_code == 200
+    assert client.get(f"/plans/{plan_id}/checkins/{checkin.id}/edit").status_code == 403
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert "Leader A" in html and "Leader B" in html
+
+
+# --- private notes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona, sees_private", [
+    ("leader_a", False), ("mentor_a", False), ("sponsor_a", True), ("hr", True),
+])
+def test_private_notes_only_for_the_sponsor_and_hr(cast, client, login, persona, sees_private):
+    _seed_checkin(cast)
+    login(cast[persona])
+    html = client.get(f"/plans/{cast['plan_a'].id}/checkins").get_data(as_text=True)
+    assert "Shared: good first weeks" in html and "Meet the medical director" in html
+    assert (PRIVATE in html) == sees_private
+    assert ("Private note" in html) == sees_private
+
+
+# --- logging and editing ----------------------------------------------------------------------
+
+
+def test_sponsor_logs_a_checkin_and_sees_it(cast, client, login):
+    login(cast["sponsor_a"])
+    plan_id = cast["plan_a"].id
+    form = client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True)
+    assert "Shared with the leader" in form and "Only you and HR can read this" in form
+    assert f'value="{plans.today().isoformat()}"' in form
+    response = client.post(f"/plans/{plan_id}/checkins/new", data=_form(rag="red", summary="Struggling with the board"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/plans/{plan_id}/checkins")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Check-in saved" in html and "Struggling with the board" in html and "nhsuk-tag--red" in html
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "checkin.create")).one()
+    assert event.actor_id == cast["sponsor_a"].id
+    dashboard = client.get("/sponsor").get_data(as_text=True)
+    assert "Red" in dashboard
+
+
+def test_sponsor_edits_their_checkin(cast, client, login):
+    checkin = _seed_checkin(cast)
+    login(cast["sponsor_a"])
+    url = f"/plans/{cast['plan_a'].id}/checkins/{checkin.id}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert "Shared: good first weeks" in form and PRIVATE in form
+    assert client.post(url, data=_form(summary="Corrected summary", held_on=checkin.held_on.isoformat())).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CheckIn, checkin.id).summary == "Corrected summary"
+    assert _count() == 1
+    assert db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action == "checkin.update")).all() == ["checkin.update"]
+
+
+def test_closed_plans_take_no_new_checkins(cast, client, login):
+    checkin = _seed_checkin(cast)
+    plans.close(cast["plan_a"], cast["hr"], "withdrawn")
+    db.session.commit()
+    login(cast["sponsor_a"])
+    plan_id = cast["plan_a"].id
+    response = client.get(f"/plans/{plan_id}/checkins/new")
+    assert response.status_code == 409
+    assert "This plan is withdrawn" in response.get_data(as_text=True)
+    assert client.post(f"/plans/{plan_id}/checkins/new", data=_form()).status_code == 409
+    assert client.post(f"/plans/{plan_id}/checkins/{checkin.id}/edit", data=_form()).status_code == 409
+    html = client.get(f"/plans/{plan_id}/checkins").get_data(as_text=True)
+    assert "Log a check-in" not in html and "no new ones can be logged" in html
+    assert _count() == 1
+
+
+# --- invalid input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"summary": ""}, "Enter a summary of the check-in"),
+    ({"summary": "   "}, "Enter a summary of the check-in"),
+    ({"rag": "purple"}, "Select a RAG rating"),
+    ({"rag": ""}, "Select a RAG rating"),
+    ({"held_on": ""}, "Enter the date the check-in was held"),
+    ({"held_on": "31/02/2026"}, "Enter the date of the check-in as a real date"),
+    ({"held_on": "2999-01-01", "next_checkin_on": ""}, "The check-in date must be today or in the past"),
+    ({"next_checkin_on": "2020-01-01"}, "The next check-in date must be after the date this check-in was held"),
+    ({"next_checkin_on": "soon"}, "Enter the date of the next check-in as a real date"),
+    ({"summary": "x" * 5001}, "Summary must be 5000 characters or fewer"),
+    ({"private_note": "x" * 5001}, "Private note must be 5000 characters or fewer"),
+    ({"actions": "x" * 5001}, "Actions must be 5000 characters or fewer"),
+])
+def test_invalid_input_rerenders_with_errors_and_saves_nothing(cast, client, login, overrides, message):
+    login(cast["sponsor_a"])
+    response = client.post(f"/plans/{cast['plan_a'].id}/checkins/new", data=_form(**overrides))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html  # the error summary
+    assert html.count(message) >= 2  # in the summary and by the field
+    assert "nhsuk-form-group--error" in html
+    assert "<title>Error: " in html
+    assert _count() == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action.like("checkin.%"))) == 0
+
+
+def test_invalid_edit_changes_nothing(cast, client, login):
+    checkin = _seed_checkin(cast)
+    login(cast["sponsor_a"])
+    response = client.post(f"/plans/{cast['plan_a'].id}/checkins/{checkin.id}/edit", data=_form(summary="", rag="red"))
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert (db.session.get(CheckIn, checkin.id).summary, db.session.get(CheckIn, checkin.id).rag) == ("Shared: good first weeks", "amber")
+
+
+def test_a_bad_csrf_token_is_refused_and_saves_nothing(cast, app, client, login):
+    login(cast["sponsor_a"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(f"/plans/{cast['plan_a'].id}/checkins/new", data=_form(csrf_token="forged"))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert _count() == 0

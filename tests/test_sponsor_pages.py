@@ -282,3 +282,75 @@ def test_a_bad_csrf_token_is_refused_and_saves_nothing(cast, app, client, login)
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
     assert _count() == 0
+
+
+# --- in a real browser, with axe -------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
+    from datetime import date
+
+    from onboarding import playbooks
+
+    from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+
+    app, base = live_server
+    with app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        leader, sponsor = make_user("leader@example.nhs.uk", "Lee Leader"), make_user("sponsor@example.nhs.uk", "Sam Sponsor")
+        other = make_user("other@example.nhs.uk", "Olu Other")
+        version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+        plan = plans.create_plan(leader=leader, sponsor=sponsor, version=version, start=date(2026, 9, 7), months=6)
+        closed = plans.create_plan(leader=other, sponsor=sponsor, version=version, start=date(2026, 3, 2), months=3)
+        plans.close(closed, sponsor, "completed")
+        db.session.commit()
+        plan_id = plan.id
+
+    def sign_in(email):
+        page.goto(f"{base}/login")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+    sign_in("sponsor@example.nhs.uk")
+    page.goto(f"{base}/sponsor")
+    assert page.get_by_role("heading", level=1).inner_text() == "My leaders"
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Check-ins for Lee Leader").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Log a check-in").click()
+    assert_accessible(page)
+
+    page.get_by_label("Summary").fill("")
+    page.get_by_role("button", name="Save check-in").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Amber").check()
+    page.get_by_label("Summary").fill("Good progress; two interviews still to book.")
+    page.get_by_label("Private note (optional)").fill("Keep an eye on workload.")
+    page.get_by_role("button", name="Save check-in").click()
+    assert page.get_by_text("Check-in saved").is_visible()
+    assert page.get_by_text("Good progress; two interviews still to book.").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Change").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Change the check-in"
+    assert_accessible(page)
+
+    page.goto(f"{base}/sponsor")
+    assert page.get_by_text("Amber").first.is_visible()
+    assert_accessible(page)
+
+    # The leader reads the shared part only, and is refused the form with a 403 page.
+    page.get_by_role("button", name="Log out").click()
+    sign_in("leader@example.nhs.uk")
+    page.goto(f"{base}/plans/{plan_id}/checkins")
+    assert page.get_by_text("Good progress").is_visible()
+    assert page.get_by_text("Keep an eye on workload.").count() == 0
+    assert_accessible(page)
+    response = page.goto(f"{base}/plans/{plan_id}/checkins/new")
+    assert response.status == 403
+    assert_accessible(page)

@@ -1,0 +1,339 @@
+"""The leader's pages, and the plan pages every role that may read a plan shares:
+overview, milestones, stakeholder map, clinician interviews and goals.
+
+Views stay thin: onboarding.records loads and changes things, onboarding.access decides.
+A plan the user may not read is a 404; a readable plan where the user may not do the
+thing asked is a 403 with a page that says so."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import access, plans, records
+from ..extensions import db
+from ..models import Milestone
+from . import remote_addr
+from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
+
+bp = Blueprint("leader", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page here needs a signed-in user."""
+
+
+def _plan_or_404(plan_id: int):
+    plan = records.readable_plan(current_user, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _forbidden(plan, message: str):
+    return render_template("plan/forbidden.html", plan=plan, message=message, title="You cannot do that"), 403
+
+
+def overview_context(plan, show_private: bool) -> dict:
+    """What the shared plan partial needs."""
+    return {
+        "plan": plan,
+        "progress": plans.progress(plan),
+        "phases": records.milestones_by_phase(plan),
+        "state": plans.milestone_state,
+        "today": plans.today(),
+        "show_private": show_private,
+        "closed": access.plan_is_closed(plan),
+    }
+
+
+# --- overview -------------------------------------------------------------------------------
+
+
+@bp.get("/my-plan")
+def my_plan():
+    led = records.plans_led_by(current_user)
+    if not led:
+        return render_template("leader/no_plan.html", title="My plan")
+    plan, others = led[0], led[1:]
+    # The leader's own page never shows private notes, whatever other role they hold.
+    return render_template(
+        "leader/my_plan.html", others=others, section="overview", title="My plan", **overview_context(plan, False)
+    )
+
+
+@bp.get("/plans/<int:plan_id>")
+def plan(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    return render_template(
+        "plan/overview.html",
+        section="overview",
+        title=f"Onboarding plan for {plan.leader.name}",
+        **overview_context(plan, access.can_read_private_notes(current_user, plan)),
+    )
+
+
+# --- milestones -----------------------------------------------------------------------------
+
+
+def _milestone_or_404(plan, milestone_id: int) -> Milestone:
+    milestone = next((m for m in plan.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        abort(404)
+    return milestone
+
+
+def _render_milestone(plan, milestone, form=None, status=200):
+    may_change = access.can_update_milestone(current_user, milestone)
+    return (
+        render_template(
+            "plan/milestone.html",
+            plan=plan,
+            milestone=milestone,
+            state=plans.milestone_state(milestone),
+            may_change=may_change,
+            closed=access.plan_is_closed(plan),
+            form=form or CompleteMilestoneForm(),
+            reopen_form=ConfirmForm(),
+            section="overview",
+            title=milestone.title,
+        ),
+        status,
+    )
+
+
+@bp.get("/plans/<int:plan_id>/milestones/<int:milestone_id>")
+def milestone(plan_id: int, milestone_id: int):
+    plan = _plan_or_404(plan_id)
+    return _render_milestone(plan, _milestone_or_404(plan, milestone_id))
+
+
+@bp.post("/plans/<int:plan_id>/milestones/<int:milestone_id>/complete")
+def complete_milestone(plan_id: int, milestone_id: int):
+    plan = _plan_or_404(plan_id)
+    milestone = _milestone_or_404(plan, milestone_id)
+    if not access.can_update_milestone(current_user, milestone):
+        return _forbidden(plan, _milestone_refusal(plan, milestone))
+    if milestone.status != "todo":
+        flash("This milestone is already done.", "info")
+        return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))
+    form = CompleteMilestoneForm()
+    if not form.validate_on_submit():
+        return _render_milestone(plan, milestone, form, 400)
+    plans.complete_milestone(
+        milestone, current_user._get_current_object(), form.evidence_note.data or "", form.evidence_link.data or "", remote_addr()
+    )
+    db.session.commit()
+    flash(f"‘{milestone.title}’ is marked as done.", "success")
+    return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))
+
+
+@bp.post("/plans/<int:plan_id>/milestones/<int:milestone_id>/reopen")
+def reopen_milestone(plan_id: int, milestone_id: int):
+    plan = _plan_or_404(plan_id)
+    milestone = _milestone_or_404(plan, milestone_id)
+    if not access.can_update_milestone(current_user, milestone):
+        return _forbidden(plan, _milestone_refusal(plan, milestone))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_milestone(plan, milestone, None, 400)
+    if milestone.status != "todo":
+        plans.reopen_milestone(milestone, current_user._get_current_object(), remote_addr())
+        db.session.commit()
+        flash(f"‘{milestone.title}’ is open again.", "success")
+    return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))
+
+
+def _milestone_refusal(plan, milestone) -> str:
+    if access.plan_is_closed(plan):
+        return f"This plan is {plan.status}. Its milestones are kept as a record and cannot be changed."
+    return f"Only the plan's {milestone.owner} or HR can complete or reopen this milestone."
+
+
+# --- stakeholders, interviews, goals --------------------------------------------------------
+
+# kind -> (form, sub-navigation section, list endpoint)
+KINDS = {
+    "stakeholder": (StakeholderForm, "stakeholders", ".stakeholders"),
+    "interview": (InterviewForm, "interviews", ".interviews"),
+    "goal": (GoalForm, "goals", ".goals"),
+}
+
+
+def _refuse_write(plan):
+    if access.plan_is_closed(plan):
+        return _forbidden(plan, f"This plan is {plan.status}. Its records are kept as they were and cannot be changed.")
+    return _forbidden(plan, "Only the leader whose plan this is can add, change or remove these records.")
+
+
+def _form_values(form) -> dict:
+    return {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
+
+
+def _edit(kind: str, plan_id: int, record_id: int | None):
+    """Add (record_id None) or edit a stakeholder, interview or goal."""
+    plan = _plan_or_404(plan_id)
+    record = None
+    if record_id is not None:
+        record = records.get(kind, plan, record_id)
+        if record is None:
+            abort(404)
+    if not access.can_write_leader_records(current_user, plan):
+        return _refuse_write(plan)
+    form_class = KINDS[kind][0]
+    form = form_class(obj=_form_obj(kind, record)) if record is not None else form_class()
+    if form.validate_on_submit():
+        actor = current_user._get_current_object()
+        try:
+            if record is None:
+                records.create(kind, plan, actor, _form_values(form), remote_addr())
+            else:
+                records.update(kind, record, actor, _form_values(form), remote_addr())
+        except records.RecordError as exc:
+            target = getattr(form, exc.field, None) if exc.field else None
+            (target.errors if target is not None else form.form_errors).append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"The {kind} is {'added' if record is None else 'saved'}.", "success")
+            return redirect(url_for(KINDS[kind][2], plan_id=plan.id))
+    status = 400 if form.errors or form.form_errors else 200
+    article = "an" if kind == "interview" else "a"
+    return (
+        render_template(
+            f"leader/{kind}_form.html",
+            plan=plan,
+            form=form,
+            record=record,
+            section=KINDS[kind][1],
+            title=f"Add {article} {kind}" if record is None else f"Change this {kind}",
+        ),
+        status,
+    )
+
+
+class _InterviewView:
+    """Present an interview's lists as the text the form edits."""
+
+    def __init__(self, interview):
+        self._interview = interview
+
+    def __getattr__(self, name):
+        if name == "priorities":
+            return "\n".join(self._interview.priorities or [])
+        if name == "themes":
+            return ", ".join(self._interview.themes or [])
+        return getattr(self._interview, name)
+
+
+def _form_obj(kind: str, record):
+    return _InterviewView(record) if kind == "interview" else record
+
+
+def _remove(kind: str, plan_id: int, record_id: int, post: bool):
+    plan = _plan_or_404(plan_id)
+    record = records.get(kind, plan, record_id)
+    if record is None:
+        abort(404)
+    if not access.can_write_leader_records(current_user, plan):
+        return _refuse_write(plan)
+    form = ConfirmForm()
+    if post:
+        if form.validate_on_submit():
+            records.delete(kind, record, current_user._get_current_object(), remote_addr())
+            db.session.commit()
+            flash(f"The {kind} is removed.", "success")
+            return redirect(url_for(KINDS[kind][2], plan_id=plan.id))
+    status = 400 if form.errors else 200
+    return (
+        render_template(
+            "leader/remove.html", plan=plan, record=record, kind=kind, form=form,
+            back=url_for(KINDS[kind][2], plan_id=plan.id), section=KINDS[kind][1],
+            title=f"Remove this {kind}?",
+        ),
+        status,
+    )
+
+
+@bp.get("/plans/<int:plan_id>/stakeholders")
+def stakeholders(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    return render_template(
+        "leader/stakeholders.html",
+        plan=plan,
+        quadrants=records.quadrant_summary(plan.stakeholders),
+        titles=records.QUADRANT_TITLES,
+        may_edit=access.can_write_leader_records(current_user, plan),
+        section="stakeholders",
+        title="Stakeholder map",
+    )
+
+
+@bp.route("/plans/<int:plan_id>/stakeholders/new", methods=["GET", "POST"])
+def new_stakeholder(plan_id: int):
+    return _edit("stakeholder", plan_id, None)
+
+
+@bp.route("/plans/<int:plan_id>/stakeholders/<int:record_id>/edit", methods=["GET", "POST"])
+def edit_stakeholder(plan_id: int, record_id: int):
+    return _edit("stakeholder", plan_id, record_id)
+
+
+@bp.route("/plans/<int:plan_id>/stakeholders/<int:record_id>/remove", methods=["GET", "POST"])
+def remove_stakeholder(plan_id: int, record_id: int):
+    return _remove("stakeholder", plan_id, record_id, request.method == "POST")
+
+
+@bp.get("/plans/<int:plan_id>/interviews")
+def interviews(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    return render_template(
+        "leader/interviews.html",
+        plan=plan,
+        themes=records.theme_summary(plan.interviews),
+        may_edit=access.can_write_leader_records(current_user, plan),
+        section="interviews",
+        title="Clinician priority interviews",
+    )
+
+
+@bp.route("/plans/<int:plan_id>/interviews/new", methods=["GET", "POST"])
+def new_interview(plan_id: int):
+    return _edit("interview", plan_id, None)
+
+
+@bp.route("/plans/<int:plan_id>/interviews/<int:record_id>/edit", methods=["GET", "POST"])
+def edit_interview(plan_id: int, record_id: int):
+    return _edit("interview", plan_id, record_id)
+
+
+@bp.route("/plans/<int:plan_id>/interviews/<int:record_id>/remove", methods=["GET", "POST"])
+def remove_interview(plan_id: int, record_id: int):
+    return _remove("interview", plan_id, record_id, request.method == "POST")
+
+
+@bp.get("/plans/<int:plan_id>/goals")
+def goals(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    return render_template(
+        "leader/goals.html",
+        plan=plan,
+        may_edit=access.can_write_leader_records(current_user, plan),
+        section="goals",
+        title="Goals",
+    )
+
+
+@bp.route("/plans/<int:plan_id>/goals/new", methods=["GET", "POST"])
+def new_goal(plan_id: int):
+    return _edit("goal", plan_id, None)
+
+
+@bp.route("/plans/<int:plan_id>/goals/<int:record_id>/edit", methods=["GET", "POST"])
+def edit_goal(plan_id: int, record_id: int):
+    return _edit("goal", plan_id, record_id)
+
+
+@bp.route("/plans/<int:plan_id>/goals/<int:record_id>/remove", methods=["GET", "POST"])
+def remove_goal(plan_id: int, record_id: int):
+    return _remove("goal", plan_id, record_id, request.method == "POST")

@@ -1,0 +1,67 @@
+"""The mentor's page: the plans they mentor, with progress and their own milestones."""
+from datetime import date
+
+import sqlalchemy as sa
+
+from onboarding import playbooks, plans
+from onboarding.extensions import db
+
+from .conftest import make_user
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_mentor_sees_the_plans_they_mentor(cast, client, login):
+    plan = cast["plan_a"]
+    login(cast["mentor_a"])
+    response = client.get("/mentoring")
+    page = text(response)
+    assert response.status_code == 200
+    assert "Leader A" in page and f'href="/plans/{plan.id}"' in page
+    assert "Leader B" not in page
+    mine = next(m for m in plan.milestones if m.owner == "mentor")
+    assert f"/plans/{plan.id}/milestones/{mine.id}" in page
+    assert "% </td>".replace(" ", "") in page.replace(" ", "")
+
+
+def test_mentor_completes_their_milestone_and_it_leaves_the_list(cast, client, login):
+    plan = cast["plan_a"]
+    mine = next(m for m in plan.milestones if m.owner == "mentor")
+    login(cast["mentor_a"])
+    response = client.post(f"/plans/{plan.id}/milestones/{mine.id}/complete", data={"evidence_note": "First session held."})
+    assert response.status_code == 302
+    db.session.refresh(mine)
+    assert mine.status == "done"
+    assert f"/milestones/{mine.id}\"" not in text(client.get("/mentoring"))
+
+
+def test_someone_who_mentors_nobody_gets_a_friendly_page(cast, client, login):
+    login(cast["leader_b"])
+    response = client.get("/mentoring")
+    assert response.status_code == 200
+    assert "You are not mentoring anyone" in text(response)
+
+
+def test_mentoring_page_query_count_is_the_same_for_1_and_6_plans(cast, app, client, login):
+    version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+
+    def queries() -> int:
+        seen = []
+        listener = lambda *_a: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/mentoring").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    login(cast["mentor_a"])
+    one = queries()
+    for i in range(5):
+        leader = make_user(f"leader.extra{i}@example.nhs.uk")
+        plans.create_plan(leader=leader, sponsor=cast["sponsor_a"], mentor=cast["mentor_a"], version=version,
+                          start=date(2026, 9, 7), months=6, actor=cast["hr"])
+    db.session.commit()
+    assert queries() == one

@@ -17,6 +17,10 @@ def init_app(app: Flask) -> None:
     from . import hr
 
     app.register_blueprint(hr.bp)
+    from . import leader, mentor
+
+    app.register_blueprint(leader.bp)
+    app.register_blueprint(mentor.bp)
     from . import sponsor
 
     app.register_blueprint(sponsor.bp)

@@ -456,3 +456,100 @@ def test_query_counts_do_not_grow_with_rows(cast, app, client, login):
     db.session.commit()
     after = {url: _queries(app, client, url) for url in urls}
     assert after == before
+
+
+# --- in a real browser, with axe -------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
+    from onboarding import playbooks
+
+    from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+
+    app, base = live_server
+    with app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        leader, sponsor = make_user("leader@example.nhs.uk", "Lee Leader"), make_user("sponsor@example.nhs.uk", "Sam Sponsor")
+        mentor = make_user("mentor@example.nhs.uk", "Mo Mentor")
+        version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+        plan = plans.create_plan(leader=leader, sponsor=sponsor, mentor=mentor, version=version,
+                                 start=date(2026, 9, 7), months=6)
+        db.session.add(CheckIn(plan=plan, sponsor=sponsor, held_on=date(2026, 9, 18), rag="green",
+                               summary="A good start.", private_note="Sponsor eyes only.", actions="Book interviews."))
+        db.session.add(ClinicianInterview(plan=plan, name="Dr Amir Shah", interviewed_on=date(2026, 9, 14),
+                                          priorities=["Faster log-in"], themes=["log-in time", "handover"]))
+        db.session.commit()
+        plan_id = plan.id
+        first_leader_milestone = next(m.title for m in plan.milestones if m.owner == "leader")
+
+    def sign_in(email):
+        page.goto(f"{base}/login")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+    sign_in("leader@example.nhs.uk")
+    page.goto(f"{base}/my-plan")
+    assert page.get_by_role("heading", level=1).inner_text().endswith("My plan")
+    assert page.get_by_text("A good start.").is_visible()
+    assert page.get_by_text("Sponsor eyes only.").count() == 0
+    assert_accessible(page)
+
+    page.get_by_role("link", name=first_leader_milestone).click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark as done").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Evidence note").fill("Met the CCIO and the CNIO.")
+    page.get_by_role("button", name="Mark as done").click()
+    assert page.get_by_text("is marked as done").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Stakeholders").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Add a stakeholder").click()
+    page.get_by_role("button", name="Save stakeholder").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Dr Ruth Adeyemi")
+    page.get_by_role("group", name="Power").get_by_label("5").check()
+    page.get_by_role("group", name="Interest").get_by_label("4").check()
+    page.get_by_label("Last met (optional)").fill("2026-09-10")
+    page.get_by_role("button", name="Save stakeholder").click()
+    assert page.get_by_text("The stakeholder is added").is_visible()
+    assert page.locator("#count-manage_closely").inner_text().split() == ["Manage", "closely", "1", "1"]
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Clinician interviews").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Add an interview").click()
+    assert_accessible(page)
+    page.get_by_label("Name").fill("Claire Booth")
+    page.get_by_label("Date of the interview").fill("2026-09-21")
+    page.get_by_label("Priorities heard").fill("Reliable handover lists")
+    page.get_by_label("Themes").fill("Handover")
+    page.get_by_role("button", name="Save interview").click()
+    assert page.get_by_text("1 theme has come up in more than one interview").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Goals").click()
+    page.get_by_role("button", name="Add a goal").click()
+    assert_accessible(page)
+    page.get_by_label("Goal", exact=True).fill("Cut EPR log-in time to under 10 seconds")
+    page.get_by_role("button", name="Save goal").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Remove").first.click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, remove it").click()
+    assert page.get_by_text("No goals have been added yet").is_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    sign_in("mentor@example.nhs.uk")
+    page.goto(f"{base}/mentoring")
+    assert page.get_by_role("heading", level=1).inner_text() == "Mentoring"
+    assert_accessible(page)
+    page.get_by_role("link", name="Lee Leader").click()
+    assert page.url.endswith(f"/plans/{plan_id}")
+    assert page.get_by_text("Sponsor eyes only.").count() == 0
+    assert_accessible(page)

@@ -70,7 +70,7 @@ def test_token_of_a_deactivated_user_stops_working(cast, client):
 
 def test_a_signed_in_browser_session_is_not_accepted(cast, client, login):
     login(cast["hr"])
-    assert client.get("/").status_code == 200  # the session works on the pages
+    assert client.get("/account/calendar").status_code == 200  # the session works on the pages
     assert client.get("/api/v1/plans").status_code == 401
     response = client.post("/api/v1/plans", json=new_plan_body())
     assert response.status_code == 401
@@ -338,3 +338,13 @@ def test_openapi_and_docs_pages(cast, client, login):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "POST /api/v1/plans/{plan_id}/milestones/{key}/complete" in page
     assert page.count("<h1") == 1
+
+
+def test_api_needs_no_csrf_token_while_pages_do(api, app, cast, client, login):
+    app.config["WTF_CSRF_ENABLED"] = True
+    from tests.conftest import make_user
+
+    make_user("new.leader@example.nhs.uk", "New Leader")
+    assert api("hr", "POST", "/plans", json=new_plan_body()).status_code == 201
+    login_page = client.post("/login", data={"email": cast["hr"].email, "password": "x"})
+    assert login_page.status_code == 400  # the pages still insist on a CSRF token

@@ -313,6 +313,8 @@ def test_resume_an_active_plan_is_refused(cast, client, login):
     login(cast["hr"])
     response = client.post(f"/hr/plans/{cast['plan_a'].id}/resume")
     assert response.status_code == 400
+    assert "There is a problem" in response.get_data(as_text=True)
+    assert "only a paused plan can be resumed".capitalize() in response.get_data(as_text=True)
 
 
 def test_reassign_sponsor_and_mentor(cast, client, login):

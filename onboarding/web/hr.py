@@ -228,7 +228,7 @@ def _admin_forms(plan: Plan, **bound) -> dict:
     reassign.sponsor.choices = forms.opts(people)
     reassign.mentor.choices = forms.opts([("", "No mentor")] + people[1:])
     result["reassign"] = reassign
-    result["pause"] = forms.PauseForm(prefix="pause", formdata=None)
+    result["pause"] = bound.get("pause") or forms.PauseForm(prefix="pause", formdata=None)
     extend = bound.get("extend") or forms.ExtendForm(prefix="extend", formdata=None)
     extend.months.choices = forms.opts((n, f"{n} months") for n in range(plan.months + 1, planning.MAX_MONTHS + 1))
     result["extend"] = extend
@@ -291,8 +291,8 @@ def _simple(plan_id: int, action):
         message = action(plan)
     except plans.PlanError as exc:
         db.session.rollback()
-        flash(str(exc)[0].upper() + str(exc)[1:] + ".", "info")
-        return _admin_page(plan, 400)
+        form.form_errors.append(str(exc)[0].upper() + str(exc)[1:])
+        return _admin_page(plan, 400, "pause", pause=form)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("hr.plan_admin", plan_id=plan.id))

@@ -1,0 +1,106 @@
+"""The APScheduler wiring: jobs, triggers in Europe/London, one scheduler per process,
+and never two under the development server's reloader."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from onboarding import create_app, scheduler
+
+from .conftest import ROOT, base_config
+from .nudge_helpers import free_port
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def plain_app(tmp_path):
+    app = create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 's.sqlite3'}") | {"INSTANCE_PATH": str(tmp_path)})
+    from onboarding.extensions import db
+
+    with app.app_context():
+        db.create_all()
+    yield app
+    scheduler.stop_in_process()
+
+
+def test_jobs_run_daily_at_eight_london_time_and_retry_every_fifteen_minutes(plain_app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    sched = scheduler.configure(BackgroundScheduler(timezone=LONDON), plain_app)
+    sweep, retry = sched.get_job(scheduler.SWEEP_JOB), sched.get_job(scheduler.RETRY_JOB)
+    for job in (sweep, retry):
+        assert job.coalesce is True and job.max_instances == 1
+    assert sweep.misfire_grace_time >= 3600
+    # 08:00 on the wall clock in London, in winter (GMT) and summer (BST) alike.
+    winter = sweep.trigger.get_next_fire_time(None, datetime(2027, 1, 4, 9, 0, tzinfo=LONDON))
+    assert winter == datetime(2027, 1, 5, 8, 0, tzinfo=LONDON) and winter.utcoffset().total_seconds() == 0
+    summer = sweep.trigger.get_next_fire_time(None, datetime(2027, 3, 27, 12, 0, tzinfo=LONDON))
+    assert summer.replace(tzinfo=None) == datetime(2027, 3, 28, 8, 0) and summer.utcoffset().total_seconds() == 3600
+    assert retry.trigger.interval.total_seconds() == 15 * 60
+
+
+def test_only_the_reloaders_child_process_starts_a_scheduler(monkeypatch):
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    assert scheduler.should_start_in_process(use_reloader=False)
+    assert not scheduler.should_start_in_process(use_reloader=True)
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    assert scheduler.should_start_in_process(use_reloader=True)
+
+
+def test_in_process_scheduler_starts_once_and_runs_jobs_inside_an_app_context(plain_app, caplog):
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+
+    first = scheduler.start_in_process(plain_app)
+    assert scheduler.start_in_process(plain_app) is first and first.running
+    done = threading.Event()
+    outcome = []
+    first.add_listener(lambda event: (outcome.append(event), done.set()), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    with caplog.at_level("INFO", logger="onboarding"):
+        first.modify_job(scheduler.SWEEP_JOB, next_run_time=datetime.now(LONDON))
+        assert done.wait(10)
+    assert outcome[0].exception is None
+    assert any("daily nudge sweep: recorded 0, sent 0, failed 0" in r.getMessage() for r in caplog.records)
+    scheduler.stop_in_process()
+    assert not first.running
+
+
+def test_run_under_the_reloader_starts_the_scheduler_once(tmp_path):
+    port = free_port()
+    env = os.environ | {
+        "ONBOARDING_INSTANCE_PATH": str(tmp_path),
+        "ONBOARDING_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "ONBOARDING_SECRET_KEY": "test-secret-key",
+        "ONBOARDING_MAIL_BACKEND": "file",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WERKZEUG_RUN_MAIN", None)
+    out = tmp_path / "run.log"
+    with out.open("wb") as log:
+        proc = subprocess.Popen([str(Path(ROOT) / ".venv/bin/onboarding"), "run", "--port", str(port), "--reload"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail("the development server did not start: " + out.read_text())
+            time.sleep(0.5)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+    text = out.read_text()
+    assert text.count("Nudge scheduler running in this process") == 1, text

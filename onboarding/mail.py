@@ -115,3 +115,20 @@ def memory_outbox() -> list[EmailMessage]:
     from flask import current_app
 
     return current_app.extensions.setdefault("mail_outbox", [])
+
+
+def send_invite(user, link: str) -> EmailMessage:
+    """Email a new user their single-use set-password link (HR's invite)."""
+    from flask import current_app
+
+    config = current_app.config
+    context = {
+        "user": user,
+        "link": link,
+        "service_name": config.get("SERVICE_NAME", "Leader onboarding"),
+        "days": max(1, int(config.get("INVITE_MAX_AGE", 7 * 24 * 3600)) // 86400),
+    }
+    env = current_app.jinja_env
+    text = env.get_template("email/invite.txt").render(context)
+    html = env.get_template("email/invite.html").render(context)
+    return send(config, user.email, f"Set your password for {context['service_name']}", text, html)

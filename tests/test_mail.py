@@ -99,3 +99,15 @@ def test_memory_backend_and_bad_settings(mail_app):
     mail_app.config["MAIL_BACKEND"] = "pigeon"
     with pytest.raises(mail.MailError, match="unknown MAIL_BACKEND"):
         mail.send(mail_app.config, "lee.leader@example.nhs.uk", "Hello", TEXT, HTML)
+
+
+def test_invite_email_carries_the_set_password_link(mail_app):
+    from onboarding.models import User
+
+    user = User(email="new.leader@example.nhs.uk", name="New Leader")
+    mail.send_invite(user, "http://onboarding.test/set-password/abc.def")
+    [msg] = mail.memory_outbox()
+    text, html = parts(msg)
+    assert msg["To"] == "new.leader@example.nhs.uk" and "Set your password" in msg["Subject"]
+    assert "http://onboarding.test/set-password/abc.def" in text and "expires in 7 days" in text
+    assert 'href="http://onboarding.test/set-password/abc.def"' in html

@@ -278,3 +278,42 @@ def test_each_user_chooses_their_nudges(ctx, client, login):
     assert db.session.scalar(sa.select(AuditEvent).filter_by(action="user.nudge_mode")).detail == {"before": "all", "after": "mute"}
     client.post("/logout")
     assert client.get("/account").status_code == 302
+
+
+@pytest.mark.browser
+def test_account_and_outbox_pages_in_a_browser(live_server, page):
+    """Real Chromium with CSRF on: both pages pass axe, the forms work, invalid input says why."""
+    from .conftest import PASSWORD, assert_accessible
+
+    app, base = live_server
+    with app.app_context():
+        people = world(make_user)
+        app.config.update(MAIL_BACKEND="nowhere", NUDGE_MAX_ATTEMPTS=1)
+        nudges.sweep(D("2026-12-22"))
+        failed = len(outbox_rows())
+        hr_email = people["hr"].email
+    assert failed == 3
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(hr_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{base}/account")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    assert_accessible(page)
+    page.get_by_label("Weekly digest only").check()
+    page.get_by_role("button", name="Save email setting").click()
+    assert page.get_by_text("Your email setting is saved: weekly digest only.").is_visible()
+    assert page.get_by_label("Weekly digest only").is_checked()
+    assert_accessible(page)
+
+    page.goto(f"{base}/hr/outbox")
+    assert page.get_by_role("heading", level=1).inner_text() == "Outbox"
+    assert page.get_by_text("unknown MAIL_BACKEND").first.is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Resend the due soon nudge to Lee Leader").click()
+    assert page.get_by_text("is queued again").is_visible()
+    assert_accessible(page)
+    with app.app_context():
+        assert sorted(r.status for r in outbox_rows()) == ["failed", "failed", "pending"]

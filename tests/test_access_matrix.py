@@ -1,0 +1,201 @@
+"""Every route, as every kind of person, against DESIGN.md's access table.
+
+Each case names the people allowed; everyone else signed in gets 404 (they may not
+know the object exists) or 403 (they can read the plan but not do this). Anonymous
+users are sent to sign in. A new route must be added here, or the completeness test fails.
+"""
+from __future__ import annotations
+
+import pytest
+
+from onboarding.extensions import db
+from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, Stakeholder
+from onboarding.web import NAV  # noqa: F401  (the nav endpoints are routes too)
+
+PEOPLE = ("leader_a", "leader_b", "sponsor_a", "other_sponsor", "mentor_a", "hr")
+READERS = {"leader_a", "sponsor_a", "mentor_a", "hr"}
+EVERYONE = set(PEOPLE)
+
+# endpoint -> (methods, allowed people, people who may read the plan and so get 403 rather than 404)
+PLAN_READ = ("GET",), READERS, set()
+LEADER_EDIT = ("GET", "POST"), {"leader_a"}, READERS - {"leader_a"}
+LEADER_POST = ("POST",), {"leader_a"}, READERS - {"leader_a"}
+SPONSOR_EDIT = ("GET", "POST"), {"sponsor_a"}, READERS - {"sponsor_a"}
+HR_GET = ("GET",), {"hr"}, set()
+HR_POST = ("POST",), {"hr"}, set()
+HR_BOTH = ("GET", "POST"), {"hr"}, set()
+OWN_PAGE = ("GET",), EVERYONE, set()
+
+TABLE = {
+    "main.home": OWN_PAGE,
+    "leader.my_plan": OWN_PAGE,
+    "sponsor.dashboard": OWN_PAGE,
+    "mentor.plans": OWN_PAGE,
+    "account.settings": (("GET", "POST"), EVERYONE, set()),
+    "calendar.account": (("GET", "POST"), EVERYONE, set()),
+    "leader.plan": PLAN_READ,
+    "leader.milestone": PLAN_READ,
+    "leader.stakeholders": PLAN_READ,
+    "leader.interviews": PLAN_READ,
+    "leader.goals": PLAN_READ,
+    "sponsor.checkins": PLAN_READ,
+    "exports.plan_csv": PLAN_READ,
+    "exports.plan_print": PLAN_READ,
+    "leader.new_stakeholder": LEADER_EDIT,
+    "leader.edit_stakeholder": LEADER_EDIT,
+    "leader.remove_stakeholder": LEADER_EDIT,
+    "leader.new_interview": LEADER_EDIT,
+    "leader.edit_interview": LEADER_EDIT,
+    "leader.remove_interview": LEADER_EDIT,
+    "leader.new_goal": LEADER_EDIT,
+    "leader.edit_goal": LEADER_EDIT,
+    "leader.remove_goal": LEADER_EDIT,
+    # Milestones: the owner role on the plan, or HR for any (see the milestone cases below).
+    "leader.complete_milestone": None,
+    "leader.reopen_milestone": None,
+    "sponsor.new_checkin": SPONSOR_EDIT,
+    "sponsor.edit_checkin": SPONSOR_EDIT,
+    "hr.cohort": HR_GET,
+    "hr.cohort_csv": HR_GET,
+    "hr.new_plan": HR_BOTH,
+    "hr.plan_admin": HR_GET,
+    "hr.reassign": HR_POST,
+    "hr.pause": HR_POST,
+    "hr.resume": HR_POST,
+    "hr.extend": HR_POST,
+    "hr.close": HR_POST,
+    "hr.rebase_plan": HR_POST,
+    "hr.playbooks": HR_GET,
+    "hr.playbook": HR_GET,
+    "hr.playbook_version": HR_GET,
+    "hr.playbook_yaml": HR_GET,
+    "hr.playbook_upload": HR_POST,
+    "hr.milestone_add": HR_BOTH,
+    "hr.milestone_edit": HR_BOTH,
+    "hr.milestone_action": HR_POST,
+    "hr.users": HR_GET,
+    "hr.invite_user": HR_POST,
+    "hr.user_action": HR_POST,
+    "outbox.index": HR_GET,
+    "outbox.resend": HR_POST,
+    "tokens_admin.index": HR_GET,
+    "tokens_admin.issue": HR_POST,
+    "tokens_admin.revoke": HR_POST,
+}
+
+# Reached without a session, or with a bearer token: tested in their own files.
+NOT_SESSION_ROUTES = {
+    "static", "nhsuk_assets", "nhsuk_dist", "main.health", "main.accessibility",
+    "auth.login", "auth.logout", "auth.set_password", "calendar.feed",
+}
+
+
+def test_every_route_is_in_the_table(app):
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()}
+    api = {r for r in routes if r.startswith("api.")}
+    missing = routes - set(TABLE) - NOT_SESSION_ROUTES - api
+    assert not missing, f"add these routes to the access table: {sorted(missing)}"
+    assert not set(TABLE) - routes, f"routes in the table that no longer exist: {sorted(set(TABLE) - routes)}"
+
+
+def _objects(cast):
+    """Objects of plan A for the URL parameters."""
+    plan = cast["plan_a"]
+    stakeholder = Stakeholder(plan_id=plan.id, name="Dr Ruth", power=5, interest=5)
+    interview = ClinicianInterview(plan_id=plan.id, name="Dr Shah", interviewed_on=plan.start_date, priorities=["x"], themes=["y"])
+    goal = Goal(plan_id=plan.id, title="Faster log-in")
+    checkin = CheckIn(plan_id=plan.id, sponsor_id=cast["sponsor_a"].id, held_on=plan.start_date, rag="green", summary="Fine", private_note="secret")
+    db.session.add_all([stakeholder, interview, goal, checkin])
+    db.session.flush()
+    nudge = Nudge(recipient_id=cast["leader_a"].id, kind="overdue", subject_type="milestone", subject_id=plan.milestones[5].id,
+                  period="1", plan_id=plan.id, milestone_id=plan.milestones[5].id, recorded_on=plan.start_date, status="failed",
+                  attempts=5, last_error="connection refused")
+    db.session.add(nudge)
+    from onboarding import tokens
+
+    token_row = tokens.create(cast["hr"], "matrix", actor=cast["hr"])[0] if hasattr(tokens, "create") else None
+    db.session.commit()
+    version = plan.playbook_version
+    return {
+        "plan_id": plan.id,
+        "milestone_id": plan.milestones[5].id,
+        "record_id": None,  # filled per endpoint
+        "checkin_id": checkin.id,
+        "nudge_id": nudge.id,
+        "token_id": getattr(token_row, "id", 1),
+        "user_id": cast["leader_b"].id,
+        "slug": version.playbook.slug,
+        "number": version.number,
+        "key": version.templates[3].key,
+        "action": None,  # filled per endpoint
+        "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},
+    }
+
+
+def _url(app, endpoint, values):
+    from flask import url_for
+
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    params = {}
+    for arg in rule.arguments:
+        if arg == "record_id":
+            kind = next(k for k in ("stakeholder", "interview", "goal") if k in endpoint)
+            params[arg] = values["_records"][kind]
+        elif arg == "action":
+            params[arg] = {"hr.milestone_action": "down", "hr.user_action": "deactivate"}[endpoint]
+        else:
+            params[arg] = values[arg]
+    with app.test_request_context():
+        return url_for(endpoint, **params)
+
+
+def _check(client, login, cast, method, url, person, allowed, readers_forbidden):
+    if person is None:
+        client.post("/logout")
+    else:
+        login(cast[person])
+    response = client.open(url, method=method, data={})
+    if person is None:
+        assert response.status_code in (302, 401), (method, url, "anonymous", response.status_code)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
+        return
+    status = response.status_code
+    if person in allowed:
+        assert status in (200, 302, 400), (method, url, person, status)
+        if status == 302:
+            assert "/login" not in response.headers["Location"], (method, url, person)
+    elif person in readers_forbidden:
+        assert status in (403, 404) and status == 403, (method, url, person, status)
+    else:
+        assert status == 404, (method, url, person, status)
+
+
+CASES = [(endpoint, method) for endpoint, spec in TABLE.items() if spec for method in spec[0]]
+
+
+@pytest.mark.parametrize("endpoint, method", CASES)
+def test_route_outcomes(app, cast, client, login, endpoint, method):
+    methods, allowed, readers_forbidden = TABLE[endpoint]
+    values = _objects(cast)
+    url = _url(app, endpoint, values)
+    # Refused people first: they change nothing, so the allowed ones still find the objects.
+    order = [None] + [p for p in PEOPLE if p not in allowed] + [p for p in PEOPLE if p in allowed]
+    for person in order:
+        _check(client, login, cast, method, url, person, allowed, readers_forbidden)
+
+
+OWNER_OF = {"leader": "leader_a", "sponsor": "sponsor_a", "mentor": "mentor_a", "hr": None}
+
+
+@pytest.mark.parametrize("owner", ["leader", "sponsor", "mentor", "hr"])
+@pytest.mark.parametrize("endpoint", ["leader.complete_milestone", "leader.reopen_milestone"])
+def test_milestone_changes_follow_the_owner_role(app, cast, client, login, owner, endpoint):
+    values = _objects(cast)
+    milestone = next(m for m in cast["plan_a"].milestones if m.owner == owner)
+    values["milestone_id"] = milestone.id
+    url = _url(app, endpoint, values)
+    allowed = {"hr"} | ({OWNER_OF[owner]} - {None})
+    order = [None] + [p for p in PEOPLE if p not in allowed] + [p for p in PEOPLE if p in allowed]
+    for person in order:
+        _check(client, login, cast, "POST", url, person, allowed, READERS - allowed)

@@ -1,8 +1,8 @@
 """Rows for the dashboards: one per plan with its people, progress and check-ins.
 
 ``plan_rows`` issues the same three queries whatever the number of plans (plans with
-their people and playbook, milestone counts per plan, latest check-in per plan), so a
-page listing 5 plans costs what a page listing 500 does. The sponsor dashboard and
+their people and playbook, milestone counts per plan, latest check-in per plan; up to
+ID_CHUNK plans), so a page listing 5 plans costs what a page listing 500 does. The sponsor dashboard and
 HR's cohort page both build on it.
 """
 from __future__ import annotations
@@ -61,13 +61,24 @@ def week_of(start: date, end: date, on: date) -> tuple[int, int]:
     return min(total, max(0, (on - start).days // 7 + 1)), total
 
 
-def _plans_query(source) -> tuple[sa.Select, sa.Select | list[int] | None]:
-    """The caller's plans as a statement, and what the per-plan queries filter on."""
+def _plans_query(source) -> tuple[sa.Select, list[int] | None]:
+    """The caller's plans as a statement (keeping its filters, order, limit and offset:
+    HR's cohort paginates), and the ids it asked for when it gave ids."""
     if isinstance(source, sa.Select):
-        # Keep the caller's filters, order, limit and offset (HR's cohort paginates).
-        return source, source.with_only_columns(Plan.id)
+        return source, None
     ids = [int(i) for i in source]
     return sa.select(Plan).where(Plan.id.in_(ids)), ids
+
+
+# The per-plan queries filter on the ids found, a bounded list whatever the caller's query
+# looks like; a very long list (an export of everything) is split to stay under the
+# databases' limits on bound parameters.
+ID_CHUNK = 5000
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), ID_CHUNK):
+        yield ids[i:i + ID_CHUNK]
 
 
 def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None = None) -> list[PlanRow]:
@@ -77,7 +88,7 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
     with filters) or plan ids. Three queries in all, however many plans there are.
     """
     today = today or plans.today()
-    query, id_filter = _plans_query(plan_query_or_ids)
+    query, given_ids = _plans_query(plan_query_or_ids)
     # Aliases throughout, so a caller's query may join these tables itself (to filter).
     leader, sponsor, mentor = aliased(User), aliased(User), aliased(User)
     version, playbook = aliased(PlaybookVersion), aliased(Playbook)
@@ -95,12 +106,15 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
     found = db.session.execute(statement).all()
     if not found:
         return []
-    if isinstance(id_filter, list):
-        position = {plan_id: i for i, plan_id in enumerate(id_filter)}
+    if given_ids is not None:
+        position = {plan_id: i for i, plan_id in enumerate(given_ids)}
         found.sort(key=lambda r: position.get(r[0].id, 0))
 
-    counts = _milestone_counts(id_filter, today)
-    latest = _latest_checkins(id_filter)
+    ids = [r[0].id for r in found]
+    counts, latest = {}, {}
+    for chunk in _chunks(ids):
+        counts.update(_milestone_counts(chunk, today))
+        latest.update(_latest_checkins(chunk))
     rows = []
     for plan, leader_name, leader_email, sponsor_name, sponsor_email, mentor_name, slug, title, number in found:
         done, counted, overdue = counts.get(plan.id, (0, 0, 0))
@@ -143,7 +157,7 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
     return rows
 
 
-def _milestone_counts(id_filter, today: date) -> dict[int, tuple[int, int, int]]:
+def _milestone_counts(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
     """plan id -> (done, counted (not skipped), overdue), in one grouped query."""
     one = sa.literal(1)
     statement = (
@@ -153,13 +167,13 @@ def _milestone_counts(id_filter, today: date) -> dict[int, tuple[int, int, int]]
             sa.func.sum(sa.case((Milestone.status != "skipped", one), else_=0)),
             sa.func.sum(sa.case((sa.and_(Milestone.status == "todo", Milestone.due_date < today), one), else_=0)),
         )
-        .where(Milestone.plan_id.in_(id_filter))
+        .where(Milestone.plan_id.in_(ids))
         .group_by(Milestone.plan_id)
     )
     return {plan_id: (int(d or 0), int(c or 0), int(o or 0)) for plan_id, d, c, o in db.session.execute(statement)}
 
 
-def _latest_checkins(id_filter) -> dict[int, tuple[date, str, date | None]]:
+def _latest_checkins(ids: list[int]) -> dict[int, tuple[date, str, date | None]]:
     """plan id -> (held on, RAG, next check-in date) of its latest check-in, in one query."""
     ranked = (
         sa.select(
@@ -171,7 +185,7 @@ def _latest_checkins(id_filter) -> dict[int, tuple[date, str, date | None]]:
             .over(partition_by=CheckIn.plan_id, order_by=(CheckIn.held_on.desc(), CheckIn.id.desc()))
             .label("rank"),
         )
-        .where(CheckIn.plan_id.in_(id_filter))
+        .where(CheckIn.plan_id.in_(ids))
         .subquery()
     )
     statement = sa.select(ranked.c.plan_id, ranked.c.held_on, ranked.c.rag, ranked.c.next_checkin_on).where(

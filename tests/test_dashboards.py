@@ -149,3 +149,12 @@ def test_the_dashboard_issues_the_same_number_of_queries_for_5_plans_as_for_50(c
     many, page = queries_for_page()
     assert "Leader 48" in page
     assert many == few, f"{few} queries for 5 plans but {many} for 50"
+
+
+def test_very_long_id_lists_are_split_but_give_every_row(cast, monkeypatch):
+    monkeypatch.setattr(dashboards, "ID_CHUNK", 1)
+    _log(cast["plan_b"], cast["other_sponsor"], date(2026, 10, 1), "red")
+    db.session.commit()
+    rows = dashboards.plan_rows(sa.select(Plan).order_by(Plan.id), TODAY)
+    assert [r.plan_id for r in rows] == [cast["plan_a"].id, cast["plan_b"].id]
+    assert rows[1].last_rag == "red" and rows[0].total > 0 and rows[1].total > 0

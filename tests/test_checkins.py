@@ -50,7 +50,8 @@ def test_update_checkin_changes_it_and_audits(cast):
     assert (checkin.rag, checkin.summary, checkin.next_checkin_on) == ("green", "Better now", None)
     assert checkin.updated_at is not None
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "checkin.update")).one()
-    assert event.detail["changed"] == ["rag"]
+    assert event.detail["changed"] == ["rag", "summary", "next_checkin_on"]
+    assert "Better now" not in str(event.detail)
 
 
 @pytest.mark.parametrize(

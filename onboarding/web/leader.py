@@ -148,6 +148,8 @@ def reopen_milestone(plan_id: int, milestone_id: int):
 def _milestone_refusal(plan, milestone) -> str:
     if access.plan_is_closed(plan):
         return f"This plan is {plan.status}. Its milestones are kept as a record and cannot be changed."
+    if milestone.owner == "hr":
+        return "Only HR can complete or reopen this milestone."
     return f"Only the plan's {milestone.owner} or HR can complete or reopen this milestone."
 
 

@@ -1,0 +1,127 @@
+"""The three journeys end to end in the system Chromium, with axe on every page visited.
+
+HR starts a plan for a newly invited leader; the leader sets a password through the
+invite link, signs in, completes a milestone with evidence and adds a stakeholder and a
+clinician interview; the sponsor signs in, logs a check-in and sees the progress change.
+"""
+import re
+
+import pytest
+
+from onboarding import playbooks, plans
+
+from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+
+pytestmark = pytest.mark.browser
+
+
+class Visitor:
+    """A page that runs axe after every navigation it makes."""
+
+    def __init__(self, page, base):
+        self.page, self.base = page, base
+
+    def go(self, path):
+        self.page.goto(self.base + path)
+        assert_accessible(self.page)
+
+    def click(self, role, name):
+        self.page.get_by_role(role, name=name).click()
+        self.page.wait_for_load_state()
+        assert_accessible(self.page)
+
+    def sign_in(self, email, password=PASSWORD):
+        self.go("/login")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.click("button", "Sign in")
+
+    def choose(self, label, option_text):
+        select = self.page.get_by_label(label, exact=True)
+        value = select.locator("option", has_text=option_text).first.get_attribute("value")
+        select.select_option(value)
+
+    def sign_out(self):
+        self.click("button", "Log out")
+
+
+def test_hr_leader_and_sponsor_journeys(live_server, page):
+    app, base = live_server
+    with app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        make_user("hr@example.nhs.uk", "Helen Hughes", hr=True)
+        make_user("sponsor@example.nhs.uk", "Samira Sponsor")
+    today = plans.today().isoformat()
+    v = Visitor(page, base)
+
+    # HR invites a new leader and starts a plan, previewing every due date first.
+    v.sign_in("hr@example.nhs.uk")
+    v.go("/hr/plans/new")
+    v.choose("Leader", "Invite a new leader")
+    page.get_by_label("New leader's full name").fill("Nadia New")
+    page.get_by_label("New leader's email address").fill("nadia.new@example.nhs.uk")
+    v.choose("Executive sponsor", "Samira Sponsor")
+    v.choose("Playbook", "Compressed")
+    page.get_by_label("Start date").fill(today)
+    page.get_by_label("3 months").check()
+    v.click("button", "Preview the plan")
+    assert page.get_by_role("table").first.is_visible()
+    v.click("button", "Confirm and create plan")
+    flash = page.get_by_text("single-use set-password link").inner_text()
+    invite = re.search(r"(/set-password/\S+)", flash).group(1).rstrip(".")
+    v.sign_out()
+
+    # The sponsor sees the new plan at 0%.
+    v.sign_in("sponsor@example.nhs.uk")
+    v.go("/sponsor")
+    row = page.get_by_role("row", name=re.compile("^Nadia New"))
+    assert "0%" in row.inner_text()
+    v.sign_out()
+
+    # The leader sets a password through the invite link and signs in.
+    v.go(invite)
+    page.get_by_label("New password", exact=True).fill("a very long new password")
+    page.get_by_label("Confirm new password").fill("a very long new password")
+    v.click("button", "Set password")
+    v.sign_in("nadia.new@example.nhs.uk", "a very long new password")
+    v.go("/my-plan")
+    assert page.get_by_role("heading", level=1).is_visible()
+
+    # Completes a leader-owned milestone with evidence.
+    v.click("link", "Draw the first stakeholder power and interest grid")
+    page.get_by_label("Evidence note").fill("Grid shared with my sponsor; 14 stakeholders plotted.")
+    v.click("button", "Mark as done")
+    assert page.get_by_text(re.compile("done", re.I)).first.is_visible()
+
+    # Adds a stakeholder and a clinician interview.
+    plan_path = re.search(r"(/plans/\d+)", page.url).group(1)
+    v.go(f"{plan_path}/stakeholders/new")
+    page.get_by_label("Name").fill("Dr Ruth Adeyemi")
+    page.get_by_label("Role").fill("Chief Clinical Information Officer")
+    page.locator("input[name=power][value='5']").check()
+    page.locator("input[name=interest][value='4']").check()
+    v.click("button", "Save stakeholder")
+    assert page.get_by_text("Dr Ruth Adeyemi").first.is_visible()
+    v.go(f"{plan_path}/interviews/new")
+    page.get_by_label("Name").fill("Dr Amir Shah")
+    page.get_by_label("Date of the interview").fill(today)
+    page.get_by_label("Priorities heard").fill("Faster log-in\nFewer duplicate forms")
+    page.get_by_label("Themes").fill("log-in time, duplicate data entry")
+    v.click("button", "Save interview")
+    assert page.get_by_text("Dr Amir Shah").first.is_visible()
+    v.sign_out()
+
+    # The sponsor sees the progress change and logs a check-in.
+    v.sign_in("sponsor@example.nhs.uk")
+    v.go("/sponsor")
+    row = page.get_by_role("row", name=re.compile("^Nadia New"))
+    assert "7%" in row.inner_text()  # 1 of 15 milestones
+    v.go(f"{plan_path}/checkins/new")
+    page.get_by_label("Date of the check-in").fill(today)
+    page.get_by_label("Green").check()
+    page.get_by_label("Summary").fill("A strong first week: grid drawn and interviews started.")
+    page.get_by_label("Private note (optional)").fill("Keep an eye on workload.")
+    v.click("button", "Save check-in")
+    v.go("/sponsor")
+    row = page.get_by_role("row", name=re.compile("^Nadia New"))
+    assert "Green" in row.inner_text()

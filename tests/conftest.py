@@ -47,15 +47,19 @@ def base_config(tmp_path: Path, url: str) -> dict:
 def pg_schema_url(worker_id):
     """A PostgreSQL URL whose search_path is a schema of this test worker's own."""
     if not PG_URL:
-        return None
-    schema = f"onboarding_test_{worker_id}"
+        yield None
+        return
+    # The process id keeps two test runs on one server (two developers, or CI) apart.
+    schema = f"onboarding_test_{worker_id}_{os.getpid()}"
     engine = sa.create_engine(database_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
     sep = "&" if "?" in PG_URL else "?"
-    return f"{database_url(PG_URL)}{sep}options=-csearch_path%3D{schema}"
+    yield f"{database_url(PG_URL)}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -501,7 +501,13 @@ def test_upload_shows_every_problem_and_saves_nothing(cast, client, login):
 def test_invite_user_shows_link(cast, client, login):
     login(cast["hr"])
     response = client.post("/hr/users/invite", data={"name": "Ivy Invite", "email": "ivy@example.nhs.uk"}, follow_redirects=True)
-    assert "http://onboarding.test/set-password/" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    link = re.search(r"http://onboarding\.test/set-password/[\w.-]+", text).group(0)
+    assert "has been emailed" in text
+    from onboarding import mail
+
+    sent = [m for m in mail.memory_outbox() if m["To"] == "ivy@example.nhs.uk"]
+    assert len(sent) == 1 and link in sent[0].get_body(("plain",)).get_content()
     user = db.session.scalar(sa.select(User).filter_by(email="ivy@example.nhs.uk"))
     assert user is not None and not user.is_hr and user.password_hash is None
     again = client.post("/hr/users/invite", data={"name": "Ivy", "email": "ivy@example.nhs.uk"})
@@ -537,3 +543,74 @@ def test_hr_cannot_lock_themselves_out(cast, client, login):
     db.session.expire_all()
     user = db.session.get(User, me)
     assert user.active and user.is_hr
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_hr_pages_pass_axe(live_server, page):
+    """Every HR page, and its error states, in Chromium with axe."""
+    from .conftest import PASSWORD, ROOT, assert_accessible
+
+    app, base = live_server
+    with app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        hr = make_user("hr@example.nhs.uk", "Helen HR", hr=True)
+        sponsor = make_user("sponsor@example.nhs.uk", "Sam Sponsor")
+        leader = make_user("leader@example.nhs.uk", "Lee Leader")
+        version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+        plan = plans.create_plan(leader=leader, sponsor=sponsor, version=version, start=date(2026, 9, 7), months=4, actor=hr)
+        content = playbooks.content_of(version)
+        content.milestones[-1]["title"] = "Changed in version 2"
+        playbooks.publish(content)
+        db.session.commit()
+        plan_id = plan.id
+
+    def visit(path):
+        page.goto(base + path)
+        assert_accessible(page)
+
+    def submit(name):
+        page.get_by_role("button", name=name).click()
+        page.wait_for_load_state()
+        assert_accessible(page)
+
+    visit("/login")
+    page.get_by_label("Email address").fill("hr@example.nhs.uk")
+    page.get_by_label("Password").fill(PASSWORD)
+    submit("Sign in")
+    for path in ("/hr/cohort", "/hr/cohort?status=active&overdue=y", "/hr/playbooks", "/hr/playbooks/cdio-cio-26-weeks/v2",
+                 "/hr/playbooks/cdio-cio-26-weeks/milestones/new", "/hr/users", f"/hr/plans/{plan_id}"):
+        visit(path)
+
+    visit("/hr/plans/new")
+    submit("Preview the plan")  # nothing chosen: the error summary
+    assert page.get_by_text("There is a problem").is_visible()
+    page.get_by_label("Leader", exact=True).select_option("leader@example.nhs.uk")
+    page.get_by_label("Executive sponsor").select_option("sponsor@example.nhs.uk")
+    page.get_by_label("Playbook").select_option("compressed-13-weeks")
+    page.get_by_label("Start date").fill("2026-10-05")
+    page.get_by_label("3 months").check()
+    submit("Preview the plan")
+    assert page.get_by_role("button", name="Confirm and create plan").is_visible()
+
+    visit(f"/hr/plans/{plan_id}")
+    submit("Close the plan")  # no confirmation ticked
+    assert page.get_by_text("There is a problem").is_visible()
+    visit(f"/hr/plans/{plan_id}")
+    submit("Preview the changes")
+    assert page.get_by_text("Changed in version 2").first.is_visible()
+
+    visit("/hr/playbooks/cdio-cio-26-weeks/milestones/new")
+    submit("Publish as version 3")
+    assert page.get_by_text("There is a problem").is_visible()
+    visit("/hr/playbooks")
+    page.locator("input[type=file]").set_input_files(  # the NHS.UK script wraps the input in a button
+        files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"slug: x\nweeks: 99\n"}]
+    )
+    submit("Upload and publish")
+    assert page.get_by_text("broken.yaml:2:").first.is_visible()
+    visit("/hr/users")
+    submit("Invite")
+    assert page.get_by_text("There is a problem").is_visible()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from onboarding import playbooks, plans
 from onboarding.extensions import db
-from onboarding.models import AuditEvent, Milestone, Plan, User
+from onboarding.models import AuditEvent, Plan, User
 
 from .conftest import make_user
 

@@ -88,30 +88,31 @@ def create_plan(
         checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
     )
     db.session.add(plan)
-    by_key = {t.key: t for t in version.templates}
-    for position, item in enumerate(laid_out):
-        t = by_key[item.key]
-        plan.milestones.append(
-            Milestone(
-                position=position,
-                key=t.key,
-                title=t.title,
-                description=t.description,
-                phase=t.phase,
-                phase_title=item.phase_title,
-                category=t.category,
-                owner=t.owner,
-                week=t.week,
-                pinned=t.pinned,
-                required=t.required,
-                evidence_prompt=t.evidence_prompt,
-                due_date=item.due,
-                status="todo",
-            )
-        )
+    for position, (template, item) in enumerate(zip(version.templates, laid_out)):
+        plan.milestones.append(milestone_from(template, version, item.due, position))
     db.session.flush()
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
     return plan
+
+
+def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) -> Milestone:
+    """A plan's own copy of a milestone template, so later playbook edits never reach it."""
+    return Milestone(
+        position=position,
+        key=t.key,
+        title=t.title,
+        description=t.description,
+        phase=t.phase,
+        phase_title=version.phase_title(t.phase),
+        category=t.category,
+        owner=t.owner,
+        week=t.week,
+        pinned=t.pinned,
+        required=t.required,
+        evidence_prompt=t.evidence_prompt,
+        due_date=due,
+        status="todo",
+    )
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -257,16 +258,17 @@ def as_json(plan: Plan) -> dict:
         "months": plan.months,
         "working_days": plan.working_day_list,
         "status": plan.status,
-        "milestones": [
-            {
-                "key": m.key,
-                "title": m.title,
-                "phase": m.phase,
-                "category": m.category,
-                "owner": m.owner,
-                "due": m.due_date.isoformat(),
-                "status": m.status,
-            }
-            for m in plan.milestones
-        ],
+        "milestones": [milestone_json(m) for m in plan.milestones],
+    }
+
+
+def milestone_json(m: Milestone) -> dict:
+    return {
+        "key": m.key,
+        "title": m.title,
+        "phase": m.phase,
+        "category": m.category,
+        "owner": m.owner,
+        "due": m.due_date.isoformat(),
+        "status": m.status,
     }

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import audit, planning
-from .models import Milestone, MilestoneTemplate, Plan, PlaybookVersion, User
+from . import audit, planning, plans
+from .models import Milestone, Plan, PlaybookVersion, User
 from .plans import PlanError
 
 
@@ -116,7 +116,7 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
     for t in version.templates:
         m = existing.get(t.key)
         if m is None:
-            m = _from_template(t, version, laid_out[t.key])
+            m = plans.milestone_from(t, version, laid_out[t.key])
             plan.milestones.append(m)
         elif m.status == "todo":
             if (m.week, m.pinned) != (t.week, t.pinned):
@@ -140,25 +140,6 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
         retitled=[c.key for c in changes.retitled], redated=[c.key for c in changes.redated],
     )
     return changes
-
-
-def _from_template(t: MilestoneTemplate, version: PlaybookVersion, due: date) -> Milestone:
-    return Milestone(
-        position=0,
-        key=t.key,
-        title=t.title,
-        description=t.description,
-        phase=t.phase,
-        phase_title=version.phase_title(t.phase),
-        category=t.category,
-        owner=t.owner,
-        week=t.week,
-        pinned=t.pinned,
-        required=t.required,
-        evidence_prompt=t.evidence_prompt,
-        due_date=due,
-        status="todo",
-    )
 
 
 def newer_versions(plan: Plan) -> list[PlaybookVersion]:

@@ -121,13 +121,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 def milestone_json(m: Milestone) -> dict:
     return {
         "plan_id": m.plan_id,
-        "key": m.key,
-        "title": m.title,
-        "phase": m.phase,
-        "category": m.category,
-        "owner": m.owner,
-        "due": m.due_date.isoformat(),
-        "status": m.status,
+        **plans.milestone_json(m),
         "completed_at": m.completed_at.isoformat() + "Z" if m.completed_at else None,
         "completed_by": m.completed_by.email if m.completed_by else None,
         "evidence_note": m.evidence_note,

@@ -11,6 +11,7 @@ import pytest
 from onboarding import playbooks, plans
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +27,9 @@ class Visitor:
         assert_accessible(self.page)
 
     def click(self, role, name):
-        self.page.get_by_role(role, name=name).click()
-        self.page.wait_for_load_state()
+        # Every button and link here loads a new page: wait for it before looking.
+        with self.page.expect_navigation():
+            self.page.get_by_role(role, name=name).click()
         assert_accessible(self.page)
 
     def sign_in(self, email, password=PASSWORD):
@@ -65,7 +67,7 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     page.get_by_label("Start date").fill(today)
     page.get_by_label("3 months").check()
     v.click("button", "Preview the plan")
-    assert page.get_by_role("table").first.is_visible()
+    expect(page.get_by_role("table").first).to_be_visible()
     v.click("button", "Confirm and create plan")
     flash = page.get_by_text("single-use set-password link").inner_text()
     invite = re.search(r"(/set-password/\S+)", flash).group(1).rstrip(".")
@@ -85,13 +87,13 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     v.click("button", "Set password")
     v.sign_in("nadia.new@example.nhs.uk", "a very long new password")
     v.go("/my-plan")
-    assert page.get_by_role("heading", level=1).is_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     # Completes a leader-owned milestone with evidence.
     v.click("link", "Draw the first stakeholder power and interest grid")
     page.get_by_label("Evidence note").fill("Grid shared with my sponsor; 14 stakeholders plotted.")
     v.click("button", "Mark as done")
-    assert page.get_by_text(re.compile("done", re.I)).first.is_visible()
+    expect(page.get_by_text(re.compile("done", re.I)).first).to_be_visible()
 
     # Adds a stakeholder and a clinician interview.
     plan_path = re.search(r"(/plans/\d+)", page.url).group(1)
@@ -101,14 +103,14 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     page.locator("input[name=power][value='5']").check()
     page.locator("input[name=interest][value='4']").check()
     v.click("button", "Save stakeholder")
-    assert page.get_by_text("Dr Ruth Adeyemi").first.is_visible()
+    expect(page.get_by_text("Dr Ruth Adeyemi").first).to_be_visible()
     v.go(f"{plan_path}/interviews/new")
     page.get_by_label("Name").fill("Dr Amir Shah")
     page.get_by_label("Date of the interview").fill(today)
     page.get_by_label("Priorities heard").fill("Faster log-in\nFewer duplicate forms")
     page.get_by_label("Themes").fill("log-in time, duplicate data entry")
     v.click("button", "Save interview")
-    assert page.get_by_text("Dr Amir Shah").first.is_visible()
+    expect(page.get_by_text("Dr Amir Shah").first).to_be_visible()
     v.sign_out()
 
     # The sponsor sees the progress change and logs a check-in.

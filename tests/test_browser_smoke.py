@@ -1,9 +1,12 @@
 """The sign-in page in a real Chromium: it renders, passes axe and signs a user in."""
+import re
+
 import pytest
 
 from onboarding.extensions import db
 
 from .conftest import PASSWORD, assert_accessible, make_user
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -19,12 +22,12 @@ def test_sign_in_page_is_accessible_and_works(live_server, page):
     page.get_by_label("Email address").fill("person@example.nhs.uk")
     page.get_by_label("Password").fill("wrong password here")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Welcome"))
     assert_accessible(page)
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

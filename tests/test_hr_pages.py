@@ -15,6 +15,7 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
 
 from .conftest import make_user
+from playwright.sync_api import expect
 
 GET_PAGES = [
     "/hr/cohort",
@@ -586,31 +587,31 @@ def test_hr_pages_pass_axe(live_server, page):
 
     visit("/hr/plans/new")
     submit("Preview the plan")  # nothing chosen: the error summary
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     page.get_by_label("Leader", exact=True).select_option("leader@example.nhs.uk")
     page.get_by_label("Executive sponsor").select_option("sponsor@example.nhs.uk")
     page.get_by_label("Playbook").select_option("compressed-13-weeks")
     page.get_by_label("Start date").fill("2026-10-05")
     page.get_by_label("3 months").check()
     submit("Preview the plan")
-    assert page.get_by_role("button", name="Confirm and create plan").is_visible()
+    expect(page.get_by_role("button", name="Confirm and create plan")).to_be_visible()
 
     visit(f"/hr/plans/{plan_id}")
     submit("Close the plan")  # no confirmation ticked
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     visit(f"/hr/plans/{plan_id}")
     submit("Preview the changes")
-    assert page.get_by_text("Changed in version 2").first.is_visible()
+    expect(page.get_by_text("Changed in version 2").first).to_be_visible()
 
     visit("/hr/playbooks/cdio-cio-26-weeks/milestones/new")
     submit("Publish as version 3")
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     visit("/hr/playbooks")
     page.locator("input[type=file]").set_input_files(  # the NHS.UK script wraps the input in a button
         files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"slug: x\nweeks: 99\n"}]
     )
     submit("Upload and publish")
-    assert page.get_by_text("broken.yaml:2:").first.is_visible()
+    expect(page.get_by_text("broken.yaml:2:").first).to_be_visible()
     visit("/hr/users")
     submit("Invite")
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()

@@ -9,6 +9,7 @@ import pytest
 from onboarding.extensions import db
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,7 @@ def test_integration_pages_are_accessible_and_work(live_server, page):
     page.goto(f"{base}/hr/tokens/")
     assert_accessible(page)
     page.get_by_role("button", name="Issue token").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Email address of the user the token acts as").fill("hr@example.nhs.uk")
     page.get_by_label("Label (optional)").fill("ESR")
@@ -48,15 +49,15 @@ def test_integration_pages_are_accessible_and_work(live_server, page):
     # The browser's own session cookie does not open the API.
     assert page.request.get(f"{base}/api/v1/plans/{plan_id}").status == 401
     page.get_by_role("button", name="Revoke token 1").click()
-    assert page.get_by_text("is revoked").is_visible()
+    expect(page.get_by_text("is revoked")).to_be_visible()
     assert_accessible(page)
 
     page.goto(f"{base}/api/v1/docs")
-    assert page.get_by_role("heading", level=1).inner_text() == "API reference"
+    expect(page.get_by_role("heading", level=1)).to_have_text("API reference")
     assert_accessible(page)
 
     page.goto(f"{base}/plans/{plan_id}/print")
-    assert page.get_by_role("heading", level=1).inner_text() == "Onboarding review: Lee Leader"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Onboarding review: Lee Leader")
     assert_accessible(page)
 
     page.goto(f"{base}/account/calendar")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, ClinicianInterview, Goal, Milestone, Stakeholder
+from playwright.sync_api import expect
 
 READERS = ["leader_a", "sponsor_a", "mentor_a", "hr"]
 OUTSIDERS = ["leader_b", "other_sponsor"]
@@ -492,32 +493,32 @@ def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
     sign_in("leader@example.nhs.uk")
     page.goto(f"{base}/my-plan")
     assert page.get_by_role("heading", level=1).inner_text().endswith("My plan")
-    assert page.get_by_text("A good start.").is_visible()
+    expect(page.get_by_text("A good start.")).to_be_visible()
     assert page.get_by_text("Sponsor eyes only.").count() == 0
     assert_accessible(page)
 
     page.get_by_role("link", name=first_leader_milestone).click()
     assert_accessible(page)
     page.get_by_role("button", name="Mark as done").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Evidence note").fill("Met the CCIO and the CNIO.")
     page.get_by_role("button", name="Mark as done").click()
-    assert page.get_by_text("is marked as done").is_visible()
+    expect(page.get_by_text("is marked as done")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Stakeholders").click()
     assert_accessible(page)
     page.get_by_role("button", name="Add a stakeholder").click()
     page.get_by_role("button", name="Save stakeholder").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Name").fill("Dr Ruth Adeyemi")
     page.get_by_role("group", name="Power").get_by_label("5").check()
     page.get_by_role("group", name="Interest").get_by_label("4").check()
     page.get_by_label("Last met (optional)").fill("2026-09-10")
     page.get_by_role("button", name="Save stakeholder").click()
-    assert page.get_by_text("The stakeholder is added").is_visible()
+    expect(page.get_by_text("The stakeholder is added")).to_be_visible()
     assert page.locator("#count-manage_closely").inner_text().split() == ["Manage", "closely", "1", "1"]
     assert_accessible(page)
 
@@ -530,7 +531,7 @@ def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
     page.get_by_label("Priorities heard").fill("Reliable handover lists")
     page.get_by_label("Themes").fill("Handover")
     page.get_by_role("button", name="Save interview").click()
-    assert page.get_by_text("1 theme has come up in more than one interview").is_visible()
+    expect(page.get_by_text("1 theme has come up in more than one interview")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Goals").click()
@@ -542,12 +543,12 @@ def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
     page.get_by_role("link", name="Remove").first.click()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, remove it").click()
-    assert page.get_by_text("No goals have been added yet").is_visible()
+    expect(page.get_by_text("No goals have been added yet")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     sign_in("mentor@example.nhs.uk")
     page.goto(f"{base}/mentoring")
-    assert page.get_by_role("heading", level=1).inner_text() == "Mentoring"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mentoring")
     assert_accessible(page)
     page.get_by_role("link", name="Lee Leader").click()
     assert page.url.endswith(f"/plans/{plan_id}")

@@ -13,6 +13,7 @@ from onboarding.models import Nudge
 
 from .conftest import make_user
 from .nudge_helpers import END, START, SMTPServer, complete, log_checkin, make_plan, milestone, parts, world
+from playwright.sync_api import expect
 
 BASE = "http://onboarding.test"
 D = date.fromisoformat
@@ -300,20 +301,20 @@ def test_account_and_outbox_pages_in_a_browser(live_server, page):
     page.get_by_role("button", name="Sign in").click()
 
     page.goto(f"{base}/account")
-    assert page.get_by_role("heading", level=1).inner_text() == "Your account"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     assert_accessible(page)
     page.get_by_label("Weekly digest only").check()
     page.get_by_role("button", name="Save email setting").click()
-    assert page.get_by_text("Your email setting is saved: weekly digest only.").is_visible()
+    expect(page.get_by_text("Your email setting is saved: weekly digest only.")).to_be_visible()
     assert page.get_by_label("Weekly digest only").is_checked()
     assert_accessible(page)
 
     page.goto(f"{base}/hr/outbox")
-    assert page.get_by_role("heading", level=1).inner_text() == "Outbox"
-    assert page.get_by_text("unknown MAIL_BACKEND").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
+    expect(page.get_by_text("unknown MAIL_BACKEND").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Resend the due soon nudge to Lee Leader").click()
-    assert page.get_by_text("is queued again").is_visible()
+    expect(page.get_by_text("is queued again")).to_be_visible()
     assert_accessible(page)
     with app.app_context():
         assert sorted(r.status for r in outbox_rows()) == ["failed", "failed", "pending"]

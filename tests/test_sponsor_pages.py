@@ -11,6 +11,7 @@ from onboarding import checkins, plans
 from onboarding.checkins import CheckInInput
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn
+from playwright.sync_api import expect
 
 PRIVATE = "Private: worried about the board dynamics"
 
@@ -315,7 +316,7 @@ def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
 
     sign_in("sponsor@example.nhs.uk")
     page.goto(f"{base}/sponsor")
-    assert page.get_by_role("heading", level=1).inner_text() == "My leaders"
+    expect(page.get_by_role("heading", level=1)).to_have_text("My leaders")
     assert_accessible(page)
 
     page.get_by_role("link", name="Check-ins for Lee Leader").click()
@@ -325,30 +326,30 @@ def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
 
     page.get_by_label("Summary").fill("")
     page.get_by_role("button", name="Save check-in").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Amber").check()
     page.get_by_label("Summary").fill("Good progress; two interviews still to book.")
     page.get_by_label("Private note (optional)").fill("Keep an eye on workload.")
     page.get_by_role("button", name="Save check-in").click()
-    assert page.get_by_text("Check-in saved").is_visible()
-    assert page.get_by_text("Good progress; two interviews still to book.").is_visible()
+    expect(page.get_by_text("Check-in saved")).to_be_visible()
+    expect(page.get_by_text("Good progress; two interviews still to book.")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Change").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Change the check-in"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Change the check-in")
     assert_accessible(page)
 
     page.goto(f"{base}/sponsor")
-    assert page.get_by_text("Amber").first.is_visible()
+    expect(page.get_by_text("Amber").first).to_be_visible()
     assert_accessible(page)
 
     # The leader reads the shared part only, and is refused the form with a 403 page.
     page.get_by_role("button", name="Log out").click()
     sign_in("leader@example.nhs.uk")
     page.goto(f"{base}/plans/{plan_id}/checkins")
-    assert page.get_by_text("Good progress").is_visible()
+    expect(page.get_by_text("Good progress")).to_be_visible()
     assert page.get_by_text("Keep an eye on workload.").count() == 0
     assert_accessible(page)
     response = page.goto(f"{base}/plans/{plan_id}/checkins/new")

@@ -1,39 +1,20 @@
 """Web layer: blueprints with thin views over the domain modules."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, request
 
 from ..extensions import db, login_manager
 from ..models import User
 
 
 def init_app(app: Flask) -> None:
-    from . import assets, auth, main, security
+    from . import (account, api, assets, auth, calendar, exports, hr, leader, main, mentor, outbox, security,
+                   sponsor, tokens_admin)
 
     security.init_app(app)
     assets.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    from . import hr
-
-    app.register_blueprint(hr.bp)
-    from . import leader, mentor
-
-    app.register_blueprint(leader.bp)
-    app.register_blueprint(mentor.bp)
-    from . import sponsor
-
-    app.register_blueprint(sponsor.bp)
-
-    from . import api, calendar, exports, tokens_admin
-
-    for blueprint in (api.bp, calendar.bp, exports.bp, tokens_admin.bp):
-        app.register_blueprint(blueprint)
-
-    from . import account, outbox
-
-    app.register_blueprint(account.bp)
-    app.register_blueprint(outbox.bp)
+    for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):
+        app.register_blueprint(module.bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
@@ -106,10 +87,3 @@ def navigation() -> dict:
 
 def remote_addr() -> str | None:
     return request.remote_addr
-
-
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
 
@@ -31,6 +32,12 @@ def health():
 @bp.app_errorhandler(404)
 def not_found(_error):
     return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(_error):
+    # A form posted without a valid token (expired, or from another site): say so and save nothing.
+    return render_template("errors/csrf.html"), 400
 
 
 @bp.app_errorhandler(403)

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, request
 
 
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    """One nonce per request (kept on the request, not on g, which an app context may share)."""
+    return request.environ.setdefault("onboarding.csp_nonce", secrets.token_urlsafe(16))
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +16,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def set_headers(response):
-        nonce = g.get("csp_nonce")
+        nonce = request.environ.get("onboarding.csp_nonce")
         script_src = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",

@@ -39,6 +39,7 @@ def login():
             if accounts.check_password(user, form.password.data) and user.active:
                 accounts.clear_failures(keys)
                 session.clear()  # a new session on sign-in
+                session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME (8 hours) whatever happens
                 login_user(user)
                 user.last_login_at = utcnow()
                 audit.record(user, "user.login", user, remote_addr())

@@ -175,10 +175,11 @@ class Milestone(db.Model):
     __tablename__ = "milestone"
     __table_args__ = (
         sa.UniqueConstraint("plan_id", "key"),
-        sa.Index("ix_milestone_status_due", "status", "due_date"),
+        # Serves "a plan's open milestones" and "is anything overdue in this plan" alike.
+        sa.Index("ix_milestone_plan_status_due", "plan_id", "status", "due_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(sa.String(80))
     title: Mapped[str] = mapped_column(sa.String(200))

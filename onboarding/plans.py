@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from . import audit, planning
 from .extensions import db
 from .models import Milestone, Plan, PlaybookVersion, User, utcnow
@@ -88,31 +90,42 @@ def create_plan(
         checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
     )
     db.session.add(plan)
-    for position, (template, item) in enumerate(zip(version.templates, laid_out)):
-        plan.milestones.append(milestone_from(template, version, item.due, position))
     db.session.flush()
+    # One multi-row INSERT rather than one per milestone: plans are created in bulk from HR systems.
+    db.session.execute(
+        sa.insert(Milestone),
+        [
+            _milestone_fields(template, version, item.due, position) | {"plan_id": plan.id}
+            for position, (template, item) in enumerate(zip(version.templates, laid_out))
+        ],
+    )
+    db.session.expire(plan, ["milestones"])
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
     return plan
 
 
-def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) -> Milestone:
+def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> dict:
     """A plan's own copy of a milestone template, so later playbook edits never reach it."""
-    return Milestone(
-        position=position,
-        key=t.key,
-        title=t.title,
-        description=t.description,
-        phase=t.phase,
-        phase_title=version.phase_title(t.phase),
-        category=t.category,
-        owner=t.owner,
-        week=t.week,
-        pinned=t.pinned,
-        required=t.required,
-        evidence_prompt=t.evidence_prompt,
-        due_date=due,
-        status="todo",
-    )
+    return {
+        "position": position,
+        "key": t.key,
+        "title": t.title,
+        "description": t.description,
+        "phase": t.phase,
+        "phase_title": version.phase_title(t.phase),
+        "category": t.category,
+        "owner": t.owner,
+        "week": t.week,
+        "pinned": t.pinned,
+        "required": t.required,
+        "evidence_prompt": t.evidence_prompt,
+        "due_date": due,
+        "status": "todo",
+    }
+
+
+def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) -> Milestone:
+    return Milestone(**_milestone_fields(t, version, due, position))
 
 
 # --- milestones -----------------------------------------------------------------------------

@@ -13,8 +13,10 @@ PostgreSQL), so only one process ever sends a given nudge.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from .planning import DEFAULT_WORKING_DAYS, Calendar, parse_working_days
@@ -28,6 +30,8 @@ KINDS = ("escalation", "overdue", "checkin_due", "due_soon", "digest")
 SENDING = "sending"
 OPEN_STATUSES = ("pending", SENDING)
 LEASE = timedelta(minutes=10)
+RECORD_BATCH = 1000  # rows per multi-row INSERT
+DELIVERY_BATCH = 100  # recipients claimed, loaded and marked together
 
 POLICY_KEYS = {
     "due_soon_working_days": "NUDGE_DUE_SOON_WORKING_DAYS",
@@ -127,6 +131,12 @@ def week_key(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+@lru_cache(maxsize=1 << 16)
+def _between(cal: Calendar, start: date, end: date) -> int:
+    # Thousands of milestones share a few calendars and due dates: count each pair once.
+    return cal.working_days_between(start, end)
+
+
 def milestone_nudges(plan: PlanFacts, m: MilestoneFacts, today: date) -> list[Due]:
     if m.status != "todo":
         return []
@@ -140,11 +150,11 @@ def milestone_nudges(plan: PlanFacts, m: MilestoneFacts, today: date) -> list[Du
         if (
             wants(owner, "due_soon")
             and cal.is_working_day(today)
-            and cal.working_days_between(today, m.due_date) <= policy.due_soon_working_days
+            and _between(cal, today, m.due_date) <= policy.due_soon_working_days
         ):
             found.append(Due(owner.id, "due_soon", "milestone", m.id, m.due_date.isoformat(), plan.id, m.id))
         return found
-    late = cal.working_days_between(m.due_date, today)  # the owner's working days overdue
+    late = _between(cal, m.due_date, today)  # the owner's working days overdue
     if late >= 1 and wants(owner, "overdue") and cal.is_working_day(today):
         # The period is the index of the repeat, so a sweep after downtime records only
         # the current one rather than one per missed repeat.
@@ -224,30 +234,82 @@ def plan_facts(plan, config: Mapping, last_checkin: date | None = None) -> PlanF
 
 
 def load_facts(config: Mapping) -> list[PlanFacts]:
-    """Snapshots of every active plan."""
+    """Snapshots of every active plan, with only its open milestones (the policy ignores
+    the others). Column selects in a constant number of queries, not ORM objects: a
+    national cohort has hundreds of thousands of milestones."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import selectinload
 
     from .extensions import db
-    from .models import CheckIn, Plan
+    from .models import CheckIn, Milestone, Plan, PlaybookVersion, User
 
-    last = dict(
-        db.session.execute(sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on)).group_by(CheckIn.plan_id)).all()
-    )
-    plans = db.session.scalars(
-        sa.select(Plan)
-        .where(Plan.status == "active")
-        .options(
-            selectinload(Plan.milestones),
-            selectinload(Plan.leader),
-            selectinload(Plan.sponsor),
-            selectinload(Plan.mentor),
-            selectinload(Plan.hr_contact),
-            selectinload(Plan.playbook_version),
+    active = sa.select(Plan.id).where(Plan.status == "active")
+    rows = db.session.execute(
+        sa.select(
+            Plan.id, Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id, Plan.playbook_version_id,
+            Plan.start_date, Plan.working_days, Plan.checkin_cadence_days,
         )
+        .where(Plan.status == "active")
         .order_by(Plan.id)
     ).all()
-    return [plan_facts(p, config, last.get(p.id)) for p in plans]
+    if not rows:
+        return []
+    people_ids = sa.union(*(sa.select(col).where(Plan.status == "active")
+                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)))
+    people = {
+        r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
+        for r in db.session.execute(
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(people_ids))
+        )
+    }
+    policies = {
+        vid: Policy.from_settings(config, nudges)
+        for vid, nudges in db.session.execute(
+            sa.select(PlaybookVersion.id, PlaybookVersion.nudges).where(
+                PlaybookVersion.id.in_(sa.select(Plan.playbook_version_id).where(Plan.status == "active"))
+            )
+        )
+    }
+    last = dict(
+        db.session.execute(
+            sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
+            .where(CheckIn.plan_id.in_(active))
+            .group_by(CheckIn.plan_id)
+        ).all()
+    )
+    milestones: dict[int, list[MilestoneFacts]] = {}
+    titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
+    for plan_id, mid, title, owner, due in db.session.execute(
+        sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
+        .join(Plan, Plan.id == Milestone.plan_id)
+        .where(Plan.status == "active", Milestone.status == "todo")
+        .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+    ):
+        milestones.setdefault(plan_id, []).append(
+            MilestoneFacts(mid, titles.setdefault(title, title), owner, due, "todo")
+        )
+    default_cadence = config.get("CHECKIN_CADENCE_DAYS", 14)
+    patterns: dict[str, tuple[str, ...]] = {}
+    facts = []
+    for r in rows:
+        if r.working_days not in patterns:
+            patterns[r.working_days] = parse_working_days(r.working_days)
+        facts.append(
+            PlanFacts(
+                id=r.id,
+                status="active",
+                leader=people.get(r.leader_id),
+                sponsor=people.get(r.sponsor_id),
+                mentor=people.get(r.mentor_id),
+                hr_contact=people.get(r.hr_contact_id),
+                start_date=r.start_date,
+                working_days=patterns[r.working_days],
+                checkin_cadence_days=r.checkin_cadence_days or default_cadence,
+                last_checkin=last.get(r.id),
+                milestones=tuple(milestones.pop(r.id, ())),
+                policy=policies.get(r.playbook_version_id) or Policy.from_settings(config),
+            )
+        )
+    return facts
 
 
 # --- the outbox -----------------------------------------------------------------------------
@@ -276,23 +338,29 @@ def record(dues: Sequence[Due], today: date) -> int:
 
     insert = _insert()
     recorded = 0
+    created_at = _utcnow()
     # A stable order means two racing sweeps take row locks in the same order (no deadlock).
-    for due in sorted(dues):
+    ordered = sorted(dues)
+    for i in range(0, len(ordered), RECORD_BATCH):
+        values = [
+            {
+                "recipient_id": due.recipient_id,
+                "kind": due.kind,
+                "subject_type": due.subject_type,
+                "subject_id": due.subject_id,
+                "period": due.period,
+                "plan_id": due.plan_id,
+                "milestone_id": due.milestone_id,
+                "recorded_on": today,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": created_at,
+            }
+            for due in ordered[i : i + RECORD_BATCH]
+        ]
         stmt = (
             insert(Nudge)
-            .values(
-                recipient_id=due.recipient_id,
-                kind=due.kind,
-                subject_type=due.subject_type,
-                subject_id=due.subject_id,
-                period=due.period,
-                plan_id=due.plan_id,
-                milestone_id=due.milestone_id,
-                recorded_on=today,
-                status="pending",
-                attempts=0,
-                created_at=_utcnow(),
-            )
+            .values(values)
             .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_type", "subject_id", "period"])
             .returning(Nudge.id)  # a row back means this sweep recorded it (rowcount is unreliable here)
         )
@@ -323,26 +391,34 @@ class DeliveryResult:
     errors: list[str] = field(default_factory=list)
 
 
-def still_wanted(nudge, today: date) -> bool:
-    """Re-check a nudge just before sending: things change between record and send."""
-    from .models import CheckIn
+@dataclass
+class Batch:
+    """Everything a batch of claimed nudges needs, loaded in a few queries: plain rows."""
 
-    person = _person(nudge.recipient)
-    if not wants(person, nudge.kind):
+    nudges: dict[int, list] = field(default_factory=dict)  # recipient id -> claimed rows, by id
+    previous: dict[int, tuple] = field(default_factory=dict)  # nudge id -> (status, next_attempt_at) before the claim
+    people: dict[int, Person] = field(default_factory=dict)
+    plans: dict[int, object] = field(default_factory=dict)
+    milestones: dict[int, object] = field(default_factory=dict)
+    last_checkin: dict[int, date] = field(default_factory=dict)
+    sponsored: dict[int, list] = field(default_factory=dict)  # digest recipient -> plans, by start date
+    digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> milestones, by position
+
+
+def still_wanted(nudge, batch: Batch, today: date) -> bool:
+    """Re-check a nudge just before sending: things change between record and send."""
+    if not wants(batch.people.get(nudge.recipient_id), nudge.kind):
         return False
     if nudge.kind == "digest":
-        return any(p.status == "active" for p in _sponsored(nudge.recipient_id))
-    plan = nudge.plan
+        return any(p.status == "active" for p in batch.sponsored.get(nudge.recipient_id, ()))
+    plan = batch.plans.get(nudge.plan_id)
     if plan is None or plan.status != "active":
         return False
     if nudge.kind == "checkin_due":
-        from .extensions import db
-        import sqlalchemy as sa
-
-        last = db.session.scalar(sa.select(sa.func.max(CheckIn.held_on)).where(CheckIn.plan_id == plan.id))
+        last = batch.last_checkin.get(plan.id)
         anchor = max(d for d in (last, plan.start_date) if d is not None)
         return nudge.period.startswith(anchor.isoformat() + "+")
-    m = nudge.milestone
+    m = batch.milestones.get(nudge.milestone_id)
     if m is None or m.status != "todo" or not nudge.period.startswith(m.due_date.isoformat()):
         return False  # done, skipped, or its date has moved (a new nudge will follow)
     if nudge.kind == "due_soon":
@@ -350,55 +426,216 @@ def still_wanted(nudge, today: date) -> bool:
     return True
 
 
-def _sponsored(user_id: int):
+def _ready(now: datetime, force: bool):
+    """Deliverable rows: ``force`` (the daily sweep) ignores the retry backoff; the
+    15-minute retry job honours it. A row another process is sending is never taken
+    unless its lease ran out."""
     import sqlalchemy as sa
 
-    from .extensions import db
-    from .models import Plan
-
-    return db.session.scalars(sa.select(Plan).where(Plan.sponsor_id == user_id).order_by(Plan.start_date, Plan.id)).all()
-
-
-def _claim(recipient_id: int, now: datetime, force: bool) -> list[int]:
-    """Mark this recipient's deliverable rows as being sent by this process; return their ids.
-
-    ``force`` (the daily sweep) ignores the retry backoff; the 15-minute retry job
-    honours it. A row another process is sending is never taken unless its lease ran out.
-    """
-    import sqlalchemy as sa
-
-    from .extensions import db
     from .models import Nudge
 
-    ready = sa.or_(
+    return sa.or_(
         sa.and_(
             Nudge.status == "pending",
             sa.true() if force else sa.or_(Nudge.next_attempt_at.is_(None), Nudge.next_attempt_at <= now),
         ),
         sa.and_(Nudge.status == SENDING, Nudge.next_attempt_at < now),
     )
-    candidates = db.session.scalars(
-        sa.select(Nudge.id)
-        .where(Nudge.recipient_id == recipient_id, ready)
+
+
+def _claim(recipient_ids: Sequence[int], now: datetime, force: bool, batch: Batch, lease_from: datetime) -> None:
+    """Mark these recipients' deliverable rows as being sent by this process and keep
+    them in ``batch``. Commits."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    ready = _ready(now, force)
+    candidates = db.session.execute(
+        sa.select(Nudge.id, Nudge.status, Nudge.next_attempt_at)
+        .where(Nudge.recipient_id.in_(recipient_ids), ready)
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True)  # PostgreSQL only; SQLite serialises writers anyway
     ).all()
     if not candidates:
         db.session.commit()
-        return []
-    claimed = db.session.scalars(
+        return
+    claimed = db.session.execute(
         sa.update(Nudge)
-        .where(Nudge.id.in_(candidates), ready)
-        .values(status=SENDING, next_attempt_at=now + LEASE)
-        .returning(Nudge.id)
+        .where(Nudge.id.in_([c.id for c in candidates]), ready)
+        .values(status=SENDING, next_attempt_at=lease_from + LEASE)
+        .returning(Nudge.id, Nudge.recipient_id, Nudge.kind, Nudge.period, Nudge.plan_id, Nudge.milestone_id,
+                   Nudge.attempts)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    return sorted(claimed)
+    previous = {c.id: (c.status, c.next_attempt_at) for c in candidates}
+    for row in sorted(claimed, key=lambda r: r.id):
+        batch.nudges.setdefault(row.recipient_id, []).append(row)
+        batch.previous[row.id] = previous[row.id]
+
+
+def _prefetch(batch: Batch, today: date) -> None:
+    """Load what the re-check and the emails need for every claimed nudge in the batch."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import aliased
+
+    from .extensions import db
+    from .models import CheckIn, Milestone, Plan, User
+
+    rows = [n for ns in batch.nudges.values() for n in ns]
+    plan_ids = {n.plan_id for n in rows if n.plan_id is not None}
+    milestone_ids = {n.milestone_id for n in rows if n.milestone_id is not None}
+    digest_ids = {n.recipient_id for n in rows if n.kind == "digest"}
+    leader = aliased(User)
+    where = [Plan.id.in_(plan_ids)] if plan_ids else []
+    if digest_ids:
+        where.append(Plan.sponsor_id.in_(digest_ids))
+    if where:
+        for p in db.session.execute(
+            sa.select(
+                Plan.id, Plan.status, Plan.sponsor_id, Plan.start_date, Plan.end_date, Plan.working_days,
+                Plan.checkin_cadence_days, leader.name.label("leader_name"),
+            )
+            .join(leader, leader.id == Plan.leader_id)
+            .where(sa.or_(*where))
+            .order_by(Plan.start_date, Plan.id)
+        ):
+            batch.plans[p.id] = p
+            if p.sponsor_id in digest_ids:
+                batch.sponsored.setdefault(p.sponsor_id, []).append(p)
+        batch.last_checkin = dict(
+            db.session.execute(
+                sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
+                .where(CheckIn.plan_id.in_(list(batch.plans)))
+                .group_by(CheckIn.plan_id)
+            ).all()
+        )
+    batch.people = {
+        u.id: Person(u.id, u.email, u.name, bool(u.active), u.nudge_mode or "all")
+        for u in db.session.execute(
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(list(batch.nudges)))
+        )
+    }
+    if milestone_ids:
+        batch.milestones = {
+            m.id: m
+            for m in db.session.execute(
+                sa.select(Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date, Milestone.status).where(
+                    Milestone.id.in_(milestone_ids)
+                )
+            )
+        }
+    digest_plans = [p.id for ps in batch.sponsored.values() for p in ps if p.status == "active"]
+    if digest_plans:
+        soon = today + timedelta(days=7)
+        # Status and date of every milestone (for progress); the title only of those the digest lists.
+        listed = sa.and_(Milestone.status == "todo", Milestone.due_date <= soon)
+        for m in db.session.execute(
+            sa.select(
+                Milestone.plan_id, Milestone.status, Milestone.due_date,
+                sa.case((listed, Milestone.title), else_=sa.null()).label("title"),
+            )
+            .where(Milestone.plan_id.in_(digest_plans))
+            .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+        ):
+            batch.digest_milestones.setdefault(m.plan_id, []).append(m)
+    # Nothing is held open while emails go out (a long read would hold SQLite's lock).
+    db.session.commit()
+
+
+def _mark(sent: list[dict], failed: list[dict], skipped: list[int]) -> None:
+    """Record this batch's outcomes: one executemany UPDATE per shape of row. Commits."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    table = Nudge.__table__
+    by_id = table.c.id == sa.bindparam("nudge_id")
+    if skipped:
+        db.session.execute(
+            sa.update(table).where(by_id).values(status="skipped", next_attempt_at=None),
+            [{"nudge_id": i} for i in skipped],
+        )
+    if sent:
+        db.session.execute(
+            sa.update(table).where(by_id).values(
+                attempts=sa.bindparam("new_attempts"), status="sent", sent_at=sa.bindparam("new_sent_at"),
+                next_attempt_at=None, last_error=None,
+            ),
+            sent,
+        )
+    if failed:
+        db.session.execute(
+            sa.update(table).where(by_id).values(
+                attempts=sa.bindparam("new_attempts"), status=sa.bindparam("new_status"),
+                next_attempt_at=sa.bindparam("new_next"), last_error=sa.bindparam("new_error"),
+            ),
+            failed,
+        )
+    db.session.commit()
+
+
+def _release(rows: list, batch: Batch) -> None:
+    """Put claimed rows that were not tried back as they were (the mail server is down)."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    if not rows:
+        return
+    table = Nudge.__table__
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("nudge_id"))
+        .values(status=sa.bindparam("old_status"), next_attempt_at=sa.bindparam("old_next")),
+        [{"nudge_id": r.id, "old_status": batch.previous[r.id][0], "old_next": batch.previous[r.id][1]} for r in rows],
+    )
+    db.session.commit()
+
+
+def _renew(rows: list, until: datetime) -> None:
+    """Extend the lease on claimed rows still waiting for their email (a slow mail server)."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    for i in range(0, len(rows), 1000):
+        db.session.execute(
+            sa.update(Nudge)
+            .where(Nudge.id.in_([r.id for r in rows[i : i + 1000]]), Nudge.status == SENDING)
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+
+
+def _count_pending(recipient_ids: list[int]) -> int:
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    total = 0
+    for i in range(0, len(recipient_ids), 1000):
+        total += db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Nudge.recipient_id.in_(recipient_ids[i : i + 1000]), Nudge.status == "pending"
+            )
+        ) or 0
+    return total
 
 
 def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime | None = None) -> DeliveryResult:
-    """Send pending nudges, one email per recipient. Commits after each recipient."""
+    """Send pending nudges, one email per recipient.
+
+    Recipients go in batches: claim every deliverable row of the batch at once, load
+    what the emails need in a few queries, send, then record the outcomes together.
+    """
     import sqlalchemy as sa
 
     from . import mail
@@ -408,64 +645,88 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
     result = DeliveryResult()
     now = now or _utcnow()
     max_attempts = int(config.get("NUDGE_MAX_ATTEMPTS", 5))
+    retry_base = int(config.get("NUDGE_RETRY_BASE_MINUTES", 15))
     recipients = db.session.scalars(
         sa.select(Nudge.recipient_id).where(Nudge.status.in_(OPEN_STATUSES)).distinct().order_by(Nudge.recipient_id)
     ).all()
+    url = links(config)
     unreachable: str | None = None
-    for recipient_id in recipients:
+    untouched: list[int] = []  # recipients left queued because the mail server is down
+    began = time.monotonic()
+    renew_every = LEASE.total_seconds() / 3
+    for start in range(0, len(recipients), DELIVERY_BATCH):
+        chunk = recipients[start : start + DELIVERY_BATCH]
         if unreachable:
-            # The mail server is down: leave the rest queued, untouched, for the next try.
-            result.failed += db.session.scalar(
-                sa.select(sa.func.count()).where(Nudge.recipient_id == recipient_id, Nudge.status == "pending")
-            )
+            untouched += chunk
             continue
-        ids = _claim(recipient_id, now, force)
-        if not ids:
+        batch = Batch()
+        # The lease counts from the real time of the claim, whatever ``now`` the caller gave.
+        _claim(chunk, now, force, batch, lease_from=now + timedelta(seconds=time.monotonic() - began))
+        if not batch.nudges:
             continue
-        rows = db.session.scalars(sa.select(Nudge).where(Nudge.id.in_(ids)).order_by(Nudge.id)).all()
-        wanted = []
-        for row in rows:
-            if still_wanted(row, today):
-                wanted.append(row)
-            else:
-                row.status = "skipped"
-                row.next_attempt_at = None
-                result.skipped += 1
-        if not wanted:
-            db.session.commit()
-            continue
-        recipient = wanted[0].recipient
-        try:
-            subject, text, html = render_email(recipient, wanted, today, config)
-            mail.send(config, recipient.email, subject, text, html)
-        except mail.MailError as exc:
-            error = str(exc) or type(exc).__name__
-            for row in wanted:
-                row.attempts += 1
-                row.last_error = error[:2000]
-                if row.attempts >= max_attempts:
-                    row.status = "failed"
-                    row.next_attempt_at = None
+        _prefetch(batch, today)
+        next_renewal = time.monotonic() + renew_every
+        sent: list[dict] = []
+        failed: list[dict] = []
+        skipped: list[int] = []
+        release: list = []
+        order = [r for r in chunk if r in batch.nudges]
+        for position, recipient_id in enumerate(order):
+            rows = batch.nudges[recipient_id]
+            if unreachable:
+                # The mail server is down: leave the rest queued, untouched, for the next try.
+                release += rows
+                untouched.append(recipient_id)
+                continue
+            if time.monotonic() > next_renewal:
+                # A slow mail server: record what is done and keep the rest of the batch ours.
+                _mark(sent, failed, skipped)
+                sent, failed, skipped = [], [], []
+                waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
+                _renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
+                next_renewal = time.monotonic() + renew_every
+            wanted = []
+            for row in rows:
+                if still_wanted(row, batch, today):
+                    wanted.append(row)
                 else:
-                    row.status = "pending"
-                    row.next_attempt_at = now + backoff(row.attempts, int(config.get("NUDGE_RETRY_BASE_MINUTES", 15)))
-            result.failed += len(wanted)
-            result.errors.append(f"{recipient.email}: {error}")
-            log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
-            if isinstance(exc, mail.MailConnectionError):
-                unreachable = error
-        else:
-            sent_at = _utcnow()
-            for row in wanted:
-                row.attempts += 1
-                row.status = "sent"
-                row.sent_at = sent_at
-                row.next_attempt_at = None
-                row.last_error = None
-            result.sent += len(wanted)
-            result.emails += 1
-            log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
-        db.session.commit()
+                    skipped.append(row.id)
+                    result.skipped += 1
+            if not wanted:
+                continue
+            recipient = batch.people[recipient_id]
+            try:
+                subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
+                mail.send(config, recipient.email, subject, text, html)
+            except mail.MailError as exc:
+                error = str(exc) or type(exc).__name__
+                for row in wanted:
+                    attempts = row.attempts + 1
+                    gave_up = attempts >= max_attempts
+                    failed.append(
+                        {
+                            "nudge_id": row.id,
+                            "new_attempts": attempts,
+                            "new_status": "failed" if gave_up else "pending",
+                            "new_next": None if gave_up else now + backoff(attempts, retry_base),
+                            "new_error": error[:2000],
+                        }
+                    )
+                result.failed += len(wanted)
+                result.errors.append(f"{recipient.email}: {error}")
+                log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
+                if isinstance(exc, mail.MailConnectionError):
+                    unreachable = error
+            else:
+                sent_at = _utcnow()
+                sent += [{"nudge_id": row.id, "new_attempts": row.attempts + 1, "new_sent_at": sent_at} for row in wanted]
+                result.sent += len(wanted)
+                result.emails += 1
+                log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
+        _mark(sent, failed, skipped)
+        _release(release, batch)
+    if untouched:
+        result.failed += _count_pending(untouched)
     return result
 
 
@@ -523,24 +784,33 @@ def links(config: Mapping) -> dict:
     }
 
 
-def _item(nudge, today: date, config: Mapping, url) -> dict:
-    """What a template needs to say about one nudge."""
+def _progress(plan, milestones: Sequence, today: date) -> dict:
+    """plans.progress over plain rows (its fields, without loading ORM milestones)."""
+    from types import SimpleNamespace
+
     from . import plans as plan_mod
 
+    view = SimpleNamespace(start_date=plan.start_date, end_date=plan.end_date, status=plan.status, milestones=milestones)
+    return plan_mod.progress(view, today)
+
+
+def _item(nudge, batch: Batch, today: date, url) -> dict:
+    """What a template needs to say about one nudge."""
     item = {"kind": nudge.kind, "id": nudge.id}
     if nudge.kind == "digest":
         rows = []
-        for plan in _sponsored(nudge.recipient_id):
+        for plan in batch.sponsored.get(nudge.recipient_id, ()):
             if plan.status != "active":
                 continue
-            progress = plan_mod.progress(plan, today)
-            overdue = [m for m in plan.milestones if m.status == "todo" and m.due_date < today]
-            upcoming = [m for m in plan.milestones if m.status == "todo" and today <= m.due_date <= today + timedelta(days=7)]
-            last = max((c.held_on for c in plan.checkins), default=None)
+            milestones = batch.digest_milestones.get(plan.id, [])
+            progress = _progress(plan, milestones, today)
+            overdue = [m for m in milestones if m.status == "todo" and m.due_date < today]
+            upcoming = [m for m in milestones if m.status == "todo" and today <= m.due_date <= today + timedelta(days=7)]
+            last = batch.last_checkin.get(plan.id)
             anchor = max(d for d in (last, plan.start_date) if d is not None)
             rows.append(
                 {
-                    "leader": plan.leader.name,
+                    "leader": plan.leader_name,
                     "progress": progress,
                     "overdue": [(m.title, long_date(m.due_date)) for m in overdue],
                     "upcoming": [(m.title, long_date(m.due_date)) for m in upcoming],
@@ -552,19 +822,21 @@ def _item(nudge, today: date, config: Mapping, url) -> dict:
             )
         item.update(week=long_date(today), plans=rows, url=url["sponsor"], headline="Your weekly onboarding digest")
         return item
-    plan = nudge.plan
-    item.update(leader=plan.leader.name, plan_url=url["plan"](plan.id))
+    plan = batch.plans[nudge.plan_id]
+    item.update(leader=plan.leader_name, plan_url=url["plan"](plan.id))
     if nudge.kind == "checkin_due":
-        last = max((c.held_on for c in plan.checkins), default=None)
+        last = batch.last_checkin.get(plan.id)
         item.update(
             cadence=plan.checkin_cadence_days,
             last=long_date(last) if last else None,
             url=url["new_checkin"](plan.id),
-            headline=f"Check-in due with {plan.leader.name}",
+            headline=f"Check-in due with {plan.leader_name}",
         )
         return item
-    m = nudge.milestone
-    late = plan_facts(plan, config).calendar_for(m.owner).working_days_between(m.due_date, today)
+    m = batch.milestones[nudge.milestone_id]
+    # As PlanFacts.calendar_for: the leader's own pattern, Monday to Friday for the others.
+    cal = Calendar(parse_working_days(plan.working_days)) if m.owner == "leader" else Calendar()
+    late = _between(cal, m.due_date, today)
     item.update(
         title=m.title,
         due=long_date(m.due_date),
@@ -573,18 +845,19 @@ def _item(nudge, today: date, config: Mapping, url) -> dict:
         headline={
             "due_soon": f"Due soon: {m.title}",
             "overdue": f"Overdue: {m.title}",
-            "escalation": f"{plan.leader.name}'s milestone is overdue: {m.title}",
+            "escalation": f"{plan.leader_name}'s milestone is overdue: {m.title}",
         }[nudge.kind],
     )
     return item
 
 
-def render_email(recipient, nudges: Sequence, today: date, config: Mapping) -> tuple[str, str, str]:
+def render_email(recipient, nudges: Sequence, today: date, config: Mapping, *, batch: Batch,
+                 url: dict | None = None) -> tuple[str, str, str]:
     """Subject, text and HTML of the one email that carries these nudges."""
     from flask import current_app
 
-    url = links(config)
-    items = sorted((_item(n, today, config, url) for n in nudges), key=lambda i: (KINDS.index(i["kind"]), i["id"]))
+    url = url or links(config)
+    items = sorted((_item(n, batch, today, url) for n in nudges), key=lambda i: (KINDS.index(i["kind"]), i["id"]))
     if len(items) == 1:
         subject = items[0]["headline"]
     else:

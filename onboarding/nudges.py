@@ -337,8 +337,17 @@ def record(dues: Sequence[Due], today: date) -> int:
     from .models import Milestone, Nudge
 
     insert = _insert()
-    recorded = 0
+    table = Nudge.__table__
+    # One statement, compiled once; executemany sends it as multi-row INSERTs of
+    # RECORD_BATCH rows ("insertmanyvalues"), each returning the ids it inserted.
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_type", "subject_id", "period"])
+        .returning(table.c.id)  # a row back means this sweep recorded it (rowcount is unreliable here)
+        .execution_options(insertmanyvalues_page_size=RECORD_BATCH)
+    )
     created_at = _utcnow()
+    recorded = 0
     # A stable order means two racing sweeps take row locks in the same order (no deadlock).
     ordered = sorted(dues)
     for i in range(0, len(ordered), RECORD_BATCH):
@@ -358,13 +367,7 @@ def record(dues: Sequence[Due], today: date) -> int:
             }
             for due in ordered[i : i + RECORD_BATCH]
         ]
-        stmt = (
-            insert(Nudge)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_type", "subject_id", "period"])
-            .returning(Nudge.id)  # a row back means this sweep recorded it (rowcount is unreliable here)
-        )
-        recorded += len(db.session.execute(stmt).all())
+        recorded += len(db.session.execute(stmt, values).all())
     stale = sa.select(Milestone.id).where(sa.or_(Milestone.due_date < today, Milestone.status != "todo"))
     db.session.execute(
         sa.update(Nudge)

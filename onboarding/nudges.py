@@ -233,6 +233,14 @@ def plan_facts(plan, config: Mapping, last_checkin: date | None = None) -> PlanF
     )
 
 
+def _core(stmt):
+    """Run a read-only column select on the session's connection (same transaction):
+    plain Core rows, without the ORM's per-row result handling."""
+    from .extensions import db
+
+    return db.session.connection().execute(stmt)
+
+
 def load_facts(config: Mapping) -> list[PlanFacts]:
     """Snapshots of every active plan, with only its open milestones (the policy ignores
     the others). Column selects in a constant number of queries, not ORM objects: a
@@ -243,7 +251,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     from .models import CheckIn, Milestone, Plan, PlaybookVersion, User
 
     active = sa.select(Plan.id).where(Plan.status == "active")
-    rows = db.session.execute(
+    rows = _core(
         sa.select(
             Plan.id, Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id, Plan.playbook_version_id,
             Plan.start_date, Plan.working_days, Plan.checkin_cadence_days,
@@ -257,20 +265,20 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
                             for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)))
     people = {
         r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
-        for r in db.session.execute(
+        for r in _core(
             sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(people_ids))
         )
     }
     policies = {
         vid: Policy.from_settings(config, nudges)
-        for vid, nudges in db.session.execute(
+        for vid, nudges in _core(
             sa.select(PlaybookVersion.id, PlaybookVersion.nudges).where(
                 PlaybookVersion.id.in_(sa.select(Plan.playbook_version_id).where(Plan.status == "active"))
             )
         )
     }
     last = dict(
-        db.session.execute(
+        _core(
             sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
             .where(CheckIn.plan_id.in_(active))
             .group_by(CheckIn.plan_id)
@@ -278,7 +286,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     )
     milestones: dict[int, list[MilestoneFacts]] = {}
     titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
-    for plan_id, mid, title, owner, due in db.session.execute(
+    for plan_id, mid, title, owner, due in _core(
         sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
         .join(Plan, Plan.id == Milestone.plan_id)
         .where(Plan.status == "active", Milestone.status == "todo")
@@ -496,7 +504,7 @@ def _prefetch(batch: Batch, today: date) -> None:
     if digest_ids:
         where.append(Plan.sponsor_id.in_(digest_ids))
     if where:
-        for p in db.session.execute(
+        for p in _core(
             sa.select(
                 Plan.id, Plan.status, Plan.sponsor_id, Plan.start_date, Plan.end_date, Plan.working_days,
                 Plan.checkin_cadence_days, leader.name.label("leader_name"),
@@ -509,7 +517,7 @@ def _prefetch(batch: Batch, today: date) -> None:
             if p.sponsor_id in digest_ids:
                 batch.sponsored.setdefault(p.sponsor_id, []).append(p)
         batch.last_checkin = dict(
-            db.session.execute(
+            _core(
                 sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
                 .where(CheckIn.plan_id.in_(list(batch.plans)))
                 .group_by(CheckIn.plan_id)
@@ -517,14 +525,14 @@ def _prefetch(batch: Batch, today: date) -> None:
         )
     batch.people = {
         u.id: Person(u.id, u.email, u.name, bool(u.active), u.nudge_mode or "all")
-        for u in db.session.execute(
+        for u in _core(
             sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(list(batch.nudges)))
         )
     }
     if milestone_ids:
         batch.milestones = {
             m.id: m
-            for m in db.session.execute(
+            for m in _core(
                 sa.select(Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date, Milestone.status).where(
                     Milestone.id.in_(milestone_ids)
                 )
@@ -535,7 +543,7 @@ def _prefetch(batch: Batch, today: date) -> None:
         soon = today + timedelta(days=7)
         # Status and date of every milestone (for progress); the title only of those the digest lists.
         listed = sa.and_(Milestone.status == "todo", Milestone.due_date <= soon)
-        for m in db.session.execute(
+        for m in _core(
             sa.select(
                 Milestone.plan_id, Milestone.status, Milestone.due_date,
                 sa.case((listed, Milestone.title), else_=sa.null()).label("title"),

@@ -344,20 +344,73 @@ def record(dues: Sequence[Due], today: date) -> int:
     from .extensions import db
     from .models import Milestone, Nudge
 
+    created_at = _utcnow()
+    # A stable order means two racing sweeps take row locks in the same order (no deadlock).
+    ordered = sorted(dues)
+    if db.engine.dialect.name == "postgresql":
+        recorded = _record_postgresql(ordered, today, created_at)
+    else:
+        recorded = _record_rows(ordered, today, created_at)
+    stale = sa.select(Milestone.id).where(sa.or_(Milestone.due_date < today, Milestone.status != "todo"))
+    db.session.execute(
+        sa.update(Nudge)
+        .where(Nudge.kind == "due_soon", Nudge.status == "pending", Nudge.milestone_id.in_(stale))
+        .values(status="skipped", last_error="milestone overdue or closed before delivery")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return recorded
+
+
+_KEY = ("recipient_id", "kind", "subject_type", "subject_id", "period")
+_DUE_COLUMNS = _KEY + ("plan_id", "milestone_id")
+
+
+def _record_postgresql(ordered: Sequence[Due], today: date, created_at: datetime) -> int:
+    """PostgreSQL: each batch is one INSERT ... SELECT FROM unnest(arrays), so the
+    statement text stays short whatever the batch size (psycopg parses long ones anew)."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects.postgresql import ARRAY, insert
+
+    from .extensions import db
+    from .models import Nudge
+
+    table = Nudge.__table__
+    arrays = [sa.bindparam(f"due_{c}", type_=ARRAY(table.c[c].type)) for c in _DUE_COLUMNS]
+    rows = sa.func.unnest(*arrays).table_valued(*_DUE_COLUMNS).render_derived(name="due")
+    source = sa.select(
+        *(rows.c[c] for c in _DUE_COLUMNS),
+        sa.literal(today, sa.Date), sa.literal("pending"), sa.literal(0), sa.literal(created_at, sa.DateTime),
+    )
+    stmt = (
+        insert(table)
+        .from_select([*_DUE_COLUMNS, "recorded_on", "status", "attempts", "created_at"], source)
+        .on_conflict_do_nothing(index_elements=list(_KEY))
+        .returning(table.c.id)  # a row back means this sweep recorded it
+    )
+    recorded = 0
+    for i in range(0, len(ordered), RECORD_BATCH):
+        chunk = ordered[i : i + RECORD_BATCH]
+        params = {f"due_{c}": [getattr(d, c) for d in chunk] for c in _DUE_COLUMNS}
+        recorded += len(db.session.execute(stmt, params).all())
+    return recorded
+
+
+def _record_rows(ordered: Sequence[Due], today: date, created_at: datetime) -> int:
+    from .extensions import db
+    from .models import Nudge
+
     insert = _insert()
     table = Nudge.__table__
     # One statement, compiled once; executemany sends it as multi-row INSERTs of
     # RECORD_BATCH rows ("insertmanyvalues"), each returning the ids it inserted.
     stmt = (
         insert(table)
-        .on_conflict_do_nothing(index_elements=["recipient_id", "kind", "subject_type", "subject_id", "period"])
+        .on_conflict_do_nothing(index_elements=list(_KEY))
         .returning(table.c.id)  # a row back means this sweep recorded it (rowcount is unreliable here)
         .execution_options(insertmanyvalues_page_size=RECORD_BATCH)
     )
-    created_at = _utcnow()
     recorded = 0
-    # A stable order means two racing sweeps take row locks in the same order (no deadlock).
-    ordered = sorted(dues)
     for i in range(0, len(ordered), RECORD_BATCH):
         values = [
             {
@@ -376,14 +429,6 @@ def record(dues: Sequence[Due], today: date) -> int:
             for due in ordered[i : i + RECORD_BATCH]
         ]
         recorded += len(db.session.execute(stmt, values).all())
-    stale = sa.select(Milestone.id).where(sa.or_(Milestone.due_date < today, Milestone.status != "todo"))
-    db.session.execute(
-        sa.update(Nudge)
-        .where(Nudge.kind == "due_soon", Nudge.status == "pending", Nudge.milestone_id.in_(stale))
-        .values(status="skipped", last_error="milestone overdue or closed before delivery")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
     return recorded
 
 

@@ -56,7 +56,8 @@ def send(app_config: Mapping, to: str, subject: str, text: str, html: str) -> Em
     if backend not in BACKENDS:
         raise MailError(f"unknown MAIL_BACKEND {backend!r} (use one of {', '.join(BACKENDS)})")
     try:
-        Address(addr_spec=to)
+        if not _PLAIN_ADDRESS.fullmatch(to):  # a plain dot-atom address is valid as it stands
+            Address(addr_spec=to)
         if backend == "file":
             # The file backend only needs the bytes: a plain message is composed directly
             # (the email package's header objects cost milliseconds a message, which
@@ -76,8 +77,9 @@ def send(app_config: Mapping, to: str, subject: str, text: str, html: str) -> Em
 
 
 # Header values the fast path writes as they are: printable ASCII, no encoded words.
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")
-_PLAIN_FROM = re.compile(rf"(?:[A-Za-z0-9 .-]* ?<{_PLAIN_ADDRESS.pattern}>|{_PLAIN_ADDRESS.pattern})")
+_ATOM = r"[A-Za-z0-9_%+'-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_PLAIN_FROM = re.compile(rf"(?:[A-Za-z0-9 -]* ?<{_PLAIN_ADDRESS.pattern}>|{_PLAIN_ADDRESS.pattern})")
 _PLAIN_SUBJECT = re.compile(r"[ -~]*")
 
 

@@ -841,6 +841,7 @@ def retry_queued(config: Mapping | None = None) -> DeliveryResult:
 # --- email content --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # thousands of emails name the same few hundred dates
 def long_date(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 

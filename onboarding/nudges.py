@@ -238,6 +238,21 @@ def plan_facts(plan, config: Mapping, last_checkin: date | None = None) -> PlanF
     )
 
 
+def _in(column, values):
+    """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter, so the SQL stays
+    short and the same whatever the list (psycopg parses every new long statement)."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+
+    values = list(values)
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _core(stmt):
     """Run a read-only column select on the session's connection (same transaction):
     plain Core rows, without the ORM's per-row result handling."""
@@ -516,7 +531,7 @@ def _claim(recipient_ids: Sequence[int], now: datetime, force: bool, batch: Batc
     ready = _ready(now, force)
     candidates = db.session.execute(
         sa.select(Nudge.id, Nudge.status, Nudge.next_attempt_at)
-        .where(Nudge.recipient_id.in_(recipient_ids), ready)
+        .where(_in(Nudge.recipient_id, recipient_ids), ready)
         .order_by(Nudge.id)
         .with_for_update(skip_locked=True)  # PostgreSQL only; SQLite serialises writers anyway
     ).all()
@@ -525,7 +540,7 @@ def _claim(recipient_ids: Sequence[int], now: datetime, force: bool, batch: Batc
         return
     claimed = db.session.execute(
         sa.update(Nudge)
-        .where(Nudge.id.in_([c.id for c in candidates]), ready)
+        .where(_in(Nudge.id, [c.id for c in candidates]), ready)
         .values(status=SENDING, next_attempt_at=lease_from + LEASE)
         .returning(Nudge.id, Nudge.recipient_id, Nudge.kind, Nudge.period, Nudge.plan_id, Nudge.milestone_id,
                    Nudge.attempts)
@@ -551,9 +566,9 @@ def _prefetch(batch: Batch, today: date) -> None:
     milestone_ids = {n.milestone_id for n in rows if n.milestone_id is not None}
     digest_ids = {n.recipient_id for n in rows if n.kind == "digest"}
     leader = aliased(User)
-    where = [Plan.id.in_(plan_ids)] if plan_ids else []
+    where = [_in(Plan.id, plan_ids)] if plan_ids else []
     if digest_ids:
-        where.append(Plan.sponsor_id.in_(digest_ids))
+        where.append(_in(Plan.sponsor_id, digest_ids))
     if where:
         for p in _core(
             sa.select(
@@ -570,14 +585,14 @@ def _prefetch(batch: Batch, today: date) -> None:
         batch.last_checkin = dict(
             _core(
                 sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
-                .where(CheckIn.plan_id.in_(list(batch.plans)))
+                .where(_in(CheckIn.plan_id, list(batch.plans)))
                 .group_by(CheckIn.plan_id)
             )
         )
     batch.people = {
         u.id: Person(u.id, u.email, u.name, bool(u.active), u.nudge_mode or "all")
         for u in _core(
-            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(list(batch.nudges)))
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(_in(User.id, list(batch.nudges)))
         )
     }
     if milestone_ids:
@@ -585,7 +600,7 @@ def _prefetch(batch: Batch, today: date) -> None:
             m.id: m
             for m in _core(
                 sa.select(Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date, Milestone.status).where(
-                    Milestone.id.in_(milestone_ids)
+                    _in(Milestone.id, milestone_ids)
                 )
             )
         }
@@ -604,13 +619,13 @@ def _prefetch(batch: Batch, today: date) -> None:
                 count(Milestone.status == "skipped").label("skipped"),
                 count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
             )
-            .where(Milestone.plan_id.in_(digest_plans))
+            .where(_in(Milestone.plan_id, digest_plans))
             .group_by(Milestone.plan_id)
         ):
             batch.digest_counts[c.plan_id] = c
         for m in _core(
             sa.select(Milestone.plan_id, Milestone.status, Milestone.due_date, Milestone.title)
-            .where(Milestone.plan_id.in_(digest_plans), todo, Milestone.due_date <= soon)
+            .where(_in(Milestone.plan_id, digest_plans), todo, Milestone.due_date <= soon)
             .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
         ):
             batch.digest_milestones.setdefault(m.plan_id, []).append(m)
@@ -680,7 +695,7 @@ def _renew(rows: list, until: datetime) -> None:
     for i in range(0, len(rows), 1000):
         db.session.execute(
             sa.update(Nudge)
-            .where(Nudge.id.in_([r.id for r in rows[i : i + 1000]]), Nudge.status == SENDING)
+            .where(_in(Nudge.id, [r.id for r in rows[i : i + 1000]]), Nudge.status == SENDING)
             .values(next_attempt_at=until)
             .execution_options(synchronize_session=False)
         )
@@ -697,7 +712,7 @@ def _count_pending(recipient_ids: list[int]) -> int:
     for i in range(0, len(recipient_ids), 1000):
         total += db.session.scalar(
             sa.select(sa.func.count()).where(
-                Nudge.recipient_id.in_(recipient_ids[i : i + 1000]), Nudge.status == "pending"
+                _in(Nudge.recipient_id, recipient_ids[i : i + 1000]), Nudge.status == "pending"
             )
         ) or 0
     return total

@@ -201,7 +201,7 @@ def memory_outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def send_invite(user, link: str) -> EmailMessage:
+def send_invite(user, link: str) -> EmailMessage | None:
     """Email a new user their single-use set-password link (HR's invite)."""
     from flask import current_app
 

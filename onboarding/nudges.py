@@ -6,9 +6,13 @@ the outbox (a unique-key conflict means "already recorded") and delivers pending
 nudges, one email per recipient.
 
 Safe when two sweeps race (two scheduler processes by mistake): recording is
-INSERT ... ON CONFLICT DO NOTHING, and delivery claims a recipient's rows with an
-UPDATE ... WHERE status = 'pending' (after SELECT ... FOR UPDATE SKIP LOCKED on
-PostgreSQL), so only one process ever sends a given nudge.
+INSERT ... ON CONFLICT DO NOTHING, and delivery claims a batch of recipients' rows
+with an UPDATE ... WHERE status = 'pending' (after SELECT ... FOR UPDATE SKIP LOCKED
+on PostgreSQL), so only one process ever sends a given nudge.
+
+Built for a national cohort: the facts are column selects (no ORM objects), the outbox
+takes multi-row inserts, and delivery loads, sends and marks a batch of recipients at
+a time, so a sweep makes a few hundred queries however many emails it sends.
 """
 from __future__ import annotations
 

@@ -27,6 +27,15 @@ def _err(description: str) -> dict:
 NULLABLE_TEXT = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 
+# What a playbook list shows; a whole playbook adds its phases, milestones and nudges.
+PLAYBOOK_SUMMARY = {
+    "slug": {"type": "string"},
+    "title": {"type": "string"},
+    "description": {"type": "string"},
+    "weeks": {"type": "integer"},
+    "version": {"type": "integer", "description": "The latest version's number."},
+}
+
 SCHEMAS: dict = {
     "Error": {
         "type": "object",
@@ -171,14 +180,8 @@ SCHEMAS: dict = {
     },
     "PlaybookSummary": {
         "type": "object",
-        "required": ["slug", "title", "description", "weeks", "version"],
-        "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "weeks": {"type": "integer"},
-            "version": {"type": "integer", "description": "The latest version's number."},
-        },
+        "required": list(PLAYBOOK_SUMMARY),
+        "properties": PLAYBOOK_SUMMARY,
         "additionalProperties": False,
     },
     "PlaybookList": {
@@ -189,13 +192,9 @@ SCHEMAS: dict = {
     },
     "Playbook": {
         "type": "object",
-        "required": ["slug", "title", "description", "weeks", "version", "phases", "milestones", "nudges"],
+        "required": [*PLAYBOOK_SUMMARY, "phases", "milestones", "nudges"],
         "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "weeks": {"type": "integer"},
-            "version": {"type": "integer"},
+            **PLAYBOOK_SUMMARY,
             "phases": {"type": "array", "items": {"type": "object", "required": ["key", "title"]}},
             "milestones": {
                 "type": "array",

@@ -27,6 +27,17 @@ def _err(description: str) -> dict:
 NULLABLE_TEXT = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 
+# A milestone as a plan shows it (plans.milestone_json); the milestone endpoints add the rest.
+PLAN_MILESTONE = {
+    "key": {"type": "string"},
+    "title": {"type": "string"},
+    "phase": {"type": "string"},
+    "category": {"type": "string", "enum": list(CATEGORIES)},
+    "owner": {"type": "string", "enum": list(OWNER_ROLES)},
+    "due": DATE,
+    "status": {"type": "string", "enum": list(MILESTONE_STATUSES)},
+}
+
 # What a playbook list shows; a whole playbook adds its phases, milestones and nudges.
 PLAYBOOK_SUMMARY = {
     "slug": {"type": "string"},
@@ -48,16 +59,8 @@ SCHEMAS: dict = {
     },
     "PlanMilestone": {
         "type": "object",
-        "required": ["key", "title", "phase", "category", "owner", "due", "status"],
-        "properties": {
-            "key": {"type": "string"},
-            "title": {"type": "string"},
-            "phase": {"type": "string"},
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "owner": {"type": "string", "enum": list(OWNER_ROLES)},
-            "due": DATE,
-            "status": {"type": "string", "enum": list(MILESTONE_STATUSES)},
-        },
+        "required": list(PLAN_MILESTONE),
+        "properties": PLAN_MILESTONE,
         "additionalProperties": False,
     },
     "Plan": {
@@ -116,17 +119,10 @@ SCHEMAS: dict = {
     },
     "Milestone": {
         "type": "object",
-        "required": ["plan_id", "key", "title", "phase", "category", "owner", "due", "status", "completed_at",
-                     "completed_by", "evidence_note", "evidence_link"],
+        "required": ["plan_id", *PLAN_MILESTONE, "completed_at", "completed_by", "evidence_note", "evidence_link"],
         "properties": {
             "plan_id": {"type": "integer"},
-            "key": {"type": "string"},
-            "title": {"type": "string"},
-            "phase": {"type": "string"},
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "owner": {"type": "string", "enum": list(OWNER_ROLES)},
-            "due": DATE,
-            "status": {"type": "string", "enum": list(MILESTONE_STATUSES)},
+            **PLAN_MILESTONE,
             "completed_at": {"type": ["string", "null"], "format": "date-time"},
             "completed_by": NULLABLE_TEXT,
             "evidence_note": NULLABLE_TEXT,

@@ -49,7 +49,9 @@ class User(UserMixin, db.Model):
     nudge_mode: Mapped[str] = mapped_column(sa.String(10), default="all")
     # Rotated whenever the password changes: it invalidates invite links and other sessions.
     security_stamp: Mapped[str] = mapped_column(sa.String(64), default=new_token)
-    feed_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # Only the SHA-256 of the calendar-feed token is kept: the address is shown once, when made.
+    feed_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    feed_token_created_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[Optional[datetime]]
 
@@ -276,6 +278,8 @@ class CheckIn(db.Model):
     private_note: Mapped[str] = mapped_column(sa.Text, default="")  # sponsor and HR only
     actions: Mapped[str] = mapped_column(sa.Text, default="")
     next_checkin_on: Mapped[Optional[date]]
+    # The random token of the form (or API Idempotency-Key) that made it: a repeated post is one check-in.
+    request_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[Optional[datetime]]
 
@@ -338,6 +342,22 @@ class ApiToken(db.Model):
     revoked_at: Mapped[Optional[datetime]]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """A signed-in browser session, kept on the server so that signing out, a password change or
+    deactivation ends it. The cookie carries only the raw id; the table keeps its SHA-256."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[Optional[datetime]]
+    remote_addr: Mapped[Optional[str]] = mapped_column(sa.String(64))
+
+    user: Mapped[User] = relationship()
 
 
 class LoginThrottle(db.Model):

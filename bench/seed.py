@@ -151,7 +151,6 @@ def user_rows(first_id: int, prefix: str, count: int, password_hash: str, is_hr=
                 "timezone": "Europe/London",
                 "nudge_mode": mode,
                 "security_stamp": secrets.token_hex(16),
-                "feed_token": secrets.token_urlsafe(24),
                 "created_at": now,
                 "last_login_at": None,
             }

@@ -11,7 +11,8 @@ from icalendar import Calendar, Event
 
 from . import audit, checkins
 from .extensions import db
-from .models import Milestone, Plan, User, new_token
+from .models import Milestone, Plan, User, new_token, utcnow
+from .tokens import hash_token
 
 FEED_PLAN_STATUSES = ("active", "paused")  # closed plans have nothing left to schedule
 ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id, "hr": Plan.hr_contact_id}
@@ -20,15 +21,19 @@ ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": 
 def user_for_token(token: str) -> User | None:
     if not token or len(token) > 64 or "\x00" in token:
         return None
-    user = db.session.scalar(sa.select(User).where(User.feed_token == token))
+    user = db.session.scalar(sa.select(User).where(User.feed_token_hash == hash_token(token)))
     return user if user is not None and user.active else None
 
 
-def reset_token(user: User, remote_addr: str | None = None) -> str:
-    """Give the user a new feed address; the old one stops working. The caller commits."""
-    user.feed_token = new_token()
-    audit.record(user, "user.feed_reset", user, remote_addr)
-    return user.feed_token
+def create_address(user: User, remote_addr: str | None = None) -> str:
+    """Give the user a new feed token, ending any old one, and return it. Only its hash is
+    kept, so this is the one time it can be shown. The caller commits."""
+    replaced = user.feed_token_hash is not None
+    token = new_token()
+    user.feed_token_hash = hash_token(token)
+    user.feed_token_created_at = utcnow()
+    audit.record(user, "user.feed_reset" if replaced else "user.feed_create", user, remote_addr)
+    return token
 
 
 def owned_milestones(user: User) -> list[Milestone]:

@@ -1,20 +1,35 @@
 """Calendar feeds: parse back with icalendar, one all-day event per open owned milestone,
-stable UIDs, updates when dates move, and refused for a wrong or reset token."""
+stable UIDs, updates when dates move, and refused for a wrong or replaced token. Only the
+token's hash is stored, so the address is shown once, when it is made."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+import re
 
 import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from onboarding import checkins, plans
+from onboarding import calendar_feed, checkins, plans
 from onboarding.extensions import db
-from onboarding.models import AuditEvent
+from onboarding.models import AuditEvent, User
+from onboarding.tokens import hash_token
+
+ADDRESS = re.compile(r"http://onboarding\.test/calendar/([A-Za-z0-9_-]+)\.ics")
+
+
+def token_of(user) -> str:
+    """The user's feed token, made on first use (as the calendar page does)."""
+    tokens = db.session.info.setdefault("feed_tokens", {})
+    if user.id not in tokens:
+        tokens[user.id] = calendar_feed.create_address(user)
+        db.session.commit()
+    return tokens[user.id]
 
 
 def feed(client, user):
-    response = client.get(f"/calendar/{user.feed_token}.ics")
+    response = client.get(f"/calendar/{token_of(user)}.ics")
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     return Calendar.from_ical(response.data)
@@ -94,31 +109,68 @@ def test_next_check_in_appears_for_the_leader_and_sponsor(cast, client):
 
 
 def test_wrong_token_is_404(cast, client):
+    token = token_of(cast["leader_a"])
     assert client.get("/calendar/not-a-real-token.ics").status_code == 404
-    assert client.get(f"/calendar/{cast['leader_a'].feed_token}x.ics").status_code == 404
+    assert client.get(f"/calendar/{token}x.ics").status_code == 404
+    # The stored hash is not a token either: a copy of the database opens no feed.
+    assert client.get(f"/calendar/{cast['leader_a'].feed_token_hash}.ics").status_code == 404
 
 
-def test_reset_gives_a_new_address_and_the_old_one_stops(cast, client, login):
+def test_only_the_hash_is_stored_and_feeds_are_found_by_it(cast, client):
     leader = cast["leader_a"]
-    old = leader.feed_token
+    token = token_of(leader)
+    db.session.expire_all()
+    stored = db.session.execute(sa.select(User.__table__).where(User.id == leader.id)).one()._asdict()
+    assert stored["feed_token_hash"] == hash_token(token)
+    assert token not in str(stored)
+    assert stored["feed_token_created_at"] is not None
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_new_users_have_no_feed_until_they_create_one(cast, client, login):
+    from tests.conftest import make_user
+
+    newcomer = make_user("new@example.nhs.uk")
+    assert newcomer.feed_token_hash is None
+    login(newcomer)
+    page = client.get("/account/calendar").get_data(as_text=True)
+    assert "You do not have a calendar address yet" in page and "Create a calendar address" in page
+    assert not ADDRESS.search(page)
+    response = client.post("/account/calendar")
+    assert response.status_code == 200
+    token = ADDRESS.search(response.get_data(as_text=True)).group(1)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.feed_create"))
+    assert event.actor_id == newcomer.id and token not in str(event.detail)
+
+
+def test_a_new_address_ends_the_old_one_and_is_shown_only_once(cast, client, login):
+    leader = cast["leader_a"]
+    old = token_of(leader)
     login(leader)
     page = client.get("/account/calendar").get_data(as_text=True)
-    assert f"http://onboarding.test/calendar/{old}.ics" in page
-    response = client.post("/account/calendar", follow_redirects=True)
+    assert "Your current calendar address was created on" in page and "Create a new address" in page
+    assert old not in page and not ADDRESS.search(page)
+    response = client.post("/account/calendar")
     assert response.status_code == 200
-    db.session.refresh(leader)
-    assert leader.feed_token != old
+    new = ADDRESS.search(response.get_data(as_text=True)).group(1)
+    assert new != old
     assert client.get(f"/calendar/{old}.ics").status_code == 404
-    assert client.get(f"/calendar/{leader.feed_token}.ics").status_code == 200
-    assert leader.feed_token in response.get_data(as_text=True)
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.feed_reset")).actor_id == leader.id
+    # Later responses never show the raw token again.
+    again = client.get("/account/calendar").get_data(as_text=True)
+    assert new not in again and not ADDRESS.search(again)
 
 
 def test_deactivated_users_feed_stops(cast, client):
     leader = cast["leader_a"]
+    token = token_of(leader)
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
     leader.active = False
     db.session.commit()
-    assert client.get(f"/calendar/{leader.feed_token}.ics").status_code == 404
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
 
 
 def test_calendar_page_needs_sign_in(client):

@@ -1,7 +1,7 @@
-"""Calendar feeds: the secret .ics address, and a page to copy or reset it."""
+"""Calendar feeds: the secret .ics address, and a page to create or replace it."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -12,12 +12,12 @@ from . import remote_addr
 bp = Blueprint("calendar", __name__)
 
 
-class ResetFeedForm(FlaskForm):
-    """No fields: the form carries the CSRF token for the reset."""
+class CreateFeedForm(FlaskForm):
+    """No fields: the form carries the CSRF token for creating an address."""
 
 
-def feed_url(user) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('calendar.feed', token=user.feed_token)}"
+def feed_url(token: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}{url_for('calendar.feed', token=token)}"
 
 
 @bp.get("/calendar/<token>.ics")
@@ -34,15 +34,18 @@ def feed(token: str):
     })
 
 
+def _page(form, new_url: str | None = None, status: int = 200):
+    return render_template("calendar/account.html", title="Calendar feed", form=form, new_url=new_url,
+                           created_at=current_user.feed_token_created_at), status
+
+
 @bp.route("/account/calendar", methods=["GET", "POST"])
 @login_required
 def account():
-    form = ResetFeedForm()
-    if form.validate_on_submit():
-        calendar_feed.reset_token(current_user, remote_addr())
-        db.session.commit()
-        flash("Your calendar feed has a new address. The old address no longer works: "
-              "subscribe again with the new one.", "success")
-        return redirect(url_for("calendar.account"))
-    status = 400 if form.errors else 200
-    return render_template("calendar/account.html", title="Calendar feed", form=form, url=feed_url(current_user)), status
+    form = CreateFeedForm()
+    if not form.validate_on_submit():
+        return _page(form, status=400 if form.errors else 200)
+    token = calendar_feed.create_address(current_user, remote_addr())
+    db.session.commit()
+    # Shown in this response only (never flashed or redirected): only the token's hash is kept.
+    return _page(CreateFeedForm(formdata=None), new_url=feed_url(token))

@@ -8,13 +8,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.nodes import ScalarNode
 
 from .models import CATEGORIES, OWNER_ROLES
+from .storable import is_storable
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -54,6 +59,25 @@ MILESTONE_FIELDS = {
     "evidence_prompt": (str, False, 2000),
 }
 TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
+# A playbook nests four levels (playbook, milestones, milestone, field); anything far
+# deeper is a mistake or an attack on the recursive composer.
+MAX_DEPTH = 12
+# A file with thousands of mistakes gets the first ones, not a page of megabytes.
+MAX_PROBLEMS = 100
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 40, 40
+
+
+def _cut(text: Any, limit: int = 60) -> str:
+    """Text as it may appear in a message: cut short, so an error never echoes a huge value."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    """A value's repr for a message, built and cut short without expanding all of it."""
+    return _cut(_SHORT.repr(value))
 
 
 @dataclass
@@ -113,20 +137,53 @@ class _List(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping, key and list."""
+    """A safe loader that remembers the line of every mapping, key and list, and refuses
+    what could exhaust the server or the database: anchors and aliases (an alias bomb
+    expands a few hundred bytes into billions of items), nesting deeper than
+    MAX_DEPTH, keys that are lists or mappings, and unstorable characters."""
 
     def __init__(self, stream):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            raise ComposerError(None, None, "anchors and aliases (& and *) are not allowed; write each value out in full",
+                                event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:  # a 5,000-digit number, 30 February...
+            raise ConstructorError(None, None, f"cannot read this value: {_cut(str(exc), 100)}", node.start_mark) from None
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and not is_storable(value):
+            raise ConstructorError(None, None, "text must not contain NUL, control characters or lone surrogates",
+                                   node.start_mark)
+        return value
 
     def construct_mapping(self, node, deep=False):
         mapping = _Mapping()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise ConstructorError(None, None, "a field name must be plain text, not a list or a mapping",
+                                       key_node.start_mark)
             key = self.construct_object(key_node, deep=True)
             if key in mapping:
-                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate field '{key}'"))
+                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate field '{_cut(key)}'"))
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -156,7 +213,7 @@ def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int)
     for key in data:
         if key not in fields:
             allowed = ", ".join(fields)
-            problems.append(Problem(filename, lines.get(key, line), f"{where}: unknown field '{key}' (allowed: {allowed})"))
+            problems.append(Problem(filename, lines.get(key, line), f"{where}: unknown field '{_cut(key)}' (allowed: {allowed})"))
     for name, (kind, required, max_len) in fields.items():
         if name not in data or data[name] is None:
             if required:
@@ -164,7 +221,7 @@ def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int)
             continue
         value, at = data[name], lines.get(name, line)
         if not _is_type(value, kind):
-            problems.append(Problem(filename, at, f"{where}: field '{name}' must be {TYPE_NAMES[kind]}, not {value!r}"))
+            problems.append(Problem(filename, at, f"{where}: field '{name}' must be {TYPE_NAMES[kind]}, not {_show(value)}"))
         elif kind is str and (not value.strip() and required):
             problems.append(Problem(filename, at, f"{where}: field '{name}' must not be empty"))
         elif kind is str and max_len and len(value) > max_len:
@@ -174,16 +231,21 @@ def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int)
 
 def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tuple[PlaybookContent | None, list[Problem]]:
     """Parse and validate one playbook's YAML text."""
-    loader = _LineLoader(text)
+    loader = None
     try:
+        loader = _LineLoader(text)  # the reader refuses raw control characters here
         data = loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Problem(filename, line, f"malformed YAML: character #x{exc.character:04x} is not allowed")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(filename, line, f"malformed YAML: {reason}")]
+        return None, [Problem(filename, line, f"malformed YAML: {_cut(reason, 200)}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [Problem(filename, line, message) for line, message in loader.duplicates]
     problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
     if not isinstance(data, dict):
@@ -193,9 +255,9 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     slug = data.get("slug")
     if isinstance(slug, str):
         if not KEY_RE.match(slug):
-            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{slug}' must be lower-case letters, digits and hyphens"))
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{_cut(slug)}' must be lower-case letters, digits and hyphens"))
         elif expected_slug is not None and slug != expected_slug:
-            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{slug}' must equal the file name '{expected_slug}'"))
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{_cut(slug)}' must equal the file name '{_cut(expected_slug)}'"))
     weeks = data.get("weeks")
     if _is_type(weeks, int) and not 1 <= weeks <= MAX_WEEKS:
         problems.append(Problem(filename, lines["weeks"], f"playbook: weeks must be between 1 and {MAX_WEEKS}, not {weeks}"))
@@ -214,9 +276,9 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
         key = phase.get("key") if isinstance(phase, dict) else None
         if isinstance(key, str):
             if not KEY_RE.match(key):
-                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: key '{key}' must be lower-case letters, digits and hyphens"))
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: key '{_cut(key)}' must be lower-case letters, digits and hyphens"))
             elif key in phase_keys:
-                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: duplicate phase key '{key}'"))
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: duplicate phase key '{_cut(key)}'"))
             phase_keys.add(key)
 
     milestone_keys: set[str] = set()
@@ -227,7 +289,7 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     for i, item in enumerate(milestones, 1):
         at = getattr(item, "line", lines.get("milestones", 1))
         key = item.get("key") if isinstance(item, dict) else None
-        where = f"milestone '{key}'" if isinstance(key, str) else f"milestone {i}"
+        where = f"milestone '{_cut(key)}'" if isinstance(key, str) else f"milestone {i}"
         problems += _check_fields(item, MILESTONE_FIELDS, where, filename, at)
         if not isinstance(item, dict):
             continue
@@ -239,11 +301,11 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
                 problems.append(Problem(filename, kl["key"], f"{where}: duplicate milestone key '{key}'"))
             milestone_keys.add(key)
         if isinstance(item.get("owner"), str) and item["owner"] not in OWNER_ROLES:
-            problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{item['owner']}' (use {', '.join(OWNER_ROLES)})"))
+            problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{_cut(item['owner'])}' (use {', '.join(OWNER_ROLES)})"))
         if isinstance(item.get("category"), str) and item["category"] not in CATEGORIES:
-            problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{item['category']}' (use {', '.join(CATEGORIES)})"))
+            problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{_cut(item['category'])}' (use {', '.join(CATEGORIES)})"))
         if isinstance(item.get("phase"), str) and phases and item["phase"] not in phase_keys:
-            problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{item['phase']}'"))
+            problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{_cut(item['phase'])}'"))
         week = item.get("week")
         if _is_type(week, int):
             if weeks is not None and not MIN_WEEK <= week <= weeks:
@@ -257,12 +319,15 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
         for key, value in nudges.items():
             at = nudges.key_lines.get(key, lines["nudges"])
             if key not in NUDGE_KEYS:
-                problems.append(Problem(filename, at, f"nudges: unknown field '{key}' (allowed: {', '.join(NUDGE_KEYS)})"))
+                problems.append(Problem(filename, at, f"nudges: unknown field '{_cut(key)}' (allowed: {', '.join(NUDGE_KEYS)})"))
             elif not _is_type(value, int) or not 1 <= value <= 90:
-                problems.append(Problem(filename, at, f"nudges: field '{key}' must be a whole number from 1 to 90, not {value!r}"))
+                problems.append(Problem(filename, at, f"nudges: field '{key}' must be a whole number from 1 to 90, not {_show(value)}"))
 
     if problems:
         problems.sort(key=lambda p: p.line)
+        if len(problems) > MAX_PROBLEMS:
+            rest = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(filename, problems[MAX_PROBLEMS].line, f"and {rest} more problems")]
         return None, problems
     return _content(data), []
 

@@ -13,10 +13,33 @@ import holidays
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORKING_DAYS = ("mon", "tue", "wed", "thu", "fri")
 MIN_MONTHS, MAX_MONTHS = 3, 6
+# Every date a person types (starts, check-ins, interviews, goals) falls in these years:
+# far-off years overflow date arithmetic and make every sweep compute their bank holidays.
+# A plan starting late in 2099 ends in 2100; the calendar rules hold there too.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class PlanningError(ValueError):
-    pass
+    """A date or plan input that cannot be used; ``field`` names it when known."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def date_problem(day: date, label: str = "The date") -> str | None:
+    """Why ``day`` is outside the years the service plans in, or None when it is fine."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"{label} must be between {EARLIEST_DATE:%-d %B %Y} and {LATEST_DATE:%-d %B %Y}"
+
+
+def check_date(day: date, label: str = "The date", field: str | None = None) -> date:
+    """``day`` if it is in the years the service plans in; raises PlanningError otherwise."""
+    problem = date_problem(day, label)
+    if problem:
+        raise PlanningError(problem, field)
+    return day
 
 
 @lru_cache(maxsize=64)
@@ -36,11 +59,11 @@ def parse_working_days(value: str | Iterable[str] | None) -> tuple[str, ...]:
     names = [n.strip().lower() for n in names]
     for name in names:
         if name not in DAY_NAMES:
-            raise PlanningError(f"unknown working day {name!r}: use mon, tue, wed, thu or fri")
+            raise PlanningError(f"unknown working day {name[:20]!r}: use mon, tue, wed, thu or fri", "working_days")
         if name in ("sat", "sun"):
-            raise PlanningError(f"{name} cannot be a working day: plans never fall on a weekend")
+            raise PlanningError(f"{name} cannot be a working day: plans never fall on a weekend", "working_days")
     if not names:
-        raise PlanningError("at least one working day is needed")
+        raise PlanningError("at least one working day is needed", "working_days")
     return tuple(d for d in DEFAULT_WORKING_DAYS if d in names)
 
 
@@ -89,8 +112,9 @@ def add_months(day: date, months: int) -> date:
 
 
 def plan_end(start: date, months: int) -> date:
+    check_date(start, "The start date", "start")
     if not MIN_MONTHS <= months <= MAX_MONTHS:
-        raise PlanningError(f"a plan lasts {MIN_MONTHS} to {MAX_MONTHS} months, not {months}")
+        raise PlanningError(f"a plan lasts {MIN_MONTHS} to {MAX_MONTHS} months, not {months}", "months")
     return add_months(start, months)
 
 

@@ -47,7 +47,7 @@ def preview(version: PlaybookVersion, start: date, months: int, working_days=Non
         days = planning.parse_working_days(working_days)
         end = planning.plan_end(start, months)
     except planning.PlanningError as exc:
-        raise PlanError(str(exc), "working_days" if "day" in str(exc) else "months") from exc
+        raise PlanError(str(exc), exc.field) from exc
     templates = version.templates
     dates = planning.lay_out(
         [planning.Slot(t.week, t.pinned) for t in templates], version.weeks, start, end, days

@@ -68,11 +68,19 @@ def _instance_secret(path: Path) -> str:
 
 
 def configure_templates(app: Flask) -> None:
-    from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+    from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, select_autoescape
 
     # The NHS.UK macros need ChainableUndefined; our templates come first.
     app.jinja_options = {
         **app.jinja_options,
+        # Flask escapes only .html and friends, but the NHS.UK component templates end in .jinja
+        # and print their `text` params: escape everything except the plain-text email bodies.
+        "autoescape": select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "jinja"),
+            disabled_extensions=("txt",),
+            default_for_string=True,
+            default=True,
+        ),
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
             [FileSystemLoader(str(Path(__file__).parent / "templates")), PackageLoader("nhsuk_frontend_jinja")]

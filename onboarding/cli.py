@@ -231,9 +231,10 @@ def plans_show(plan_id, as_json) -> None:
 
 
 def init_app(app) -> None:
+    from .cli_backup import backup_command, restore_command
     from .cli_nudges import nudges_cli, run_command, scheduler_command
     from .cli_tokens import tokens_cli
 
     for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli, tokens_cli,
-                    nudges_cli, scheduler_command, run_command):
+                    nudges_cli, scheduler_command, run_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -5,7 +5,8 @@
 - ``smtp``: ONBOARDING_SMTP_HOST, _PORT, _STARTTLS, _USERNAME, _PASSWORD, _TIMEOUT;
 - ``memory``: kept on the app for tests.
 
-Every message has a plain-text and an HTML part.
+Every message has a plain-text and an HTML part. ``Mailer`` sends many messages over
+one SMTP connection (the nudge sweep); ``send`` is one message on its own.
 """
 from __future__ import annotations
 
@@ -52,28 +53,104 @@ def send(app_config: Mapping, to: str, subject: str, text: str, html: str) -> Em
     """Send one email through the configured backend; raise MailError on failure.
 
     Returns the message sent (None with the file backend, whose message is the file)."""
-    backend = app_config.get("MAIL_BACKEND", "file")
-    if backend not in BACKENDS:
-        raise MailError(f"unknown MAIL_BACKEND {backend!r} (use one of {', '.join(BACKENDS)})")
-    try:
-        if not _PLAIN_ADDRESS.fullmatch(to):  # a plain dot-atom address is valid as it stands
-            Address(addr_spec=to)
+    with Mailer(app_config) as mailer:
+        return mailer.send(to, subject, text, html)
+
+
+class Mailer:
+    """Sends emails through the configured backend; with SMTP, over one connection opened
+    at the first message and kept for the next ones until ``close`` (or the end of a
+    ``with`` block). A connection that fails is dropped and the next message opens another."""
+
+    def __init__(self, app_config: Mapping):
+        self.config = app_config
+        self.backend = app_config.get("MAIL_BACKEND", "file")
+        self.host = app_config.get("SMTP_HOST") or "localhost"
+        self.port = app_config.get("SMTP_PORT") or 25
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Mailer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def send(self, to: str, subject: str, text: str, html: str) -> EmailMessage | None:
+        """Send one email; raise MailError on failure. Returns the message sent (None
+        with the file backend, whose message is the file)."""
+        app_config, backend = self.config, self.backend
+        if backend not in BACKENDS:
+            raise MailError(f"unknown MAIL_BACKEND {backend!r} (use one of {', '.join(BACKENDS)})")
+        try:
+            if not _PLAIN_ADDRESS.fullmatch(to):  # a plain dot-atom address is valid as it stands
+                Address(addr_spec=to)
+            if backend == "file":
+                # The file backend only needs the bytes: a plain message is composed directly
+                # (the email package's header objects cost milliseconds a message, which
+                # adds up over thousands of nudges); anything unusual takes the full path.
+                data = plain_message_bytes(app_config, to, subject, text, html)
+                if data is None:
+                    data = build_message(app_config, to, subject, text, html).as_bytes()
+            else:
+                msg = build_message(app_config, to, subject, text, html)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise MailError(f"cannot build a message to {to!r}: {exc}") from exc
         if backend == "file":
-            # The file backend only needs the bytes: a plain message is composed directly
-            # (the email package's header objects cost milliseconds a message, which
-            # adds up over thousands of nudges); anything unusual takes the full path.
-            data = plain_message_bytes(app_config, to, subject, text, html)
-            if data is None:
-                data = build_message(app_config, to, subject, text, html).as_bytes()
+            _write_file(app_config, data)
+            return None  # the message is the file; parsing it back would cost what the fast path saves
+        if backend == "smtp":
+            self._send_smtp(msg)
         else:
-            msg = build_message(app_config, to, subject, text, html)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise MailError(f"cannot build a message to {to!r}: {exc}") from exc
-    if backend == "file":
-        _write_file(app_config, data)
-        return None  # the message is the file; parsing it back would cost what the fast path saves
-    {"smtp": _send_smtp, "memory": _send_memory}[backend](app_config, msg)
-    return msg
+            memory_outbox().append(msg)
+        return msg
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        config, host, port = self.config, self.host, self.port
+        try:
+            smtp = smtplib.SMTP(host, int(port), timeout=float(config.get("SMTP_TIMEOUT") or 10))
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailConnectionError(f"cannot connect to mail server {host}:{port}: {exc}") from exc
+        try:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+        except smtplib.SMTPServerDisconnected as exc:
+            smtp.close()
+            raise MailConnectionError(f"mail server {host}:{port} disconnected: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp.close()
+            raise MailError(f"mail server {host}:{port} refused the message: {exc}") from exc
+        return smtp
+
+    def _send_smtp(self, msg: EmailMessage) -> None:
+        reused = self._smtp is not None
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            refused = self._smtp.send_message(msg)
+        except smtplib.SMTPServerDisconnected as exc:
+            self.close()
+            if not reused:
+                raise MailConnectionError(f"mail server {self.host}:{self.port} disconnected: {exc}") from exc
+            # A kept connection the server has since closed (idle timeout): once more on a
+            # new one. Should the server have taken the message just before it went, this
+            # sends it twice: the same at-least-once as an email in flight during a crash.
+            self._send_smtp(msg)
+            return
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()  # its state is unknown now: the next message opens a new one
+            raise MailError(f"mail server {self.host}:{self.port} refused the message: {exc}") from exc
+        if refused:
+            raise MailError(f"mail server {self.host}:{self.port} refused recipients: {', '.join(refused)}")
 
 
 # Header values the fast path writes as they are: printable ASCII, no encoded words.
@@ -165,33 +242,6 @@ def _stamp() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
-def _send_smtp(app_config: Mapping, msg: EmailMessage) -> None:
-    host = app_config.get("SMTP_HOST") or "localhost"
-    port = int(app_config.get("SMTP_PORT") or 25)
-    timeout = float(app_config.get("SMTP_TIMEOUT") or 10)
-    try:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailConnectionError(f"cannot connect to mail server {host}:{port}: {exc}") from exc
-    try:
-        with smtp:
-            if app_config.get("SMTP_STARTTLS"):
-                smtp.starttls(context=ssl.create_default_context())
-            if app_config.get("SMTP_USERNAME"):
-                smtp.login(app_config["SMTP_USERNAME"], app_config.get("SMTP_PASSWORD") or "")
-            refused = smtp.send_message(msg)
-    except smtplib.SMTPServerDisconnected as exc:
-        raise MailConnectionError(f"mail server {host}:{port} disconnected: {exc}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"mail server {host}:{port} refused the message: {exc}") from exc
-    if refused:
-        raise MailError(f"mail server {host}:{port} refused recipients: {', '.join(refused)}")
-
-
-def _send_memory(app_config: Mapping, msg: EmailMessage) -> None:
-    memory_outbox().append(msg)
 
 
 def memory_outbox() -> list[EmailMessage]:

@@ -10,9 +10,15 @@ INSERT ... ON CONFLICT DO NOTHING, and delivery claims a batch of recipients' ro
 with an UPDATE ... WHERE status = 'pending' (after SELECT ... FOR UPDATE SKIP LOCKED
 on PostgreSQL), so only one process ever sends a given nudge.
 
+Safe when a sweep dies (SIGKILL, power cut): each email's nudges are marked sent in a
+commit of their own as soon as the mail server accepts it, and rows a dead process
+had claimed go back into delivery only when its lease runs out. So delivery is
+at-least-once for one email only, the one in flight at the moment of the crash;
+everything else goes exactly once.
+
 Built for a national cohort: the facts are column selects (no ORM objects), the outbox
-takes multi-row inserts, and delivery loads, sends and marks a batch of recipients at
-a time, so a sweep makes a few hundred queries however many emails it sends.
+takes multi-row inserts, and delivery claims and loads a batch of recipients at a
+time, so a sweep makes a few hundred queries plus one UPDATE per email sent.
 """
 from __future__ import annotations
 
@@ -637,8 +643,27 @@ def _prefetch(batch: Batch, today: date) -> None:
     db.session.commit()
 
 
-def _mark(sent: list[dict], failed: list[dict], skipped: list[int]) -> None:
-    """Record this batch's outcomes: one executemany UPDATE per shape of row. Commits."""
+def _mark_sent(nudge_ids: list[int]) -> None:
+    """Record one email's nudges as sent, in a commit of their own, as soon as the mail
+    server has accepted it: whatever happens to this process afterwards, they are
+    never sent again."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import Nudge
+
+    table = Nudge.__table__
+    db.session.connection().execute(  # Core, not the ORM: this runs once per email
+        sa.update(table)
+        .where(_in(table.c.id, nudge_ids))
+        .values(status="sent", sent_at=_utcnow(), attempts=table.c.attempts + 1, next_attempt_at=None, last_error=None)
+    )
+    db.session.commit()
+
+
+def _mark(failed: list[dict], skipped: list[int]) -> None:
+    """Record this batch's failures and skips: one executemany UPDATE per shape of row
+    (sent rows are marked one email at a time, by ``_mark_sent``). Commits."""
     import sqlalchemy as sa
 
     from .extensions import db
@@ -650,14 +675,6 @@ def _mark(sent: list[dict], failed: list[dict], skipped: list[int]) -> None:
         db.session.execute(
             sa.update(table).where(by_id).values(status="skipped", next_attempt_at=None),
             [{"nudge_id": i} for i in skipped],
-        )
-    if sent:
-        db.session.execute(
-            sa.update(table).where(by_id).values(
-                attempts=sa.bindparam("new_attempts"), status="sent", sent_at=sa.bindparam("new_sent_at"),
-                next_attempt_at=None, last_error=None,
-            ),
-            sent,
         )
     if failed:
         db.session.execute(
@@ -725,8 +742,10 @@ def _count_pending(recipient_ids: list[int]) -> int:
 def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime | None = None) -> DeliveryResult:
     """Send pending nudges, one email per recipient.
 
-    Recipients go in batches: claim every deliverable row of the batch at once, load
-    what the emails need in a few queries, send, then record the outcomes together.
+    Recipients go in batches: claim every deliverable row of the batch at once and load
+    what the emails need in a few queries. Each email is marked sent the moment the mail
+    server accepts it (over one SMTP connection for the whole run); failures and skips
+    are recorded together at the end of the batch.
     """
     import sqlalchemy as sa
 
@@ -746,77 +765,78 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
     untouched: list[int] = []  # recipients left queued because the mail server is down
     began = time.monotonic()
     renew_every = LEASE.total_seconds() / 3
-    for start in range(0, len(recipients), DELIVERY_BATCH):
-        chunk = recipients[start : start + DELIVERY_BATCH]
-        if unreachable:
-            untouched += chunk
-            continue
-        batch = Batch()
-        # The lease counts from the real time of the claim, whatever ``now`` the caller gave.
-        _claim(chunk, now, force, batch, lease_from=now + timedelta(seconds=time.monotonic() - began))
-        if not batch.nudges:
-            continue
-        _prefetch(batch, today)
-        next_renewal = time.monotonic() + renew_every
-        sent: list[dict] = []
-        failed: list[dict] = []
-        skipped: list[int] = []
-        release: list = []
-        order = [r for r in chunk if r in batch.nudges]
-        for position, recipient_id in enumerate(order):
-            rows = batch.nudges[recipient_id]
+    with mail.Mailer(config) as mailer:
+        for start in range(0, len(recipients), DELIVERY_BATCH):
+            chunk = recipients[start : start + DELIVERY_BATCH]
             if unreachable:
-                # The mail server is down: leave the rest queued, untouched, for the next try.
-                release += rows
-                untouched.append(recipient_id)
+                untouched += chunk
                 continue
-            if time.monotonic() > next_renewal:
-                # A slow mail server: record what is done and keep the rest of the batch ours.
-                _mark(sent, failed, skipped)
-                sent, failed, skipped = [], [], []
-                waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
-                _renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
-                next_renewal = time.monotonic() + renew_every
-            wanted = []
-            for row in rows:
-                if still_wanted(row, batch, today):
-                    wanted.append(row)
+            batch = Batch()
+            # The lease counts from the real time of the claim, whatever ``now`` the caller gave.
+            _claim(chunk, now, force, batch, lease_from=now + timedelta(seconds=time.monotonic() - began))
+            if not batch.nudges:
+                continue
+            _prefetch(batch, today)
+            next_renewal = time.monotonic() + renew_every
+            failed: list[dict] = []
+            skipped: list[int] = []
+            release: list = []
+            order = [r for r in chunk if r in batch.nudges]
+            for position, recipient_id in enumerate(order):
+                rows = batch.nudges[recipient_id]
+                if unreachable:
+                    # The mail server is down: leave the rest queued, untouched, for the next try.
+                    release += rows
+                    untouched.append(recipient_id)
+                    continue
+                if time.monotonic() > next_renewal:
+                    # A slow mail server: record what is done and keep the rest of the batch ours.
+                    _mark(failed, skipped)
+                    failed, skipped = [], []
+                    waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
+                    _renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
+                    next_renewal = time.monotonic() + renew_every
+                wanted = []
+                for row in rows:
+                    if still_wanted(row, batch, today):
+                        wanted.append(row)
+                    else:
+                        skipped.append(row.id)
+                        result.skipped += 1
+                if not wanted:
+                    continue
+                recipient = batch.people[recipient_id]
+                try:
+                    subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
+                    mailer.send(recipient.email, subject, text, html)
+                except mail.MailError as exc:
+                    error = str(exc) or type(exc).__name__
+                    for row in wanted:
+                        attempts = row.attempts + 1
+                        gave_up = attempts >= max_attempts
+                        failed.append(
+                            {
+                                "nudge_id": row.id,
+                                "new_attempts": attempts,
+                                "new_status": "failed" if gave_up else "pending",
+                                "new_next": None if gave_up else now + backoff(attempts, retry_base),
+                                "new_error": error[:2000],
+                            }
+                        )
+                    result.failed += len(wanted)
+                    result.errors.append(f"{recipient.email}: {error}")
+                    log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
+                    if isinstance(exc, mail.MailConnectionError):
+                        unreachable = error
                 else:
-                    skipped.append(row.id)
-                    result.skipped += 1
-            if not wanted:
-                continue
-            recipient = batch.people[recipient_id]
-            try:
-                subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
-                mail.send(config, recipient.email, subject, text, html)
-            except mail.MailError as exc:
-                error = str(exc) or type(exc).__name__
-                for row in wanted:
-                    attempts = row.attempts + 1
-                    gave_up = attempts >= max_attempts
-                    failed.append(
-                        {
-                            "nudge_id": row.id,
-                            "new_attempts": attempts,
-                            "new_status": "failed" if gave_up else "pending",
-                            "new_next": None if gave_up else now + backoff(attempts, retry_base),
-                            "new_error": error[:2000],
-                        }
-                    )
-                result.failed += len(wanted)
-                result.errors.append(f"{recipient.email}: {error}")
-                log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
-                if isinstance(exc, mail.MailConnectionError):
-                    unreachable = error
-            else:
-                sent_at = _utcnow()
-                sent += [{"nudge_id": row.id, "new_attempts": row.attempts + 1, "new_sent_at": sent_at} for row in wanted]
-                result.sent += len(wanted)
-                result.emails += 1
-                log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
-        _mark(sent, failed, skipped)
-        _release(release, batch)
+                    # Committed before the next email goes out: a crash can only ever repeat
+                    # the one email between the server's "accepted" and this commit.
+                    _mark_sent([row.id for row in wanted])
+                    result.sent += len(wanted)
+                    result.emails += 1
+                    log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
+            _mark(failed, skipped)
+            _release(release, batch)
     if untouched:
         result.failed += _count_pending(untouched)
     return result

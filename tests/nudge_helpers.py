@@ -135,8 +135,9 @@ class Collector:
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.messages: list = []
+        self.peers: list = []  # the client's (host, port) per message: one port is one connection
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
@@ -144,11 +145,18 @@ class Collector:
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), msg))
+            self.peers.append(session.peer)
+            self.lock.notify_all()
         return "250 Message accepted"
+
+    def wait_for(self, count: int, timeout: float = 60) -> bool:
+        """Wait until ``count`` messages have been accepted (since the last ``take``)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.messages) >= count, timeout)
 
     def take(self) -> list:
         with self.lock:
-            taken, self.messages = self.messages, []
+            taken, self.messages, self.peers = self.messages, [], []
         return taken
 
 

@@ -91,6 +91,11 @@ def configure_templates(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from .extensions import csrf, db, login_manager, migrate
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A pooled connection the server has since closed (restart, pg_terminate_backend)
+        # is replaced at checkout rather than failing the request. A new dict: the
+        # default one is shared by every app.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

@@ -318,3 +318,20 @@ def test_account_and_outbox_pages_in_a_browser(live_server, page):
     assert_accessible(page)
     with app.app_context():
         assert sorted(r.status for r in outbox_rows()) == ["failed", "failed", "pending"]
+
+
+def test_a_sweep_sends_over_one_smtp_connection_and_reopens_one_the_server_dropped(app, ctx, smtp):
+    app.config.update(smtp.config())
+    world(make_user)
+    assert nudges.sweep(D("2027-01-04")).delivery.emails == 3  # leader, sponsor, HR
+    assert len(smtp.handler.peers) == 3 and len(set(smtp.handler.peers)) == 1
+    smtp.handler.take()
+
+    with mail.Mailer(app.config) as mailer:
+        mailer.send(LEADER, "First", "One.", "<p>One.</p>")
+        smtp.stop()  # the server goes away between two messages (a restart, an idle timeout)
+        smtp.start()
+        mailer.send(LEADER, "Second", "Two.", "<p>Two.</p>")
+    peers = smtp.handler.peers
+    assert [msg["Subject"] for _, msg in smtp.handler.take()] == ["First", "Second"]
+    assert len(set(peers)) == 2

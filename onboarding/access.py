@@ -55,7 +55,10 @@ def can_edit_checkin(user, checkin) -> bool:
 
 
 def can_read_private_notes(user, plan: Plan) -> bool:
-    return bool(roles(user, plan) & {"sponsor", "hr"})
+    """Check-in private notes: the plan's sponsor or HR, but never the plan's own leader, even
+    one who also holds HR rights (the notes are about them)."""
+    held = roles(user, plan)
+    return "leader" not in held and bool(held & {"sponsor", "hr"})
 
 
 def is_hr(user) -> bool:

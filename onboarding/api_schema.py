@@ -230,6 +230,10 @@ PLAN_ID = {"name": "plan_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
 MILESTONE_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
                  "description": "The milestone's key, stable within the playbook."}
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                   "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+                   "description": "Any unique value, such as a UUID: a retry with the same key returns the "
+                                  "check-in the first call made instead of logging another."}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}}
 
 
@@ -288,13 +292,16 @@ PATHS: dict = {
     },
     "/api/v1/plans/{plan_id}/checkins": {
         "get": _op("listCheckins", "A plan's check-ins, newest first",
-                   "the plan's leader, sponsor and mentor, and HR; private notes only for the sponsor and HR",
+                   "the plan's leader, sponsor and mentor, and HR; private notes only for the sponsor and HR, "
+                   "never for the plan's own leader",
                    {"200": _json(_ref("CheckInList"), "The check-ins."), "404": NOT_FOUND}, parameters=[PLAN_ID]),
         "post": _op(
             "createCheckin", "Log a check-in", "the plan's sponsor",
-            {"201": _json(_ref("CheckIn"), "The new check-in."), "400": BAD_BODY, "404": NOT_FOUND,
+            {"201": _json(_ref("CheckIn"), "The new check-in."),
+             "200": _json(_ref("CheckIn"), "The check-in an earlier call with the same Idempotency-Key made."),
+             "400": BAD_BODY, "404": NOT_FOUND,
              "409": _err("The plan is completed or withdrawn."), "415": NOT_JSON, "422": INVALID},
-            parameters=[PLAN_ID], requestBody=_body(_ref("NewCheckIn")),
+            parameters=[PLAN_ID, IDEMPOTENCY_KEY], requestBody=_body(_ref("NewCheckIn")),
         ),
     },
     "/api/v1/playbooks": {

@@ -1,14 +1,17 @@
 """Sponsor check-ins: log, edit and list them, and work out when the next one is due.
 
-Callers decide who may do what through access.py and commit the transaction; these
-functions validate everything first and change nothing when the input is wrong.
+Callers decide who may do what through access.py and commit the transaction (log_once
+commits itself); these functions validate everything first and change nothing when the
+input is wrong.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from . import audit, plans
@@ -16,6 +19,7 @@ from .extensions import db
 from .models import RAG_VALUES, CheckIn, Plan, User, utcnow
 
 MAX_TEXT = 5000
+MAX_KEY = 255  # a request key from a form or an API client's Idempotency-Key header
 OPEN_STATUSES = ("active", "paused")
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 # NHS.UK tag colours for each RAG rating; the tag always carries the word too.
@@ -29,6 +33,7 @@ MESSAGES = {
     "too_long": "{label} must be {max} characters or fewer",
     "next_before": "The next check-in date must be after the date this check-in was held",
     "closed": "This plan is {status}, so its check-ins can no longer be logged or changed",
+    "bad_key": "{label} must be 1 to {max} visible ASCII characters, without spaces",
 }
 LABELS = {"summary": "Summary", "private_note": "Private note", "actions": "Actions"}
 
@@ -85,20 +90,62 @@ def _apply(checkin: CheckIn, data: CheckInInput) -> None:
     checkin.next_checkin_on = data.next_checkin_on
 
 
-def log_checkin(plan: Plan, sponsor: User, data: CheckInInput, today: date | None = None, remote_addr=None) -> CheckIn:
+def key_error(key: str | None, label: str = "The request key") -> str | None:
+    """What is wrong with a request key, or None (no key at all is fine)."""
+    if key is None or 0 < len(key) <= MAX_KEY and key.isascii() and key.isprintable() and " " not in key:
+        return None
+    return MESSAGES["bad_key"].format(label=label, max=MAX_KEY)
+
+
+def _stored_key(plan: Plan, sponsor: User, key: str | None) -> str | None:
+    # Scoped to the sponsor and plan, so one client's key can never find someone else's check-in.
+    return hashlib.sha256(f"{sponsor.id}:{plan.id}:{key}".encode()).hexdigest() if key else None
+
+
+def logged_with(plan: Plan, sponsor: User, key: str | None) -> CheckIn | None:
+    """The check-in this sponsor already logged on this plan with this request key."""
+    stored = _stored_key(plan, sponsor, key)
+    return db.session.scalar(sa.select(CheckIn).where(CheckIn.request_key == stored)) if stored else None
+
+
+def log_checkin(plan: Plan, sponsor: User, data: CheckInInput, today: date | None = None, remote_addr=None,
+                key: str | None = None) -> CheckIn:
     """Record a check-in held by ``sponsor``. Raises CheckInError; the caller commits."""
     if not is_open(plan):
         raise CheckInError({"plan": MESSAGES["closed"].format(status=plan.status)})
     errors = validate(data, today)
+    if error := key_error(key):
+        errors["request_key"] = error
     if errors:
         raise CheckInError(errors)
-    checkin = CheckIn(plan=plan, sponsor=sponsor)
+    checkin = CheckIn(plan=plan, sponsor=sponsor, request_key=_stored_key(plan, sponsor, key))
     _apply(checkin, data)
     db.session.add(checkin)
     db.session.flush()
     # The private note stays out of the audit trail: it is for the sponsor and HR only.
     audit.record(sponsor, "checkin.create", checkin, remote_addr, plan=plan.id, held_on=checkin.held_on, rag=checkin.rag)
     return checkin
+
+
+def log_once(plan: Plan, sponsor: User, data: CheckInInput, key: str | None, today: date | None = None,
+             remote_addr=None) -> tuple[CheckIn, bool]:
+    """Log a check-in and commit, unless ``key`` already made one: then that one. Returns the
+    check-in and whether it is new, so a form posted twice or an API call retried is one check-in.
+    Raises CheckInError without committing. It commits itself because a repeat that arrives at the
+    same moment shows only as a unique-key conflict, which ends the transaction."""
+    existing = logged_with(plan, sponsor, key)
+    if existing is not None:
+        return existing, False
+    try:
+        checkin = log_checkin(plan, sponsor, data, today, remote_addr, key)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = logged_with(plan, sponsor, key)
+        if existing is None:
+            raise
+        return existing, False
+    return checkin, True
 
 
 def update_checkin(checkin: CheckIn, user: User, data: CheckInInput, today: date | None = None, remote_addr=None) -> CheckIn:

@@ -131,20 +131,35 @@ def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) ->
 # --- milestones -----------------------------------------------------------------------------
 
 
-def complete_milestone(milestone: Milestone, user: User, note: str = "", link: str = "", remote_addr=None) -> None:
-    milestone.status = "done"
-    milestone.completed_at = utcnow()
-    milestone.completed_by = user
-    milestone.evidence_note = note.strip() or None
-    milestone.evidence_link = link.strip() or None
-    audit.record(user, "milestone.complete", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+def _change_milestone(milestone: Milestone, only_if, **values) -> bool:
+    """Write ``values`` in one conditional UPDATE and say whether it changed the row. Two
+    people clicking at once both pass any check made on a loaded copy; only one of them
+    matches ``only_if`` in the database (the other waits for its row lock, then finds no match)."""
+    result = db.session.execute(
+        sa.update(Milestone).where(Milestone.id == milestone.id, only_if).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(milestone)  # reload what the database now holds, whoever wrote it
+    return result.rowcount == 1
 
 
-def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> None:
-    milestone.status = "todo"
-    milestone.completed_at = None
-    milestone.completed_by = None
-    audit.record(user, "milestone.reopen", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+def complete_milestone(milestone: Milestone, user: User, note: str = "", link: str = "", remote_addr=None) -> bool:
+    """Mark an open milestone done. False, with nothing written, when it is not open (any more)."""
+    changed = _change_milestone(milestone, Milestone.status == "todo", status="done", completed_at=utcnow(),
+                                completed_by_id=user.id, evidence_note=note.strip() or None,
+                                evidence_link=link.strip() or None)
+    if changed:
+        audit.record(user, "milestone.complete", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+    return changed
+
+
+def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> bool:
+    """Open a done or skipped milestone again. False, with nothing written, when it is already open."""
+    changed = _change_milestone(milestone, Milestone.status != "todo", status="todo", completed_at=None,
+                                completed_by_id=None)
+    if changed:
+        audit.record(user, "milestone.reopen", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+    return changed
 
 
 # --- plan administration --------------------------------------------------------------------

@@ -149,3 +149,92 @@ def test_next_due_is_pure():
 def test_suggested_next_lands_on_a_working_day(cast):
     # 14 days after Friday 11 December 2026 is Christmas Day, a bank holiday.
     assert checkins.suggested_next(cast["plan_a"], date(2026, 12, 11)) == date(2026, 12, 29)
+
+
+# --- a form posted twice, an API call retried -------------------------------------------------
+
+
+def test_log_once_returns_the_checkin_a_key_already_made(cast):
+    plan, sponsor = cast["plan_a"], cast["sponsor_a"]
+    first, created = checkins.log_once(plan, sponsor, _input(), "form-key-1", TODAY)
+    assert created
+    again, created = checkins.log_once(plan, sponsor, _input(summary="A second click"), "form-key-1", TODAY)
+    assert (again.id, created, again.summary) == (first.id, False, "Settling in; two key relationships still to build.")
+    assert _count() == 1
+    # The key is kept only as a fingerprint scoped to the sponsor and plan.
+    assert first.request_key not in (None, "form-key-1") and len(first.request_key) == 64
+    # Another sponsor's identical key on their own plan is their own check-in.
+    other, created = checkins.log_once(cast["plan_b"], cast["other_sponsor"], _input(), "form-key-1", TODAY)
+    assert created and other.id != first.id
+    # No key: each call is a new check-in, as before.
+    assert checkins.log_once(plan, sponsor, _input(), None, TODAY)[1] and checkins.log_once(plan, sponsor, _input(), None, TODAY)[1]
+    assert _count() == 4
+
+
+def _form_key(html: str) -> str:
+    import re
+
+    return re.search(r'name="request_key"[^>]*value="([^"]+)"', html).group(1)
+
+
+def test_the_form_saved_twice_is_one_checkin_with_the_same_answer(cast, client, login):
+    login(cast["sponsor_a"])
+    plan_id = cast["plan_a"].id
+    page = client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True)
+    key = _form_key(page)
+    assert key != _form_key(client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True))  # new per form
+    data = {"request_key": key, "held_on": plans.today().isoformat(), "rag": "green", "summary": "Going well"}
+    first = client.post(f"/plans/{plan_id}/checkins/new", data=data)
+    second = client.post(f"/plans/{plan_id}/checkins/new", data=data)
+    checkin_id = db.session.scalar(sa.select(CheckIn.id))
+    assert _count() == 1
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"] == f"/plans/{plan_id}/checkins#checkin-{checkin_id}"
+    assert "Check-in saved" in client.get(second.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "checkin.create")) == 1
+
+
+def test_an_invalid_form_keeps_its_key_so_the_corrected_post_saves_once(cast, client, login):
+    login(cast["sponsor_a"])
+    plan_id = cast["plan_a"].id
+    key = _form_key(client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True))
+    data = {"request_key": key, "held_on": plans.today().isoformat(), "rag": "green", "summary": ""}
+    refused = client.post(f"/plans/{plan_id}/checkins/new", data=data)
+    assert refused.status_code == 400 and _form_key(refused.get_data(as_text=True)) == key
+    assert client.post(f"/plans/{plan_id}/checkins/new", data=data | {"summary": "Fixed"}).status_code == 302
+    assert client.post(f"/plans/{plan_id}/checkins/new", data=data | {"summary": "Fixed"}).status_code == 302
+    assert _count() == 1
+
+
+@pytest.fixture
+def sponsor_api(cast, client):
+    from onboarding import tokens
+
+    _, raw = tokens.create(cast["sponsor_a"], "HR system")
+    db.session.commit()
+
+    def post(key=None, **body):
+        headers = {"Authorization": f"Bearer {raw}"} | ({"Idempotency-Key": key} if key is not None else {})
+        return client.post(f"/api/v1/plans/{cast['plan_a'].id}/checkins", headers=headers,
+                           json={"held_on": "2026-10-01", "rag": "green", "summary": "On track"} | body)
+
+    return post
+
+
+def test_api_retry_with_the_same_idempotency_key_returns_the_first_checkin(cast, sponsor_api):
+    first = sponsor_api("a1b2c3")
+    retry = sponsor_api("a1b2c3")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.get_json() == first.get_json()
+    assert sponsor_api("another-key").status_code == 201
+    assert sponsor_api().status_code == sponsor_api().status_code == 201  # no key: each call logs one
+    assert _count() == 4
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "caf\u00e9"])
+def test_api_refuses_a_malformed_idempotency_key_and_names_it(cast, sponsor_api, key):
+    response = sponsor_api(key)
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "Idempotency-Key"
+    assert "Idempotency-Key" in response.get_json()["message"]
+    assert _count() == 0

@@ -197,7 +197,8 @@ def test_sponsor_logs_a_checkin_and_sees_it(cast, client, login):
     assert f'value="{plans.today().isoformat()}"' in form
     response = client.post(f"/plans/{plan_id}/checkins/new", data=_form(rag="red", summary="Struggling with the board"))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/plans/{plan_id}/checkins")
+    saved = db.session.scalars(sa.select(CheckIn)).one()
+    assert response.headers["Location"].endswith(f"/plans/{plan_id}/checkins#checkin-{saved.id}")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Check-in saved" in html and "Struggling with the board" in html and "nhsuk-tag--red" in html
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "checkin.create")).one()

@@ -17,6 +17,7 @@ from .. import access, api_input, api_schema, checkins, playbooks, plans, tokens
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr
+from .downloads import attachment
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -234,9 +235,8 @@ def complete_milestone(plan_id: int, key: str):
         note, link = api_input.evidence(data)
     except api_input.InputError as exc:
         return error(422, str(exc), exc.field)
-    if milestone.status == "done":
-        return error(409, "This milestone is already done; reopen it first to change its evidence")
-    plans.complete_milestone(milestone, _user(), note, link, remote_addr())
+    if not plans.complete_milestone(milestone, _user(), note, link, remote_addr()):
+        return error(409, f"This milestone is already {milestone.status}; reopen it first to change its evidence")
     db.session.commit()
     return jsonify(milestone_json(milestone))
 
@@ -244,9 +244,8 @@ def complete_milestone(plan_id: int, key: str):
 @bp.post("/plans/<int:plan_id>/milestones/<key>/reopen")
 def reopen_milestone(plan_id: int, key: str):
     milestone = _milestone_to_change(plan_id, key)
-    if milestone.status == "todo":
+    if not plans.reopen_milestone(milestone, _user(), remote_addr()):
         return error(409, "This milestone is already open")
-    plans.reopen_milestone(milestone, _user(), remote_addr())
     db.session.commit()
     return jsonify(milestone_json(milestone))
 
@@ -266,20 +265,24 @@ def create_checkin(plan_id: int):
     plan = _plan_or_404(plan_id)
     if not access.can_log_checkin(_user(), plan):
         return error(404, "Not found")
+    key = request.headers.get("Idempotency-Key")
+    if message := checkins.key_error(key, "The Idempotency-Key header"):
+        return error(422, message, "Idempotency-Key")
     data = _json_body()
     try:
         fields = api_input.checkin_fields(data)
     except api_input.InputError as exc:
         return error(422, str(exc), exc.field)
     try:
-        checkin = checkins.log_checkin(plan, _user(), checkins.CheckInInput(**fields), remote_addr=remote_addr())
+        # A retry with the same Idempotency-Key gets the check-in the first call made.
+        checkin, created = checkins.log_once(plan, _user(), checkins.CheckInInput(**fields), key,
+                                             remote_addr=remote_addr())
     except checkins.CheckInError as exc:
         db.session.rollback()
         field, message = next(iter(exc.errors.items()))
         return error(409, message) if field == "plan" else error(422, message, field)
-    db.session.commit()
-    response = jsonify(checkin_json(checkin, True))
-    response.status_code = 201
+    response = jsonify(checkin_json(checkin, access.can_read_private_notes(_user(), plan)))
+    response.status_code = 201 if created else 200
     return response
 
 
@@ -317,5 +320,4 @@ def get_playbook(slug: str):
 def export_playbook(slug: str):
     playbook = _playbook_or_404(slug)
     yaml_text = playbooks.to_yaml(playbooks.content_of(playbook.latest))
-    return Response(yaml_text, mimetype="text/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{playbook.slug}.yaml"'})
+    return attachment(yaml_text, "text/yaml", f"{playbook.slug}.yaml")

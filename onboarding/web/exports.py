@@ -1,10 +1,11 @@
 """Plan exports: CSV and a printable page for a review meeting. Same access as reading the plan."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
 from .. import access, exports
+from .downloads import attachment
 
 bp = Blueprint("exports", __name__)
 
@@ -20,10 +21,7 @@ def _plan(plan_id: int):
 @login_required
 def plan_csv(plan_id: int):
     plan = _plan(plan_id)
-    return Response(exports.plan_csv(plan), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{exports.csv_filename(plan)}"',
-        "Cache-Control": "no-store",
-    })
+    return attachment(exports.plan_csv(plan), "text/csv", exports.csv_filename(plan))
 
 
 @bp.get("/plans/<int:plan_id>/print")

@@ -3,7 +3,7 @@ Every route is HR only; anyone else gets a 404 (sign-in first for anonymous user
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +13,7 @@ from ..models import Plan, Playbook, PlaybookVersion, User
 from ..playbooks import PlaybookError
 from . import remote_addr
 from . import hr_forms as forms
+from .downloads import attachment
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
@@ -112,11 +113,7 @@ def cohort_csv():
     if not form.validate():
         abort(400)
     body = cohort.to_csv(cohort.all_rows(_filters(form)))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cohort-{plans.today().isoformat()}.csv"'},
-    )
+    return attachment(body, "text/csv", f"cohort-{plans.today().isoformat()}.csv")
 
 
 # --- start a plan -----------------------------------------------------------------------------
@@ -441,11 +438,7 @@ def playbook_version(slug: str, number: int):
 @bp.get("/playbooks/<slug>/v<int:number>.yaml")
 def playbook_yaml(slug: str, number: int):
     version = _version(slug, number)
-    return Response(
-        playbooks.to_yaml(playbooks.content_of(version)),
-        mimetype="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{slug}.yaml"'},
-    )
+    return attachment(playbooks.to_yaml(playbooks.content_of(version)), "application/yaml", f"{slug}.yaml")
 
 
 def _milestone_form(version: PlaybookVersion, **kwargs) -> forms.MilestoneForm:

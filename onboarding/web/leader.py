@@ -35,7 +35,7 @@ def _forbidden(plan, message: str):
     return render_template("plan/forbidden.html", plan=plan, message=message, title="You cannot do that"), 403
 
 
-def overview_context(plan, show_private: bool) -> dict:
+def overview_context(plan) -> dict:
     """What the shared plan partial needs."""
     return {
         "plan": plan,
@@ -43,7 +43,7 @@ def overview_context(plan, show_private: bool) -> dict:
         "phases": records.milestones_by_phase(plan),
         "state": plans.milestone_state,
         "today": plans.today(),
-        "show_private": show_private,
+        "show_private": access.can_read_private_notes(current_user, plan),
         "closed": access.plan_is_closed(plan),
     }
 
@@ -57,9 +57,8 @@ def my_plan():
     if not led:
         return render_template("leader/no_plan.html", title="My plan")
     plan, others = led[0], led[1:]
-    # The leader's own page never shows private notes, whatever other role they hold.
     return render_template(
-        "leader/my_plan.html", others=others, section="overview", title="My plan", **overview_context(plan, False)
+        "leader/my_plan.html", others=others, section="overview", title="My plan", **overview_context(plan)
     )
 
 
@@ -70,7 +69,7 @@ def plan(plan_id: int):
         "plan/overview.html",
         section="overview",
         title=f"Onboarding plan for {plan.leader.name}",
-        **overview_context(plan, access.can_read_private_notes(current_user, plan)),
+        **overview_context(plan),
     )
 
 
@@ -121,11 +120,13 @@ def complete_milestone(plan_id: int, milestone_id: int):
     form = CompleteMilestoneForm()
     if not form.validate_on_submit():
         return _render_milestone(plan, milestone, form, 400)
-    plans.complete_milestone(
+    if plans.complete_milestone(
         milestone, current_user._get_current_object(), form.evidence_note.data or "", form.evidence_link.data or "", remote_addr()
-    )
-    db.session.commit()
-    flash(f"‘{milestone.title}’ is marked as done.", "success")
+    ):
+        db.session.commit()
+        flash(f"‘{milestone.title}’ is marked as done.", "success")
+    else:  # someone else completed it a moment ago
+        flash("This milestone is already done.", "info")
     return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))
 
 
@@ -138,8 +139,7 @@ def reopen_milestone(plan_id: int, milestone_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _render_milestone(plan, milestone, None, 400)
-    if milestone.status != "todo":
-        plans.reopen_milestone(milestone, current_user._get_current_object(), remote_addr())
+    if plans.reopen_milestone(milestone, current_user._get_current_object(), remote_addr()):
         db.session.commit()
         flash(f"‘{milestone.title}’ is open again.", "success")
     return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))

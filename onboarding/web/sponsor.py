@@ -5,6 +5,8 @@ and every decision about who may do what is in onboarding/access.py.
 """
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -73,15 +75,17 @@ def _save(form: CheckInForm, plan: Plan, checkin: CheckIn | None):
     if not form.csrf_failed and not errors:
         try:
             if checkin is None:
-                checkins.log_checkin(plan, current_user, form.to_input(), today, remote_addr())
+                # A repeat of an already saved form gets the same answer as the first post.
+                saved, _ = checkins.log_once(plan, current_user, form.to_input(), form.request_key.data or None,
+                                             today, remote_addr())
             else:
-                checkins.update_checkin(checkin, current_user, form.to_input(), today, remote_addr())
+                saved = checkins.update_checkin(checkin, current_user, form.to_input(), today, remote_addr())
+                db.session.commit()
         except checkins.CheckInError as exc:
             errors = exc.errors
         else:
-            db.session.commit()
             flash("Check-in saved" if checkin is None else "Check-in updated", "success")
-            return redirect(url_for("sponsor.checkins", plan_id=plan.id))
+            return redirect(url_for("sponsor.checkins", plan_id=plan.id, _anchor=f"checkin-{saved.id}"))
     db.session.rollback()
     form.add_errors(errors)
     return render_template("sponsor/checkin_form.html", form=form, plan=plan, checkin=checkin), 400
@@ -99,6 +103,7 @@ def new_checkin(plan_id: int):
     if request.method == "POST":
         return _save(form, plan, None)
     today = plans.today()
+    form.request_key.data = secrets.token_urlsafe(32)
     form.held_on.data = today
     form.next_checkin_on.data = checkins.suggested_next(plan, today)
     return render_template("sponsor/checkin_form.html", form=form, plan=plan, checkin=None)

@@ -3,7 +3,7 @@ input and carries the messages back to the fields."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -34,6 +34,8 @@ class CheckInForm(FlaskForm):
     )
     next_checkin_on = DateField("Date of the next check-in (optional)", validators=[Optional()],
                                 description="After the date of this check-in.")
+    # Random per rendered form: posting the same form twice logs one check-in (checkins.log_once).
+    request_key = HiddenField()
 
     def to_input(self) -> CheckInInput:
         return CheckInInput(

@@ -643,22 +643,22 @@ def _prefetch(batch: Batch, today: date) -> None:
     db.session.commit()
 
 
-def _mark_sent(nudge_ids: list[int]) -> None:
+def _mark_sent(marks, nudge_ids: list[int]) -> None:
     """Record one email's nudges as sent, in a commit of their own, as soon as the mail
     server has accepted it: whatever happens to this process afterwards, they are
-    never sent again."""
+    never sent again. ``marks`` is a connection kept for the whole run (this runs once
+    per email: no pool checkout or ORM session each time)."""
     import sqlalchemy as sa
 
-    from .extensions import db
     from .models import Nudge
 
     table = Nudge.__table__
-    db.session.connection().execute(  # Core, not the ORM: this runs once per email
+    marks.execute(
         sa.update(table)
         .where(_in(table.c.id, nudge_ids))
         .values(status="sent", sent_at=_utcnow(), attempts=table.c.attempts + 1, next_attempt_at=None, last_error=None)
     )
-    db.session.commit()
+    marks.commit()
 
 
 def _mark(failed: list[dict], skipped: list[int]) -> None:
@@ -765,7 +765,7 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
     untouched: list[int] = []  # recipients left queued because the mail server is down
     began = time.monotonic()
     renew_every = LEASE.total_seconds() / 3
-    with mail.Mailer(config) as mailer:
+    with mail.Mailer(config) as mailer, db.engine.connect() as marks:
         for start in range(0, len(recipients), DELIVERY_BATCH):
             chunk = recipients[start : start + DELIVERY_BATCH]
             if unreachable:
@@ -831,7 +831,7 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
                 else:
                     # Committed before the next email goes out: a crash can only ever repeat
                     # the one email between the server's "accepted" and this commit.
-                    _mark_sent([row.id for row in wanted])
+                    _mark_sent(marks, [row.id for row in wanted])
                     result.sent += len(wanted)
                     result.emails += 1
                     log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))

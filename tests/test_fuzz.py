@@ -1,0 +1,636 @@
+"""Hypothesis posts hostile values to every form and every API endpoint, as the role the
+access table allows, on SQLite and PostgreSQL.
+
+Each field gets what a person might type (markup included) or something hostile: control
+characters (NUL, CR/LF; lone surrogates where the transport carries them: JSON escapes,
+and their raw bytes in forms), markup naming the field, 10k-100k characters, odd numbers
+and dates; fields go missing, come twice or, in JSON, with the wrong type. For every
+example:
+
+- no server error (the app runs with TESTING, so one raises here instead of answering 500);
+- no marker as markup in the answer or in the page a redirect leads to; at the end of each
+  test, none in the pages (and emails) that show what was stored;
+- a 4xx answer leaves every table as it was: nothing half-written.
+
+Examples share one database, so each failure is kept with the smallest example that showed
+it and all of them are reported together at the end of the test (tests/fuzz_helpers.py).
+"""
+from __future__ import annotations
+
+import copy
+import io
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from flask import url_for
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
+from jinja2 import BytecodeCache
+
+from onboarding import accounts, mail, playbook_editor, playbooks, plans, records, tokens
+from onboarding.checkins import CheckInInput, log_checkin
+from onboarding.extensions import db
+from onboarding.models import (CATEGORIES, GOAL_STATUSES, OWNER_ROLES, PLAN_STATUSES, STANCES, CheckIn, ClinicianInterview,
+                               Goal, Nudge, Plan, Playbook, Stakeholder)
+
+from .conftest import PASSWORD, ROOT, make_user
+from .fuzz_helpers import (FUZZ, Findings, Good, changed_tables, choice, describe, draw_fields, dynamic, fingerprint,
+                           form_body, fuzz_text, iso_date, json_request, many, markup, pick, query, segment, short, size, text,
+                           unescaped, web_link, where_raised)
+from .test_access_matrix import TABLE as ACCESS
+
+EMAILS = ["leader.a@example.nhs.uk", "leader.b@example.nhs.uk", "sponsor.a@example.nhs.uk", "sponsor.b@example.nhs.uk",
+          "mentor.a@example.nhs.uk", "hr@example.nhs.uk", "nobody@example.nhs.uk"]
+SLUGS = ["cdio-cio-26-weeks", "director-data-analytics-16-weeks", "compressed-13-weeks"]
+DAYS = ["mon", "tue", "wed", "thu", "fri"]
+LOCAL_HOSTS = {"", "localhost", "onboarding.test"}
+# ONBOARDING_FUZZ_SCALE=10 runs ten times the examples (CI keeps the default, about a minute).
+SCALE = float(os.environ.get("ONBOARDING_FUZZ_SCALE", "1"))
+
+
+class _Templates(BytecodeCache):
+    """Compiled templates kept for the whole run: each test's new app would compile them again."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = _Templates()
+
+
+class Fuzzer:
+    """One test's client, signed in as one person at a time, and what it has found."""
+
+    def __init__(self, app, client, login, cast):
+        self.app, self.client, self.login, self.cast = app, client, login, cast
+        app.jinja_env.bytecode_cache = TEMPLATES
+        self.person: str | None = "nobody yet"
+        self.findings = Findings()
+        self.raw_tokens: dict[str, str] = {}
+        self.ids: dict[str, Any] = {}
+        self.counter = 0
+
+    def next_number(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def url(self, endpoint: str, **values) -> str:
+        with self.app.test_request_context():
+            return url_for(endpoint, **values)
+
+    @property
+    def plan_a(self) -> Plan:
+        return db.session.get(Plan, self.cast["plan_a"].id)
+
+    def sign_in(self, person: str | None, again: bool = False) -> None:
+        if person == self.person and not again:
+            return
+        if person is None:
+            self.client.post("/logout")
+        else:
+            self.login(self.cast[person])
+        db.session.rollback()
+        self.person = person
+
+    def bearer(self, person: str) -> dict:
+        if person not in self.raw_tokens:
+            _, self.raw_tokens[person] = tokens.create(self.cast[person], "fuzz")
+            db.session.commit()
+        return {"Authorization": f"Bearer {self.raw_tokens[person]}"}
+
+    # --- requests and the checks on each answer ---
+
+    def open(self, label: str, what: str, weight: int, url: str, **request):
+        """A request; a server error becomes a finding (and None)."""
+        try:
+            response = self.client.open(url, **request)
+        except Exception as exc:  # TESTING: a server error raises here rather than answering 500
+            db.session.rollback()
+            place, summary = where_raised(exc)
+            self.findings.add(("server error", label, type(exc).__name__, place), weight,
+                              f"[server error] {label}: {what}\n{summary}")
+            return None
+        db.session.rollback()  # as at the end of a real request: only what was committed stays
+        if response.status_code >= 500:
+            self.findings.add(("server error", label, response.status_code), weight,
+                              f"[{response.status_code}] {label}: {what}")
+        return response
+
+    def check_page(self, what: str, weight: int, response) -> None:
+        if response is None or response.mimetype != "text/html":
+            return
+        page = re.sub(r"/\d+", "/N", response.request.path)
+        for tag in unescaped(response.get_data(as_text=True)):
+            self.findings.add(("unescaped", tag, page), weight, f"[unescaped markup from {tag}] on {page}: {what}")
+
+    def send(self, endpoint: str, person: str | None, method: str, url: str, sent: str, weight: int,
+             writes_on_4xx: tuple[str, ...] = (), **request) -> None:
+        what = f"{method} {short(url)} as {person or 'signed out'}\n  sent: {sent}"
+        before = fingerprint()
+        response = self.open(endpoint, what, weight, url, method=method, **request)
+        if response is None:
+            return
+        status = response.status_code
+        if 400 <= status < 500:
+            changed = [t for t in changed_tables(before, fingerprint()) if t.split()[0] not in writes_on_4xx]
+            if changed:
+                self.findings.add(("half-written", endpoint, status, tuple(t.split()[0] for t in changed)), weight,
+                                  f"[half-written] {endpoint} answered {status} but changed {', '.join(changed)}: {what}")
+        self.check_page(what, weight, response)
+        if 300 <= status < 400 and response.location:
+            target = urlsplit(response.location)
+            if target.netloc not in LOCAL_HOSTS:
+                self.findings.add(("open redirect", endpoint), weight, f"[redirect off the site] to {response.location}: {what}")
+                return
+            then = f"{what}\n  then GET {short(target.path)}"
+            self.check_page(then, weight, self.open(endpoint, then, weight, response.location))
+
+    def sweep(self, pages: list[tuple[str, str]]) -> None:
+        """After the fuzzing: the pages that show what was stored, as each person who sees them."""
+        last = 10**9  # a finding from the example that stored the markup says more, so it wins
+        for person, url in pages:
+            self.sign_in(person)
+            what = f"GET {url} as {person} after the fuzzing"
+            self.check_page(what, last, self.open(f"page {url}", what, last, url))
+        for message in mail.memory_outbox():
+            html = message.get_body(("html",))
+            for tag in unescaped(html.get_content() if html else ""):
+                self.findings.add(("unescaped", tag, "email"), last,
+                                  f"[unescaped markup from {tag}] in the email {message['Subject']!r} to {message['To']}")
+
+
+# --- what is fuzzed -------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One endpoint: who may use it, how its URL is made (arranging what it needs first),
+    its fields and how they travel."""
+
+    person: str | None
+    prepare: Callable[[Fuzzer, Any], str | tuple[str, dict]]
+    fields: dict[str, Good] = field(default_factory=dict)
+    body: str = "form"  # form, multipart, json or query
+    examples: int = 10
+    method: str = "POST"
+    writes_on_4xx: tuple[str, ...] = ()  # tables a refusal may legitimately change
+
+
+def fuzz(fz: Fuzzer, endpoint: str, target: Target) -> None:
+    api = endpoint.startswith("api.") and endpoint not in ("api.docs", "api.openapi")
+
+    @seed(zlib.crc32(endpoint.encode()))  # each endpoint its own examples, the same on every run
+    @settings(FUZZ, max_examples=max(1, round(target.examples * SCALE)))
+    @given(st.data())
+    def example(data):
+        if not api:
+            fz.sign_in(target.person)
+        prepared = target.prepare(fz, data)
+        url, extra = prepared if isinstance(prepared, tuple) else (prepared, {})
+        sent = draw_fields(data, fz, target.fields, endpoint, json_body=target.body == "json")
+        request: dict[str, Any] = {"headers": fz.bearer(target.person) if api and target.person else {}} | extra
+        described, weight = describe(sent), size(sent)
+        if target.body == "json":
+            body, content_type, described = json_request(data, sent)
+            request |= {"data": body, "content_type": content_type}
+            weight = len(body)
+        elif target.body == "query":
+            url += "?" + query(sent) if sent else ""
+        elif target.body == "multipart":
+            request["data"] = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else _multipart_text(v) for k, v in sent.items()}
+            request["content_type"] = "multipart/form-data"
+        else:
+            request |= {"data": form_body(sent), "content_type": "application/x-www-form-urlencoded"}
+        fz.send(endpoint, target.person, target.method, url, described, weight, target.writes_on_4xx, **request)
+
+    example()
+
+
+def _multipart_text(value):
+    # A multipart text part is encoded by the test client, which cannot encode a lone surrogate.
+    fix = lambda s: str(s).encode("utf-8", "surrogatepass").decode("utf-8", "replace")  # noqa: E731
+    return [fix(v) for v in value] if isinstance(value, list) else fix(value)
+
+
+def _plan_path(fz: Fuzzer, data, plan_id: int) -> str:
+    """The plan's id, or now and then an id no plan has or one the route refuses."""
+    odd = st.sampled_from(["0", "-1", "2147483648", "99999999999999999999999", "1.0", "%00", "a", str(fz.cast["plan_b"].id)])
+    return data.draw(st.one_of(st.just(str(plan_id)), st.just(str(plan_id)), odd))
+
+
+def _key(fz: Fuzzer, data, key: str) -> str:
+    return data.draw(st.one_of(st.just(key), st.just(key), st.just(key), fuzz_text("path")).map(segment))
+
+
+# leader: milestones and records of plan A
+
+def _leader_milestone(fz: Fuzzer):
+    return next(m for m in fz.plan_a.milestones if m.owner == "leader")
+
+
+def _milestone_in(fz: Fuzzer, status: str):
+    m = _leader_milestone(fz)
+    if status == "todo" and m.status != "todo":
+        plans.reopen_milestone(m, fz.cast["hr"])
+    elif status == "done" and m.status == "todo":
+        plans.complete_milestone(m, fz.cast["hr"], "arranged")
+    db.session.commit()
+    return m
+
+
+RECORD_VALUES = {"stakeholder": {"name": "Dr Ruth", "power": 2, "interest": 4},
+                 "interview": {"name": "Dr Shah", "interviewed_on": date(2026, 9, 8)},
+                 "goal": {"title": "Faster log-in"}}
+
+
+def _new_record(fz: Fuzzer, kind: str) -> int:
+    record = records.create(kind, fz.plan_a, fz.cast["leader_a"], dict(RECORD_VALUES[kind]))
+    db.session.commit()
+    return record.id
+
+
+def _record_targets() -> dict[str, Target]:
+    fields = {
+        "stakeholder": {"name": text(120), "role": text(120), "organisation": text(120), "power": choice(*"12345"),
+                        "interest": choice(*"12345"), "stance": choice(*STANCES), "last_met": iso_date(-400, 30),
+                        "notes": text(5000)},
+        "interview": {"name": text(120), "role": text(120), "specialty": text(120), "interviewed_on": iso_date(-400, 30),
+                      "priorities": text(5000), "themes": text(1000), "follow_up": text(5000)},
+        "goal": {"title": text(200), "objective": text(200), "measure": text(5000), "target_date": iso_date(-30, 400),
+                 "status": choice(*GOAL_STATUSES)},
+    }
+    found = {}
+    for name, kind_fields in fields.items():
+        found[f"leader.new_{name}"] = Target(
+            "leader_a", lambda fz, data, name=name: fz.url(f"leader.new_{name}", plan_id=fz.plan_a.id), kind_fields)
+        found[f"leader.edit_{name}"] = Target(
+            "leader_a", lambda fz, data, name=name: fz.url(f"leader.edit_{name}", plan_id=fz.plan_a.id,
+                                                           record_id=fz.ids[name]), kind_fields)
+        found[f"leader.remove_{name}"] = Target(
+            "leader_a", lambda fz, data, name=name: fz.url(f"leader.remove_{name}", plan_id=fz.plan_a.id,
+                                                           record_id=_new_record(fz, name)), examples=5)
+    return found
+
+
+# sponsor and account
+
+CHECKIN_FIELDS = {"held_on": iso_date(-60, 0, plans.today), "rag": choice("red", "amber", "green"), "summary": text(5000),
+                  "private_note": text(5000), "actions": text(5000), "next_checkin_on": iso_date(1, 60, plans.today)}
+
+
+def _checkin(fz: Fuzzer) -> int:
+    if "checkin" not in fz.ids:
+        held = plans.today() - timedelta(days=3)
+        checkin = log_checkin(fz.plan_a, fz.cast["sponsor_a"], CheckInInput(held, "green", "Settling in"), plans.today())
+        db.session.commit()
+        fz.ids["checkin"] = checkin.id
+    return fz.ids["checkin"]
+
+
+# HR: plans
+
+def _fresh_plan(fz: Fuzzer, months: int = 3, version=None) -> Plan:
+    """A plan of its own for an example that ends, extends or rebases it."""
+    version = version or playbooks.get_playbook("cdio-cio-26-weeks").versions[0]
+    plan = plans.create_plan(leader=fz.cast["leader_b"], sponsor=fz.cast["other_sponsor"], version=version,
+                             start=date(2026, 9, 7), months=months, actor=fz.cast["hr"])
+    db.session.commit()
+    return plan
+
+
+def _newer_version_ids(fz: Fuzzer) -> list[str]:
+    return [str(v.id) for v in playbooks.get_playbook("cdio-cio-26-weeks").versions[1:]] + ["0", "-1", "99999999999"]
+
+
+def _publish_newer_cdio(fz: Fuzzer) -> None:
+    content = playbook_editor.draft(playbooks.get_playbook("cdio-cio-26-weeks").latest)
+    content.milestones[0]["title"] += " (revised)"
+    playbook_editor.publish(content, fz.cast["hr"])
+    db.session.commit()
+
+
+def _unique_email(prefix: str) -> Good:
+    return lambda _fz, tag: st.one_of(
+        st.integers(0, 10**9).map(lambda n: f"{prefix}{n}@example.nhs.uk"),
+        st.just(f"<i/id=fz-{tag}>@example.nhs.uk"),
+        st.sampled_from(EMAILS),
+    )
+
+
+NEW_PLAN_FIELDS = {
+    "leader": choice(*EMAILS, "new", ""), "invite_name": text(120), "invite_email": _unique_email("invitee"),
+    "sponsor": choice(*EMAILS, ""), "mentor": choice(*EMAILS, ""), "playbook": choice(*SLUGS, "nope"),
+    "start": iso_date(-30, 400, lambda: date(2026, 9, 7)), "months": choice(*"3456"), "working_days": many(*DAYS),
+    "step": choice("preview", "confirm", "confirm", "edit"),
+}
+
+
+# HR: playbooks
+
+def _latest_keys(slug: str) -> list[str]:
+    return [t.key for t in playbooks.get_playbook(slug).latest.templates]
+
+
+MILESTONE_FIELDS = {
+    "title": text(200), "description": text(5000), "phase": choice("orientate", "diagnose", "align", "nope"),
+    "category": choice(*CATEGORIES), "owner": choice(*OWNER_ROLES), "week": choice(*map(str, range(-8, 14))),
+    "pinned": choice("y"), "required": choice("y"), "evidence_prompt": text(2000),
+}
+GOOD_PLAYBOOK = yaml.safe_load((ROOT / "playbooks" / "compressed-13-weeks.yaml").read_text())
+ALIAS_BOMB = ("slug: bomb\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+              + "".join(f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+              + "weeks: *i\n").encode()
+HOSTILE_YAML = [b"!!python/object/apply:os.system ['true']\n", ALIAS_BOMB, b"[" * 100_000, b"{a: " * 30_000,
+                b"- " * 50_000 + b"x", b"\xff\xfe\x00", b"#" * (201 * 1024), b"", b"slug: x\x00\n", b"? [a, b]\n: c\n",
+                b"slug: !!binary aGk=\nweeks: !!timestamp 2001-12-14\n", b"weeks: 1e400\n"]
+
+
+def _playbook_file(fz: Fuzzer, tag: str):
+    def variant(slug, title, milestone_title, n):
+        data = copy.deepcopy(GOOD_PLAYBOOK)
+        data.update(slug=slug, title=title, description=f"Uploaded {n}")
+        data["milestones"][0]["title"] = milestone_title
+        return yaml.safe_dump(data, allow_unicode=True).encode("utf-8", "surrogatepass")
+
+    valid = st.builds(variant, st.sampled_from(["compressed-13-weeks", "fz-upload"]), text(200)(fz, f"{tag}.title"),
+                      text(200)(fz, f"{tag}.milestone-title"), st.integers(0, 10**6))
+    content = st.one_of(valid, valid, st.sampled_from(HOSTILE_YAML), st.binary(max_size=300),
+                        fuzz_text(f"{tag}.content").map(lambda s: s.encode("utf-8", "surrogatepass")))
+    names = st.sampled_from(["playbook.yaml", "../../etc/passwd", "a\r\nb.yaml", f"{markup(tag + '.filename')}.yaml",
+                             "", "x" * 300 + ".yaml", "évè.yaml"])
+    return st.tuples(content, names)
+
+
+# HR: users, tokens, outbox
+
+def _target_user(fz: Fuzzer) -> int:
+    if "target_user" not in fz.ids:
+        fz.ids["target_user"] = make_user("target@example.nhs.uk", "Target User").id
+    return fz.ids["target_user"]
+
+
+def _failed_nudge(fz: Fuzzer) -> int:
+    plan = fz.plan_a
+    milestone = plan.milestones[fz.next_number() % len(plan.milestones)]
+    nudge = Nudge(recipient_id=fz.cast["leader_a"].id, kind="overdue", subject_type="milestone", subject_id=milestone.id,
+                  period=str(fz.next_number()), plan_id=plan.id, milestone_id=milestone.id, recorded_on=plan.start_date,
+                  status="failed", attempts=5, last_error="connection refused")
+    db.session.add(nudge)
+    db.session.commit()
+    return nudge.id
+
+
+def _new_token(fz: Fuzzer) -> int:
+    token, _ = tokens.create(fz.cast["leader_a"], "to revoke")
+    db.session.commit()
+    return token.id
+
+
+# signing in
+
+def _invite_path(fz: Fuzzer, data) -> str:
+    user = accounts.create_user(f"invited{fz.next_number()}@example.nhs.uk", "Invited Person")
+    db.session.commit()
+    token = accounts.invite_token(user, fz.app.config["SECRET_KEY"])
+    return "/set-password/" + data.draw(st.one_of(st.just(token), st.just(token), fuzz_text("token").map(segment)))
+
+
+def _login_path(fz: Fuzzer, data):
+    fz.sign_in(None, again=True)
+    nxt = data.draw(st.sampled_from(["", "/hr/users", "//evil.example/", "https://evil.example/", "/\\evil.example",
+                                     "/%0d%0aSet-Cookie:x=1", "javascript:alert(1)"]))
+    address = ".".join(str(b) for b in data.draw(st.integers(0, 2**24 - 1)).to_bytes(3, "big"))
+    return ("/login" + ("?" + query({"next": nxt}) if nxt else ""), {"environ_base": {"REMOTE_ADDR": f"10.{address}"}})
+
+
+def _logout_path(fz: Fuzzer, _data) -> str:
+    fz.sign_in("leader_a", again=True)
+    fz.person = None  # the post signs out
+    return "/logout"
+
+
+# API
+
+API_PLAN_FIELDS = {
+    "leader": choice(*EMAILS), "sponsor": choice(*EMAILS), "mentor": choice(*EMAILS, None), "playbook": choice(*SLUGS),
+    "start": iso_date(-30, 400, lambda: date(2026, 9, 7)), "months": choice(3, 4, 5, 6),
+    "working_days": lambda _fz, _t: st.one_of(many(*DAYS)(_fz, _t), st.just("mon,tue,wed")),
+}
+EVIDENCE_FIELDS = {"evidence_note": text(5000), "evidence_link": web_link()}
+
+
+def _api_milestone(fz: Fuzzer, data, status: str, action: str) -> str:
+    m = _milestone_in(fz, status)
+    return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(fz, data, m.key)}/{action}"
+
+
+TARGETS: dict[str, Target] = {
+    # leader
+    "leader.complete_milestone": Target("leader_a", lambda fz, data: fz.url(
+        "leader.complete_milestone", plan_id=fz.plan_a.id, milestone_id=_milestone_in(fz, "todo").id), EVIDENCE_FIELDS),
+    "leader.reopen_milestone": Target("leader_a", lambda fz, data: fz.url(
+        "leader.reopen_milestone", plan_id=fz.plan_a.id, milestone_id=_milestone_in(fz, "done").id), examples=5),
+    **_record_targets(),
+    # sponsor
+    "sponsor.new_checkin": Target("sponsor_a", lambda fz, data: fz.url("sponsor.new_checkin", plan_id=fz.plan_a.id),
+                                  CHECKIN_FIELDS | {"request_key": choice("", "k1", "k2")}, examples=20),
+    "sponsor.edit_checkin": Target("sponsor_a", lambda fz, data: fz.url(
+        "sponsor.edit_checkin", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)), CHECKIN_FIELDS, examples=20),
+    # anyone: their own settings
+    "account.settings": Target("leader_a", lambda fz, data: fz.url("account.settings"),
+                               {"nudge_mode": choice("all", "digest", "mute")}, examples=8),
+    "calendar.account": Target("leader_a", lambda fz, data: fz.url("calendar.account"), examples=5),
+    # HR: plans
+    "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=30),
+    "hr.reassign": Target("hr", lambda fz, data: fz.url("hr.reassign", plan_id=fz.cast["plan_b"].id),
+                          {"reassign-sponsor": choice(*EMAILS, ""), "reassign-mentor": choice(*EMAILS, "")}),
+    "hr.pause": Target("hr", lambda fz, data: fz.url("hr.pause", plan_id=fz.cast["plan_b"].id), examples=5),
+    "hr.resume": Target("hr", lambda fz, data: fz.url("hr.resume", plan_id=fz.cast["plan_b"].id), examples=5),
+    "hr.extend": Target("hr", lambda fz, data: fz.url("hr.extend", plan_id=_fresh_plan(fz).id),
+                        {"extend-months": choice(*"3456")}, examples=8),
+    "hr.close": Target("hr", lambda fz, data: fz.url("hr.close", plan_id=_fresh_plan(fz).id),
+                       {"close-outcome": choice("completed", "withdrawn", "active"), "close-confirm": choice("y")}, examples=8),
+    "hr.rebase_plan": Target("hr", lambda fz, data: fz.url("hr.rebase_plan", plan_id=_fresh_plan(fz, 6).id),
+                             {"rebase-version": dynamic(_newer_version_ids), "rebase-confirmed": choice("yes", "")},
+                             examples=8),
+    # HR: playbooks
+    "hr.milestone_add": Target("hr", lambda fz, data: fz.url("hr.milestone_add", slug="compressed-13-weeks"),
+                               {"key": lambda _fz, _t: st.integers(0, 10**6).map(lambda n: f"fz-{n}"), **MILESTONE_FIELDS},
+                               examples=15),
+    "hr.milestone_edit": Target("hr", lambda fz, data: "/hr/playbooks/compressed-13-weeks/milestones/" + _key(
+        fz, data, pick(data, _latest_keys("compressed-13-weeks"))), MILESTONE_FIELDS, examples=15),
+    "hr.milestone_action": Target("hr", lambda fz, data: "/hr/playbooks/director-data-analytics-16-weeks/milestones/"
+                                  + pick(data, _latest_keys("director-data-analytics-16-weeks"))
+                                  + "/" + data.draw(st.sampled_from(["up", "down", "remove"])), examples=8),
+    "hr.playbook_upload": Target("hr", lambda fz, data: fz.url("hr.playbook_upload"), {"file": _playbook_file},
+                                 body="multipart", examples=15),
+    # HR: users, tokens, outbox
+    "hr.invite_user": Target("hr", lambda fz, data: fz.url("hr.invite_user"),
+                             {"name": text(120), "email": _unique_email("person"), "hr": choice("y")}),
+    "hr.user_action": Target("hr", lambda fz, data: fz.url(
+        "hr.user_action", user_id=pick(data, [_target_user(fz), fz.cast["hr"].id]),
+        action=data.draw(st.sampled_from(["deactivate", "reactivate", "grant-hr", "remove-hr", "invite-link"]))),
+        examples=8),
+    "outbox.resend": Target("hr", lambda fz, data: fz.url("outbox.resend", nudge_id=_failed_nudge(fz)), examples=5),
+    "tokens_admin.issue": Target("hr", lambda fz, data: fz.url("tokens_admin.issue"),
+                                 {"email": choice(*EMAILS, "target@example.nhs.uk"), "name": text(80)}),
+    "tokens_admin.revoke": Target("hr", lambda fz, data: fz.url("tokens_admin.revoke", token_id=_new_token(fz)), examples=5),
+    # signing in and out (signed out: the login page, and an invite's set-password page)
+    "auth.logout": Target("leader_a", _logout_path, examples=4),
+    "auth.set_password": Target(None, _invite_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
+                                                     "confirm": choice(PASSWORD, "short")}),
+    "auth.login": Target(None, _login_path, {"email": choice(*EMAILS), "password": choice(PASSWORD, "wrong")},
+                         examples=15, writes_on_4xx=("login_throttle", "audit_event")),
+    # HR's cohort filter is a GET form
+    "hr.cohort": Target("hr", lambda fz, data: fz.url("hr.cohort"), {
+        "status": choice("", *PLAN_STATUSES), "playbook": choice("", *SLUGS), "overdue": choice("y"),
+        "page": choice("1", "2", "99999999999999999999", "-5")}, body="query", method="GET"),
+    "hr.cohort_csv": Target("hr", lambda fz, data: fz.url("hr.cohort_csv"), {
+        "status": choice("", *PLAN_STATUSES), "playbook": choice("", *SLUGS), "overdue": choice("y")},
+        body="query", method="GET", examples=6),
+    # API: writes
+    "api.create_plan": Target("hr", lambda fz, data: "/api/v1/plans", API_PLAN_FIELDS, body="json", examples=25),
+    "api.complete_milestone": Target("leader_a", lambda fz, data: _api_milestone(fz, data, "todo", "complete"),
+                                     EVIDENCE_FIELDS, body="json", examples=20),
+    "api.reopen_milestone": Target("leader_a", lambda fz, data: _api_milestone(fz, data, "done", "reopen"),
+                                   body="json", examples=8),
+    "api.create_checkin": Target("sponsor_a", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}/checkins",
+                                 CHECKIN_FIELDS, body="json", examples=25),
+    # API: reads
+    "api.list_plans": Target("hr", lambda fz, data: "/api/v1/plans", {
+        "page": choice("1", "2", "100000", "100001", "0"), "per_page": choice("1", "20", "100", "101"),
+        "status": choice(*PLAN_STATUSES)}, body="query", method="GET", examples=10),
+    "api.get_plan": Target("leader_a", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}",
+                           body="query", method="GET", examples=6),
+    "api.list_checkins": Target("leader_a", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}/checkins",
+                                body="query", method="GET", examples=6),
+    "api.list_playbooks": Target("hr", lambda fz, data: "/api/v1/playbooks", body="query", method="GET", examples=3),
+    "api.get_playbook": Target("hr", lambda fz, data: "/api/v1/playbooks/" + _key(fz, data, "compressed-13-weeks"),
+                               body="query", method="GET", examples=8),
+    "api.export_playbook": Target("hr", lambda fz, data: f"/api/v1/playbooks/{_key(fz, data, 'compressed-13-weeks')}/export",
+                                  body="query", method="GET", examples=8),
+    "api.unknown": Target("hr", lambda fz, data: "/api/v1/" + data.draw(fuzz_text("path").map(segment)),
+                          body="json", examples=8),
+    "api.openapi": Target(None, lambda fz, data: "/api/v1/openapi.json", body="query", method="GET", examples=3),
+    "api.docs": Target("leader_a", lambda fz, data: "/api/v1/docs", body="query", method="GET", examples=3),
+}
+
+
+# --- what the pages show afterwards ------------------------------------------------------------
+
+
+def _ids(model, **where) -> list[int]:
+    return list(db.session.scalars(sa.select(model.id).filter_by(**where).order_by(model.id)))
+
+
+def leader_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    plan_id, u = fz.plan_a.id, fz.url
+    pages = [("leader_a", u(e, plan_id=plan_id)) for e in ("leader.plan", "leader.stakeholders", "leader.interviews",
+                                                              "leader.goals", "exports.plan_print", "exports.plan_csv")]
+    pages += [("leader_a", u("leader.my_plan")), ("leader_a", u("leader.milestone", plan_id=plan_id, milestone_id=_leader_milestone(fz).id))]
+    for kind, model in (("stakeholder", Stakeholder), ("interview", ClinicianInterview), ("goal", Goal)):
+        pages += [("leader_a", u(f"leader.edit_{kind}", plan_id=plan_id, record_id=i)) for i in _ids(model, plan_id=plan_id)]
+    return pages + [("sponsor_a", u("leader.plan", plan_id=plan_id)), ("mentor_a", u("mentor.plans")),
+                    ("hr", u("hr.plan_admin", plan_id=plan_id)), ("hr", u("hr.cohort"))]
+
+
+def sponsor_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    plan_id, u = fz.plan_a.id, fz.url
+    pages = [("sponsor_a", u("sponsor.dashboard")), ("sponsor_a", u("sponsor.checkins", plan_id=plan_id))]
+    pages += [("sponsor_a", u("sponsor.edit_checkin", plan_id=plan_id, checkin_id=i)) for i in _ids(CheckIn, plan_id=plan_id)]
+    return pages + [("leader_a", u("leader.my_plan")), ("leader_a", u("sponsor.checkins", plan_id=plan_id)),
+                    ("leader_a", u("account.settings")), ("leader_a", u("calendar.account")),
+                    ("hr", u("sponsor.checkins", plan_id=plan_id)), ("hr", u("hr.cohort"))]
+
+
+def hr_plan_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    u = fz.url
+    newest = _ids(Plan)[-12:]
+    return ([("hr", u("hr.cohort")), ("hr", u("hr.users"))]
+            + [("hr", u("hr.plan_admin", plan_id=i)) for i in newest] + [("hr", u("leader.plan", plan_id=i)) for i in newest])
+
+
+def playbook_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    u = fz.url
+    pages = [("hr", u("hr.playbooks"))]
+    for playbook in db.session.scalars(sa.select(Playbook).order_by(Playbook.id)):
+        latest = playbook.latest
+        pages += [("hr", u("hr.playbook_version", slug=playbook.slug, number=v.number)) for v in playbook.versions[-3:]]
+        pages += [("hr", u("hr.milestone_edit", slug=playbook.slug, key=t.key)) for t in latest.templates[:3]]
+        # A plan made from the latest version shows its milestones' titles to everyone on it.
+        plan = plans.create_plan(leader=fz.cast["leader_a"], sponsor=fz.cast["sponsor_a"], version=latest,
+                                 start=date(2026, 9, 7), months=6, actor=fz.cast["hr"])
+        db.session.commit()
+        pages += [("hr", u("leader.plan", plan_id=plan.id)), ("hr", u("exports.plan_print", plan_id=plan.id))]
+    return pages
+
+
+def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    return [("hr", fz.url("hr.users")), ("hr", fz.url("tokens_admin.index")), ("hr", fz.url("outbox.index"))]
+
+
+def api_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    return sponsor_pages(fz) + leader_pages(fz)[:8] + hr_plan_pages(fz)
+
+
+def no_pages(_fz: Fuzzer) -> list[tuple[str, str]]:
+    return []
+
+
+GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] = {
+    "leader": ([e for e in TARGETS if e.startswith("leader.")], leader_pages),
+    "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "account.settings", "calendar.account"],
+                            sponsor_pages),
+    "hr plans": (["hr.new_plan", "hr.reassign", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
+                  "hr.cohort", "hr.cohort_csv"], hr_plan_pages),
+    "hr playbooks": (["hr.milestone_add", "hr.milestone_edit", "hr.milestone_action", "hr.playbook_upload"], playbook_pages),
+    "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
+                  people_pages),
+    # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
+    "signing in": (["auth.logout", "auth.set_password", "auth.login"], no_pages),
+    "api writes": (["api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin"], api_pages),
+    "api reads": ([e for e in TARGETS if e.startswith("api.") and e not in
+                   ("api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin")], no_pages),
+}
+
+
+def test_every_form_and_api_endpoint_is_fuzzed_as_a_role_allowed_to_use_it(app):
+    rules = list(app.url_map.iter_rules())
+    wanted = {r.endpoint for r in rules if "POST" in r.methods or r.endpoint.startswith("api.")}
+    assert not wanted - set(TARGETS), f"add these endpoints to TARGETS: {sorted(wanted - set(TARGETS))}"
+    assert not set(TARGETS) - {r.endpoint for r in rules}, "TARGETS names endpoints that no longer exist"
+    grouped = [e for endpoints, _ in GROUPS.values() for e in endpoints]
+    assert sorted(grouped) == sorted(TARGETS), "every target belongs to exactly one group"
+    for endpoint, target in TARGETS.items():
+        spec = ACCESS.get(endpoint)
+        if spec is not None:
+            assert target.person in spec[1], f"{endpoint} is fuzzed as {target.person}, who may not use it"
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_fuzzed_input_never_breaks_the_server_leaks_markup_or_half_writes(app, cast, client, login, group):
+    fz = Fuzzer(app, client, login, cast)
+    fz.ids.update(stakeholder=_new_record(fz, "stakeholder"), interview=_new_record(fz, "interview"),
+                  goal=_new_record(fz, "goal"))
+    if group == "hr plans":
+        _publish_newer_cdio(fz)
+    endpoints, pages = GROUPS[group]
+    for endpoint in endpoints:
+        fuzz(fz, endpoint, TARGETS[endpoint])
+    fz.sweep(pages(fz))
+    assert not fz.findings.items, fz.findings.report()

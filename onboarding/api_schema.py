@@ -26,6 +26,8 @@ def _err(description: str) -> dict:
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
+# A date the API reads: YYYY-MM-DD only, in the years planning.date_problem allows.
+INPUT_DATE = {**DATE, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 # A milestone as a plan shows it (plans.milestone_json); the milestone endpoints add the rest.
 PLAN_MILESTONE = {
@@ -105,7 +107,7 @@ SCHEMAS: dict = {
             "sponsor": {"type": "string", "format": "email"},
             "mentor": {"type": ["string", "null"], "format": "email"},
             "playbook": {"type": "string", "description": "A playbook slug; the latest version is used."},
-            "start": {**DATE, "description": "Start date, YYYY-MM-DD."},
+            "start": {**INPUT_DATE, "description": "Start date, YYYY-MM-DD, from 2000-01-01 to 2099-12-31."},
             "months": {"type": "integer", "minimum": 3, "maximum": 6},
             "working_days": {
                 "description": "The leader's working days: a list, or a comma-separated string. Default Monday to Friday.",
@@ -165,12 +167,12 @@ SCHEMAS: dict = {
         "type": "object",
         "required": ["held_on", "rag", "summary"],
         "properties": {
-            "held_on": {**DATE, "description": "Today or earlier."},
+            "held_on": {**INPUT_DATE, "description": "Today or earlier, and 2000-01-01 or later."},
             "rag": {"type": "string", "enum": list(RAG_VALUES)},
             "summary": {"type": "string", "minLength": 1, "maxLength": 5000},
             "private_note": {"type": "string", "maxLength": 5000},
             "actions": {"type": "string", "maxLength": 5000},
-            "next_checkin_on": {**DATE, "description": "After held_on."},
+            "next_checkin_on": {**INPUT_DATE, "description": "After held_on, and 2099-12-31 or earlier."},
         },
         "additionalProperties": False,
     },
@@ -223,9 +225,10 @@ UNAUTHORISED = {
     "content": {"application/json": {"schema": _ref("Error")}},
 }
 NOT_FOUND = _err("No such object, or the token's user may not see or do this (as on the pages).")
-BAD_BODY = _err("The body is missing or not valid JSON.")
+BAD_BODY = _err("The body is missing, not valid JSON, or nested too deeply.")
 NOT_JSON = _err("The body is not sent as application/json.")
-INVALID = _err("A field is wrong; `field` names it.")
+INVALID = _err("A field is wrong, or is not one the body may have; `field` names it.")
+TOO_LARGE = _err("The body is larger than 1 MB.")
 PLAN_ID = {"name": "plan_id", "in": "path", "required": True,
            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
 MILESTONE_KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
@@ -239,6 +242,8 @@ SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "stri
 
 def _op(op_id: str, summary: str, who: str, responses: dict, **extra) -> dict:
     responses = {**responses, "401": UNAUTHORISED}
+    if "requestBody" in extra:
+        responses["413"] = TOO_LARGE
     return {"operationId": op_id, "summary": summary, "description": f"Who may: {who}.", "x-who": who,
             "responses": responses, **extra}
 

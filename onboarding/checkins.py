@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, plans
+from . import audit, planning, plans
 from .extensions import db
 from .models import RAG_VALUES, CheckIn, Plan, User, utcnow
 
@@ -64,6 +64,8 @@ def validate(data: CheckInInput, today: date | None = None) -> dict[str, str]:
         errors["held_on"] = MESSAGES["held_on_missing"]
     elif data.held_on > today:
         errors["held_on"] = MESSAGES["held_on_future"]
+    elif problem := planning.date_problem(data.held_on, "The check-in date"):
+        errors["held_on"] = problem
     if data.rag not in RAG_VALUES:
         errors["rag"] = MESSAGES["rag_missing"]
     if not (data.summary or "").strip():
@@ -73,6 +75,8 @@ def validate(data: CheckInInput, today: date | None = None) -> dict[str, str]:
             errors[name] = MESSAGES["too_long"].format(label=label, max=MAX_TEXT)
     if data.next_checkin_on is not None and data.held_on is not None and data.next_checkin_on <= data.held_on:
         errors["next_checkin_on"] = MESSAGES["next_before"]
+    elif data.next_checkin_on is not None and (problem := planning.date_problem(data.next_checkin_on, "The next check-in date")):
+        errors["next_checkin_on"] = problem
     return errors
 
 
@@ -205,6 +209,4 @@ def next_due_for(plan: Plan, last: CheckIn | None = None) -> date:
 
 def suggested_next(plan: Plan, held_on: date) -> date:
     """A default for the form: the cadence after the check-in, on a working day."""
-    from . import planning
-
     return planning.Calendar().on_or_after(held_on + timedelta(days=plan.checkin_cadence_days))

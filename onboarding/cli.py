@@ -172,6 +172,8 @@ def plans_create(leader, sponsor, slug, start, months, mentor, working_days) -> 
     from .extensions import db
 
     start_date = _parse_date(start, "start date")
+    if problem := planning.date_problem(start_date, "--start"):
+        fail(problem)
     if not planning.MIN_MONTHS <= months <= planning.MAX_MONTHS:
         fail(f"--months must be between 3 and 6, not {months}")
     try:

@@ -25,6 +25,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     WTF_CSRF_TIME_LIMIT = 3600
+    # Larger request bodies are refused with 413 before they are read (a playbook upload
+    # has its own smaller limit, web/hr.py); 1 MB is far more than any form or JSON body.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB

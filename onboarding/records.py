@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from . import access, audit
+from . import access, audit, planning
 from .extensions import db
 from .models import GOAL_STATUSES, STANCES, CheckIn, ClinicianInterview, Goal, Milestone, Plan, PlaybookVersion, Stakeholder
 
@@ -93,16 +93,18 @@ def _score(values: dict, name: str) -> int:
 
 def _date(values: dict, name: str, required: bool = False, label: str | None = None) -> date | None:
     value = values.get(name)
+    label = label or name.replace("_", " ")
     if value in (None, ""):
         if required:
-            raise RecordError(f"Enter the {label or name.replace('_', ' ')}", name)
+            raise RecordError(f"Enter the {label}", name)
         return None
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
-        raise RecordError(f"The {label or name.replace('_', ' ')} must be a real date", name) from None
+        raise RecordError(f"The {label} must be a real date", name) from None
+    if problem := planning.date_problem(day, f"The {label}"):
+        raise RecordError(problem, name)
+    return day
 
 
 def _choice(values: dict, name: str, choices: tuple[str, ...], default: str) -> str:

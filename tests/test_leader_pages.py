@@ -258,9 +258,9 @@ def test_leader_adds_edits_and_removes_a_stakeholder(cast, client, login):
 @pytest.mark.parametrize("change, message", [
     ({"name": ""}, "Enter the stakeholder"),
     ({"name": "x" * 121}, "120 characters or fewer"),
-    ({"power": "6"}, "Not a valid choice"),
+    ({"power": "6"}, "Select a power score from 1 to 5"),
     ({"power": ""}, "Select a power score from 1 to 5"),
-    ({"interest": "0"}, "Not a valid choice"),
+    ({"interest": "0"}, "Select an interest score from 1 to 5"),
     ({"last_met": "2026-02-30"}, "must be a real date"),
     ({"notes": "x" * 5001}, "5,000 characters or fewer"),
 ])

@@ -24,15 +24,15 @@ ALIAS_BOMB = (
 
 
 def problems_of(text: str, name: str = "up.yaml") -> list[str]:
-    started = time.perf_counter()
     content, problems = playbooks.parse_text(text, name)
-    assert time.perf_counter() - started < 5, "parsing must not take long"
     assert content is None
     return [str(p) for p in problems]
 
 
 def test_an_alias_bomb_is_refused_at_its_first_anchor():
+    started = time.perf_counter()
     found = problems_of(ALIAS_BOMB)
+    assert time.perf_counter() - started < 1, "the bomb must not be expanded"
     assert found == ["up.yaml:2: malformed YAML: anchors and aliases (& and *) are not allowed; write each value out in full"]
 
 
@@ -92,9 +92,9 @@ def test_unreadable_values_are_problems(text, line):
 
 
 def test_problems_never_echo_an_unbounded_value():
-    huge_list = "[" + ", ".join(["lol"] * 20000) + "]"
-    long_key = "k" * 50000
-    text = (f"slug: {'s' * 50000}\ntitle: {huge_list}\nweeks: {huge_list}\n"
+    huge_list = "[" + ", ".join(["lol"] * 2000) + "]"
+    long_key = "k" * 5000
+    text = (f"slug: {'s' * 5000}\ntitle: {huge_list}\nweeks: {huge_list}\n"
             f"? {long_key}\n: 1\nphases: []\nmilestones: []\nnudges:\n  checkin_cadence_days: {huge_list}\n")
     found = problems_of(text)
     assert len(found) >= 5

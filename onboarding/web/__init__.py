@@ -8,9 +8,10 @@ from ..models import User
 
 
 def init_app(app: Flask) -> None:
-    from . import (account, api, assets, auth, calendar, exports, hr, leader, main, mentor, outbox, security,
-                   sponsor, tokens_admin)
+    from . import (account, api, assets, auth, calendar, converters, exports, hr, leader, main, mentor, outbox,
+                   security, sponsor, tokens_admin)
 
+    converters.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):

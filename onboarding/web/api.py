@@ -18,13 +18,13 @@ from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr
 from .downloads import attachment
+from .main import message_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 # The description of the API is public (it holds no data); the docs page is a normal signed-in page.
 NO_TOKEN_NEEDED = {"api.openapi", "api.docs"}
-MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100
 
 
@@ -73,8 +73,7 @@ def http_error(exc: HTTPException):
         return exc.response
     if request.endpoint == "api.docs":
         return exc
-    messages = {404: "Not found", 405: "Method not allowed", 415: "Send the body as JSON with Content-Type: application/json"}
-    return error(exc.code or 500, messages.get(exc.code, exc.description or exc.name))
+    return error(exc.code or 500, message_for(exc))
 
 
 @bp.route("/<path:_anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -94,14 +93,17 @@ def _json_body(required: bool = True):
         return None
     if not request.is_json:
         abort(error(415, "Send the body as JSON with Content-Type: application/json"))
-    data = request.get_json(silent=True)
+    try:
+        data = api_input.decode(request.get_data(cache=True))
+    except api_input.BodyError as exc:
+        abort(error(400, str(exc)))
     if data is None:
-        abort(error(400, "The request body is not valid JSON"))
+        abort(error(400, "Send a JSON object as the request body"))
     return data
 
 
 def _plan_or_404(plan_id: int) -> Plan:
-    plan = access.plan_for(_user(), plan_id) if 0 < plan_id <= MAX_ID else None
+    plan = access.plan_for(_user(), plan_id)
     if plan is None:
         abort(error(404, "Not found"))
     return plan
@@ -292,7 +294,7 @@ def create_checkin(plan_id: int):
 def _playbook_or_404(slug: str):
     if not access.is_hr(_user()):
         abort(error(404, "Not found"))
-    playbook = playbooks.get_playbook(slug) if len(slug) <= 80 and "\x00" not in slug else None
+    playbook = playbooks.get_playbook(slug) if len(slug) <= 80 else None
     if playbook is None or playbook.latest is None:
         abort(error(404, "Not found"))
     return playbook

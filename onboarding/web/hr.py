@@ -394,6 +394,17 @@ def playbooks_page():
     return render_template("hr/playbooks.html", playbooks=items, counts=counts, upload=forms.UploadForm(formdata=None))
 
 
+# The file plus room for the multipart wrapping and the CSRF token.
+UPLOAD_REQUEST_LIMIT = playbook_editor.MAX_UPLOAD_BYTES + 56 * 1024
+
+
+@bp.url_value_preprocessor
+def upload_limit(endpoint, _values):
+    # URL value preprocessors run before every before_request function, so this limit is
+    # in place before the CSRF check reads the form.
+    if endpoint == "hr.playbook_upload":
+        request.max_content_length = UPLOAD_REQUEST_LIMIT
+
 
 @bp.post("/playbooks/upload")
 def playbook_upload():

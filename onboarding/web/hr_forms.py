@@ -1,11 +1,9 @@
 """Forms for the HR pages. Choices that come from the database are filled in by the view."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -20,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
 from ..playbook_editor import MAX_UPLOAD_BYTES
+from .forms import DateField, Form
 
 NEW_LEADER = "new"
 
@@ -35,7 +34,7 @@ EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address li
 MONTHS = opts((n, f"{n} months") for n in range(3, 7))
 
 
-class CohortFilterForm(FlaskForm):
+class CohortFilterForm(Form):
     """A GET form: filters live in the URL, so no CSRF token."""
 
     class Meta:
@@ -46,7 +45,7 @@ class CohortFilterForm(FlaskForm):
     overdue = BooleanField("Only plans with overdue milestones")
 
 
-class NewPlanForm(FlaskForm):
+class NewPlanForm(Form):
     leader = SelectField("Leader", validators=[DataRequired("Choose the leader or invite a new one")])
     invite_name = StringField("New leader's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     invite_email = EmailField(
@@ -59,6 +58,8 @@ class NewPlanForm(FlaskForm):
     start = DateField("Start date", description="The leader's first day, for example 2026-09-07",
                       validators=[InputRequired("Enter the start date as a real date")])
     months = RadioField("Length of the plan", choices=MONTHS, coerce=int,
+                        invalid_value_message="Choose a length of 3 to 6 months",
+                        invalid_choice_message="Choose a length of 3 to 6 months",
                         validators=[InputRequired("Choose a length of 3 to 6 months")])
     working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS,
                                        validators=[DataRequired("Choose at least one working day")])
@@ -83,32 +84,36 @@ class NewPlanForm(FlaskForm):
             raise ValidationError("The mentor must be someone other than the leader and the sponsor")
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     sponsor = SelectField("Executive sponsor", validators=[DataRequired("Choose the executive sponsor")])
     mentor = SelectField("Mentor", validators=[Optional()])
 
 
-class PauseForm(FlaskForm):
+class PauseForm(Form):
     pass
 
 
-class ExtendForm(FlaskForm):
-    months = RadioField("New length", coerce=int, validators=[InputRequired("Choose the new length")])
+class ExtendForm(Form):
+    months = RadioField("New length", coerce=int, validators=[InputRequired("Choose the new length")],
+                        invalid_value_message="Choose a new length from the list",
+                        invalid_choice_message="Choose a new length from the list: longer than now, at most 6 months")
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     outcome = RadioField("How the plan ends", choices=opts([("completed", "Completed"), ("withdrawn", "Withdrawn")]),
                          validators=[InputRequired("Choose completed or withdrawn")])
     confirm = BooleanField("I understand the plan will close and nobody will be nudged about it again",
                            validators=[DataRequired("Confirm that you want to close the plan")])
 
 
-class RebaseForm(FlaskForm):
-    version = SelectField("Playbook version", coerce=int, validators=[InputRequired("Choose a version")])
+class RebaseForm(Form):
+    version = SelectField("Playbook version", coerce=int, validators=[InputRequired("Choose a version")],
+                          invalid_value_message="Choose a version from the list",
+                          invalid_choice_message="Choose a version from the list")
     confirmed = HiddenField()
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(Form):
     key = StringField("Key", description="Lower-case letters, digits and hyphens; it cannot change later",
                       validators=[DataRequired("Enter a key"), Length(max=80),
                                   Regexp(r"^[a-z0-9][a-z0-9-]*$", message="Use lower-case letters, digits and hyphens")])
@@ -120,6 +125,7 @@ class MilestoneForm(FlaskForm):
     owner = SelectField("Owner", choices=opts((r, r.upper() if r == "hr" else r.capitalize()) for r in OWNER_ROLES),
                         validators=[DataRequired("Choose who owns the milestone")])
     week = IntegerField("Week", description="Week of the playbook; negative weeks fall before the start",
+                        invalid_value_message="Enter a week from -8 to 52",
                         validators=[InputRequired("Enter the week as a whole number"),
                                     NumberRange(min=-8, max=52, message="Enter a week from -8 to 52")])
     pinned = BooleanField("Keep this week when the plan is shorter or longer")
@@ -127,22 +133,22 @@ class MilestoneForm(FlaskForm):
     evidence_prompt = TextAreaField("Evidence prompt", validators=[Optional(), Length(max=2000, message="Evidence prompt must be 2000 characters or fewer")])
 
 
-class MilestoneActionForm(FlaskForm):
+class MilestoneActionForm(Form):
     """Remove, move up or move down one milestone (the key is in the URL)."""
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Playbook YAML file", description="A .yaml file of at most 200 KB, in the same format as the download",
                      validators=[FileRequired("Choose a YAML file to upload"),
                                  FileSize(MAX_UPLOAD_BYTES, message="The file must be 200 KB or smaller")])
 
 
-class InviteUserForm(FlaskForm):
+class InviteUserForm(Form):
     name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=120, message="Name must be 120 characters or fewer")])
     email = EmailField("Email address", validators=[DataRequired("Enter an email address"), Length(max=254),
                                                     EMAIL])
     hr = BooleanField("Give HR rights (start plans, edit playbooks, manage users)")
 
 
-class UserActionForm(FlaskForm):
+class UserActionForm(Form):
     pass

@@ -4,26 +4,13 @@ The domain (onboarding.records) checks the same limits again; these give the mes
 next to each field."""
 from __future__ import annotations
 
-import wtforms
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import records
 from ..models import GOAL_STATUSES, STANCES
-
-
-class DateField(wtforms.DateField):
-    """A date input with a message in plain English. Same class name as WTForms' so the
-    field macro renders it as a date input."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            name = self.label.text.replace(" (optional)", "")
-            raise ValueError(f"{name} must be a real date, like 7 September 2026") from None
+from .forms import DateField, Form
 
 
 def _max(n: int, what: str) -> Length:
@@ -42,7 +29,7 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-class CompleteMilestoneForm(FlaskForm):
+class CompleteMilestoneForm(Form):
     evidence_note = TextAreaField(
         "Evidence note",
         description="What you did, who you met or where the evidence is kept.",
@@ -62,11 +49,11 @@ class CompleteMilestoneForm(FlaskForm):
         return ok
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only carries the CSRF token: reopen, remove."""
 
 
-class StakeholderForm(FlaskForm):
+class StakeholderForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the stakeholder's name"), _max(records.NAME_MAX, "Name")])
     role = StringField("Role", validators=[_max(records.NAME_MAX, "Role")])
     organisation = StringField("Organisation", validators=[_max(records.NAME_MAX, "Organisation")])
@@ -75,6 +62,8 @@ class StakeholderForm(FlaskForm):
         description="How much they can affect your work: 1 is little, 5 is a great deal.",
         choices=SCORES,
         coerce=int,
+        invalid_value_message="Select a power score from 1 to 5",
+        invalid_choice_message="Select a power score from 1 to 5",
         validators=[InputRequired("Select a power score from 1 to 5")],
     )
     interest = RadioField(
@@ -82,6 +71,8 @@ class StakeholderForm(FlaskForm):
         description="How much your work affects them or they care about it: 1 is little, 5 is a great deal.",
         choices=SCORES,
         coerce=int,
+        invalid_value_message="Select an interest score from 1 to 5",
+        invalid_choice_message="Select an interest score from 1 to 5",
         validators=[InputRequired("Select an interest score from 1 to 5")],
     )
     stance = SelectField("Stance towards your work", choices=[SelectChoice(s, _label(s)) for s in STANCES], default="neutral")
@@ -89,7 +80,7 @@ class StakeholderForm(FlaskForm):
     notes = TextAreaField("Notes", validators=[_max(records.TEXT_MAX, "Notes")])
 
 
-class InterviewForm(FlaskForm):
+class InterviewForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the name of the person you interviewed"), _max(records.NAME_MAX, "Name")])
     role = StringField("Role", validators=[_max(records.NAME_MAX, "Role")])
     specialty = StringField("Specialty or division", validators=[_max(records.NAME_MAX, "Specialty or division")])
@@ -119,7 +110,7 @@ WGLL_HINT = (
 )
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     title = StringField("Goal", validators=[DataRequired("Enter the goal"), _max(records.TITLE_MAX, "Goal")])
     objective = StringField(
         "Organisational objective it supports",

@@ -1,9 +1,10 @@
 """Home (sends each user to the page for their role), health and error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 
@@ -29,9 +30,46 @@ def health():
     return jsonify(status="ok")
 
 
+MESSAGES = {
+    400: "The request could not be read",
+    404: "Not found",
+    405: "Method not allowed",
+    415: "Send the body as JSON with Content-Type: application/json",
+}
+
+
+def message_for(exc: HTTPException) -> str:
+    """What went wrong, in words a person can act on (the API's JSON and the error pages)."""
+    if exc.code == 413:
+        limit = request.max_content_length or 0
+        return f"The request is too large: this service accepts at most {limit // 1024:,} KB at a time"
+    return MESSAGES.get(exc.code, exc.description or exc.name)
+
+
+def _json_wanted() -> bool:
+    # Requests that reach no API view (an oversized body, say) still get the API's JSON.
+    return request.path.startswith("/api/")
+
+
 @bp.app_errorhandler(404)
-def not_found(_error):
+def not_found(error):
+    if _json_wanted():
+        return jsonify(message=message_for(error)), 404
     return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    if _json_wanted():
+        return jsonify(message=message_for(error)), 400
+    return render_template("errors/400.html"), 400
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    if _json_wanted():
+        return jsonify(message=message_for(error)), 413
+    return render_template("errors/413.html", message=message_for(error)), 413
 
 
 @bp.app_errorhandler(CSRFError)

@@ -2,15 +2,15 @@
 input and carries the messages back to the fields."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..checkins import MAX_TEXT, RAG_LABELS, CheckInInput
+from .forms import Form
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     held_on = DateField("Date of the check-in", validators=[Optional()],
                         description="Today or an earlier date.")
     rag = RadioField(
@@ -62,6 +62,9 @@ class CheckInForm(FlaskForm):
             found["held_on"] = "Enter the date of the check-in as a real date"
         if self.next_checkin_on.errors:
             found["next_checkin_on"] = "Enter the date of the next check-in as a real date, or leave it empty"
+        for field in (self.summary, self.private_note, self.actions):  # NUL and the like (forms.storable_text)
+            if field.errors:
+                found[field.name] = field.errors[0]
         return found
 
     @property

@@ -23,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     configure_settings(app, test_config)
+    configure_proxies(app)
     configure_templates(app)
     configure_extensions(app)
     configure_web(app)
@@ -43,6 +44,17 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+
+
+def configure_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address and scheme from the
+    X-Forwarded-For/-Proto entries they appended; with none, no header is believed (a client
+    could write any address there and dodge per-address sign-in throttling)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def database_url(url: str) -> str:

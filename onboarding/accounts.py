@@ -1,18 +1,22 @@
-"""Users: creation, argon2 password hashing, single-use set-password links and
-sign-in throttling. No Flask request in here."""
+"""Users: creation, argon2 password hashing, signing in, and single-use set-password
+links. No Flask request in here."""
 from __future__ import annotations
 
-from datetime import timedelta
+import unicodedata
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from . import audit
+from . import audit, passwords, sessions, throttle
 from .extensions import db
-from .models import LoginThrottle, User, new_token, utcnow
+from .models import User, UserSession, new_token, utcnow
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+GENERIC_FAILURE = "Enter a correct email address and password"
+LOCKED = "Too many failed attempts. Wait 15 minutes and try again."
+LINK_USED = "This set-password link has already been used"
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB: above OWASP ASVS appendix C minimums
 _dummy_hash: str | None = None
 
@@ -30,6 +34,8 @@ def _dummy() -> str:
     if _dummy_hash is None:
         _dummy_hash = _hasher.hash("not-a-real-password")
     return _dummy_hash
+
+
 INVITE_SALT = "set-password"
 
 
@@ -44,19 +50,32 @@ def find_user(email: str) -> User | None:
 
 
 def password_problem(password: str) -> str | None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
-    if len(password) > 256:
-        return "Password must be 256 characters or fewer"
-    return None
+    return passwords.problem(password)
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, keep_session: UserSession | None = None) -> None:
+    """Set the password and end every session of the user but ``keep_session``.
+
+    The change only applies if nobody changed the user's security stamp since ``user`` was
+    read, so one single-use link sets a password once even when used twice at the same
+    moment (the second gets AccountError(LINK_USED) with no field)."""
     problem = password_problem(password)
     if problem:
         raise AccountError(problem, "password")
-    user.password_hash = _hasher.hash(password)
-    user.security_stamp = new_token()  # ends other sessions and spends invite links
+    password_hash = _hasher.hash(password)
+    if user.id is None:  # a new user, not written yet
+        user.password_hash, user.security_stamp = password_hash, new_token()
+        return
+    changed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.security_stamp == user.security_stamp)
+        .values(password_hash=password_hash, security_stamp=new_token())  # the new stamp spends invite links
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise AccountError(LINK_USED)
+    db.session.expire(user, ["password_hash", "security_stamp"])
+    sessions.end_all_for_user(user, keep=keep_session)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -81,6 +100,8 @@ def create_user(email: str, name: str, *, is_hr: bool = False, password: str | N
         raise AccountError("Enter the person's name", "name")
     if len(name) > 120:
         raise AccountError("Name must be 120 characters or fewer", "name")
+    if not _printable(name):
+        raise AccountError("Name must not contain control characters (such as tabs or line breaks)", "name")
     if find_user(email) is not None:
         raise AccountError(f"A user with the email {email} already exists", "email")
     user = User(email=email, name=name, is_hr=is_hr, active=True)
@@ -90,6 +111,40 @@ def create_user(email: str, name: str, *, is_hr: bool = False, password: str | N
     db.session.flush()
     audit.record(actor, "user.create", user, remote_addr, email=email, hr=is_hr)
     return user
+
+
+# Joiners (ZWNJ, ZWJ) belong in names in several scripts; other format characters, such as
+# the right-to-left override, only disguise what a name says.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def _printable(text: str) -> bool:
+    return all(unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _NAME_JOINERS
+               for ch in text)
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle.Policy) -> User:
+    """The user whose email and password these are, or AccountError (GENERIC_FAILURE, or
+    LOCKED when throttled). Every failure is audited.
+
+    Commits twice: the attempt is counted (throttle.reserve) and committed *before* the
+    slow password check, so concurrent guesses see each other; then the failure is
+    recorded. On success the caller starts the session and commits."""
+    email = User.normalise_email(email)
+    allowed = throttle.reserve(email, remote_addr, policy)
+    db.session.commit()
+    user = find_user(email)
+    if allowed and check_password(user, password) and user.active:
+        throttle.release(email, remote_addr, policy)
+        user.last_login_at = utcnow()
+        audit.record(user, "user.login", user, remote_addr)
+        return user
+    audit.record(None, "user.login_failed", user, remote_addr, email=email[:254], locked=not allowed)
+    db.session.commit()
+    raise AccountError(GENERIC_FAILURE if allowed else LOCKED, "password")
 
 
 # --- set-password links ---------------------------------------------------------------------
@@ -113,40 +168,3 @@ def user_for_invite(token: str, secret_key: str, max_age: int) -> User | None:
     if user is None or not user.active or user.security_stamp != data.get("s"):
         return None
     return user
-
-
-# --- sign-in throttling ---------------------------------------------------------------------
-
-
-def _throttle(key: str) -> LoginThrottle | None:
-    return db.session.scalar(db.select(LoginThrottle).filter_by(key=key))
-
-
-def is_locked(keys: list[str]) -> bool:
-    now = utcnow()
-    for key in keys:
-        row = _throttle(key)
-        if row is not None and row.locked_until and row.locked_until > now:
-            return True
-    return False
-
-
-def record_failure(keys: list[str], max_failures: int, lock_seconds: int) -> None:
-    now = utcnow()
-    for key in keys:
-        row = _throttle(key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, first_failure_at=now)
-            db.session.add(row)
-        if row.first_failure_at < now - timedelta(seconds=lock_seconds):
-            row.failures, row.first_failure_at = 0, now
-        row.failures += 1
-        if row.failures >= max_failures:
-            row.locked_until = now + timedelta(seconds=lock_seconds)
-
-
-def clear_failures(keys: list[str]) -> None:
-    for key in keys:
-        row = _throttle(key)
-        if row is not None:
-            db.session.delete(row)

@@ -24,7 +24,14 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # A signed-in session (kept on the server, see onboarding/sessions.py) ends this long after
+    # sign-in however active the user is, and after this long without a request.
+    SESSION_MAX_SECONDS = 8 * 3600
+    SESSION_IDLE_SECONDS = 30 * 60
     WTF_CSRF_TIME_LIMIT = 3600
+    # How many proxies in front of the app append to X-Forwarded-For (and set X-Forwarded-Proto).
+    # 0 trusts no header: the client address is the TCP peer.
+    TRUSTED_PROXIES = 0
     # Larger request bodies are refused with 413 before they are read (a playbook upload
     # has its own smaller limit, web/hr.py); 1 MB is far more than any form or JSON body.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -32,7 +39,12 @@ class Defaults:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB
     INVITE_MAX_AGE = 7 * 24 * 3600
+    # Failed sign-ins allowed per LOGIN_LOCK_SECONDS window: for one account from one address,
+    # for one account from anywhere, and from one address to any account (an NHS trust's whole
+    # network may share one address, so that limit is high).
     LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 20
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 100
     LOGIN_LOCK_SECONDS = 15 * 60
 
     # Mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" is for tests.

@@ -1,14 +1,40 @@
 """HR's user administration: deactivate and reactivate, grant and remove HR.
-Nobody can lock themselves out: HR cannot deactivate themselves or drop their own
-HR rights. Callers commit."""
+
+Nobody can lock the service out of HR: HR cannot deactivate themselves or drop their own
+HR rights, and each change is made only while its actor is still an active HR user, checked
+in the same statement with both rows locked, so two HR users removing each other at the
+same moment cannot both succeed. Deactivation and losing HR rights end the user's sessions.
+Callers commit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
-from . import audit
+from . import audit, sessions
 from .accounts import AccountError
 from .extensions import db
 from .models import User, new_token
+
+NO_LONGER_HR = "You no longer have HR rights, so nothing was changed"
+
+
+def _change(user: User, actor: User, **values) -> None:
+    """Write ``values`` to ``user`` if ``actor`` is still an active HR user (access.is_hr,
+    read from the database at this moment), else AccountError."""
+    # Lock both rows in id order (PostgreSQL; SQLite has one writer at a time anyway), so
+    # the check below waits for, and then sees, a change another HR user is making to us.
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_({user.id, actor.id})).order_by(User.id).with_for_update()
+    ).all()
+    acting = aliased(User)
+    actor_is_hr = sa.exists().where(acting.id == actor.id, acting.is_hr.is_(True), acting.active.is_(True))
+    changed = db.session.execute(
+        sa.update(User).where(User.id == user.id, actor_is_hr).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise AccountError(NO_LONGER_HR, "user")
+    db.session.expire(user, list(values))
 
 
 def set_active(user: User, active: bool, actor: User, remote_addr=None) -> None:
@@ -16,9 +42,11 @@ def set_active(user: User, active: bool, actor: User, remote_addr=None) -> None:
         raise AccountError("You cannot deactivate your own account", "user")
     if user.active == active:
         return
-    user.active = active
-    if not active:
-        user.security_stamp = new_token()  # ends their sessions and spends invite links
+    if active:
+        _change(user, actor, active=True)
+    else:
+        _change(user, actor, active=False, security_stamp=new_token())  # the new stamp spends invite links
+        sessions.end_all_for_user(user)
     audit.record(actor, "user.reactivate" if active else "user.deactivate", user, remote_addr, email=user.email)
 
 
@@ -27,7 +55,9 @@ def set_hr(user: User, is_hr: bool, actor: User, remote_addr=None) -> None:
         raise AccountError("You cannot remove your own HR rights; ask another HR user", "user")
     if user.is_hr == is_hr:
         return
-    user.is_hr = is_hr
+    _change(user, actor, is_hr=is_hr)
+    if not is_hr:
+        sessions.end_all_for_user(user)  # pages they have open must not keep HR's view
     audit.record(actor, "user.grant_hr" if is_hr else "user.remove_hr", user, remote_addr, email=user.email)
 
 

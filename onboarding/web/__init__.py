@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from .. import sessions
 from ..extensions import db, login_manager
 from ..models import User
 
@@ -26,12 +27,27 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # The id carries the security stamp, so sessions end when the password changes.
-        ident, _, stamp = user_id.partition(":")
-        if not ident.isdigit():
+        # Only a live server-side session signs anyone in (the cookie alone proves nothing
+        # once signed out); the remember-me cookie is never set, so it cannot either.
+        row = current_user_session()
+        if row is None or user_id.partition(":")[0] != str(row.user_id):
             return None
-        user = db.session.get(User, int(ident))
-        return user if user is not None and user.security_stamp == stamp else None
+        if sessions.touch(row):
+            db.session.commit()  # before the view starts changing anything
+        return row.user
+
+
+SESSION_ID_KEY = "sid"  # the raw server-side session id in the signed cookie
+
+
+def current_user_session():
+    """The live UserSession this request's cookie names, or None (looked up once a request)."""
+    from flask import current_app, session
+
+    if "onboarding.user_session" not in request.environ:
+        limits = sessions.Limits(current_app.config["SESSION_MAX_SECONDS"], current_app.config["SESSION_IDLE_SECONDS"])
+        request.environ["onboarding.user_session"] = sessions.lookup(session.get(SESSION_ID_KEY), limits)
+    return request.environ["onboarding.user_session"]
 
 
 # (endpoint, label, who sees it); a blueprint that is not registered yet is left out.

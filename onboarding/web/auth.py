@@ -1,25 +1,40 @@
 """Sign in, sign out and set a password through an invite link."""
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit, urlunsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, audit
+from .. import accounts, audit, sessions, throttle
 from ..extensions import db
-from ..models import utcnow
-from . import remote_addr
+from . import SESSION_ID_KEY, current_user_session, remote_addr
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
-GENERIC_FAILURE = "Enter a correct email address and password"
-LOCKED = "Too many failed attempts. Wait 15 minutes and try again."
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` rebuilt as a path on this site, or None. Browsers ignore tabs and line
+    breaks and read backslashes as slashes, so "/\\t/evil.example" would leave the site:
+    anything with a scheme, a host, a backslash or a control character, before or after
+    percent-decoding, is refused."""
+    if not target or len(target) > 2000:
+        return None
+    for text in (target, unquote(target)):
+        if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            return None
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith("//"):
+            return None
+    parts = urlsplit(target)
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def _end_current_session() -> None:
+    sessions.end(current_user_session())
+    logout_user()
+    session.clear()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,28 +42,21 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    error = None
     if form.validate_on_submit():
-        email = accounts.User.normalise_email(form.email.data)
-        keys = [f"account:{email}", f"address:{request.remote_addr}"]
-        cfg = current_app.config
-        if accounts.is_locked(keys):
-            error = LOCKED
+        address = remote_addr()
+        try:
+            user = accounts.sign_in(form.email.data, form.password.data, address,
+                                    throttle.Policy.from_config(current_app.config))
+        except accounts.AccountError as exc:
+            form.password.errors = [str(exc)]
         else:
-            user = accounts.find_user(email)
-            if accounts.check_password(user, form.password.data) and user.active:
-                accounts.clear_failures(keys)
-                session.clear()  # a new session on sign-in
-                session.permanent = True  # ends after PERMANENT_SESSION_LIFETIME (8 hours) whatever happens
-                login_user(user)
-                user.last_login_at = utcnow()
-                audit.record(user, "user.login", user, remote_addr())
-                db.session.commit()
-                return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-            accounts.record_failure(keys, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_SECONDS"])
+            session.clear()  # a new session on sign-in
+            session.permanent = True  # the cookie outlives no server-side session (SESSION_MAX_SECONDS)
+            _row, raw = sessions.start(user, address)
+            session[SESSION_ID_KEY] = raw
+            login_user(user)  # never remember=True: only the server-side session signs anyone in
             db.session.commit()
-            error = GENERIC_FAILURE
-        form.password.errors = [error]
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 200 if not form.errors else 400
     return render_template("auth/login.html", form=form), status
 
@@ -57,9 +65,8 @@ def login():
 @login_required
 def logout():
     audit.record(current_user, "user.logout", current_user._get_current_object(), remote_addr())
+    _end_current_session()
     db.session.commit()
-    logout_user()
-    session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.login"))
 
@@ -72,14 +79,16 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            accounts.set_password(user, form.password.data)  # ends every session of the user
         except accounts.AccountError as exc:
+            db.session.rollback()
+            if exc.field != "password":  # another request used the link a moment ago
+                return render_template("auth/link_expired.html"), 404
             form.password.errors = [str(exc)]
         else:
             audit.record(user, "user.set_password", user, remote_addr())
+            _end_current_session()  # whoever was signed in on this browser
             db.session.commit()
-            logout_user()
-            session.clear()
             flash("Your password is set. Sign in with your email address and new password.", "success")
             return redirect(url_for("auth.login"))
     status = 200 if not form.errors else 400

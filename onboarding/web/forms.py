@@ -54,7 +54,8 @@ class LoginForm(Form):
 class SetPasswordForm(Form):
     password = PasswordField(
         "New password",
-        description="At least 12 characters. A long phrase is easier to remember than a complex word.",
+        description=("At least 12 characters, not a common password. A phrase of several words is easier to "
+                     "remember than a complex word, and you can paste one from a password manager."),
         validators=[DataRequired("Enter a new password"), Length(min=12, max=256, message="Password must be between 12 and 256 characters")],
     )
     confirm = PasswordField(

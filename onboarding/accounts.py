@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from . import audit, passwords, sessions, throttle
 from .extensions import db
 from .models import User, UserSession, new_token, utcnow
+from .storable import is_storable
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 GENERIC_FAILURE = "Enter a correct email address and password"
@@ -46,7 +47,10 @@ class AccountError(ValueError):
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(db.select(User).filter_by(email=User.normalise_email(email)))
+    email = User.normalise_email(email)
+    if not is_storable(email):  # no such user, and PostgreSQL would refuse the query
+        return None
+    return db.session.scalar(db.select(User).filter_by(email=email))
 
 
 def password_problem(password: str) -> str | None:
@@ -134,6 +138,8 @@ def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle
     slow password check, so concurrent guesses see each other; then the failure is
     recorded. On success the caller starts the session and commits."""
     email = User.normalise_email(email)
+    if not is_storable(email):  # no account has such an address; nothing to count or record
+        raise AccountError(GENERIC_FAILURE, "password")
     allowed = throttle.reserve(email, remote_addr, policy)
     db.session.commit()
     user = find_user(email)

@@ -2,6 +2,7 @@
 atomic under concurrent attempts; the client address from trusted proxies only."""
 from functools import partial
 
+import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
@@ -107,3 +108,12 @@ def test_the_client_address_comes_from_trusted_proxies_only(app, client, ctx, da
         with proxied.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_an_unstorable_email_is_a_plain_failure(ctx):
+    from onboarding import accounts, throttle
+
+    policy = throttle.Policy(5, 20, 100, 900)
+    with pytest.raises(accounts.AccountError, match="Enter a correct email address and password"):
+        accounts.sign_in("someone\x00@example.nhs.uk", PASSWORD, "10.0.0.1", policy)
+    assert accounts.find_user("leader\x00@example.nhs.uk") is None

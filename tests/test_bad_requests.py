@@ -82,6 +82,19 @@ def test_nul_in_a_form_field_is_a_field_error_and_saves_nothing(cast, client, lo
     assert count(model) == before
 
 
+@pytest.mark.parametrize("query", ["status=%20%20%20", "playbook=%20", "status=lost", "status=%00"])
+def test_a_bad_cohort_filter_is_a_field_error(cast, client, login, query):
+    login(cast["hr"])
+    response = client.get(f"/hr/cohort?{query}")
+    assert response.status_code == 400 and "There is a problem" in response.get_data(as_text=True)
+
+
+def test_nul_in_a_token_form_is_a_field_error(cast, client, login):
+    login(cast["hr"])
+    response = client.post("/hr/tokens/", data={"email": "hr@example.nhs.uk\x00", "name": "Feed"})
+    assert response.status_code == 400 and "must not contain control characters such as NUL" in response.get_data(as_text=True)
+
+
 def test_nul_in_a_playbook_milestone_title_is_a_field_error(cast, client, login):
     login(cast["hr"])
     data = {"key": "new-one", "title": "A\x00B", "phase": "orientate", "category": "induction_governance",

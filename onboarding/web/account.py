@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -12,6 +11,7 @@ from .. import audit
 from ..extensions import db
 from ..models import NUDGE_MODES
 from . import remote_addr
+from .forms import Form
 
 bp = Blueprint("account", __name__)
 
@@ -27,7 +27,7 @@ MODE_HINTS = {
 }
 
 
-class NudgeSettingsForm(FlaskForm):
+class NudgeSettingsForm(Form):
     nudge_mode = RadioField(
         "Which onboarding emails do you want?",
         choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in NUDGE_MODES],

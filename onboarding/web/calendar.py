@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from .. import calendar_feed
 from ..extensions import db
 from . import remote_addr
+from .forms import Form
 
 bp = Blueprint("calendar", __name__)
 
 
-class CreateFeedForm(FlaskForm):
+class CreateFeedForm(Form):
     """No fields: the form carries the CSRF token for creating an address."""
 
 

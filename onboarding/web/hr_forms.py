@@ -40,8 +40,9 @@ class CohortFilterForm(Form):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=opts([("", "Any status")] + [(s, s.title()) for s in PLAN_STATUSES]), validators=[Optional()])
-    playbook = SelectField("Playbook", choices=opts([("", "Any playbook")]), validators=[Optional()])
+    # No Optional(): it would wave a blank-looking value such as "   " past the choice check.
+    status = SelectField("Status", choices=opts([("", "Any status")] + [(s, s.title()) for s in PLAN_STATUSES]), default="")
+    playbook = SelectField("Playbook", choices=opts([("", "Any playbook")]), default="")
     overdue = BooleanField("Only plans with overdue milestones")
 
 

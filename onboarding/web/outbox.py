@@ -4,7 +4,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from .. import access, audit
@@ -12,6 +11,7 @@ from ..extensions import db, login_manager
 from ..models import Nudge
 from ..nudges import SENDING
 from . import remote_addr
+from .forms import Form
 
 bp = Blueprint("outbox", __name__, url_prefix="/hr/outbox")
 
@@ -26,7 +26,7 @@ STATUS_LABELS = {"pending": "Queued", SENDING: "Sending", "failed": "Failed"}
 LIMIT = 500
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     """Only the CSRF token: the nudge comes from the URL."""
 
 

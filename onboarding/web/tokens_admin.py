@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import access, accounts, tokens
 from ..extensions import db
 from . import remote_addr
+from .forms import Form
 
 bp = Blueprint("tokens_admin", __name__, url_prefix="/hr/tokens")
 
 
-class IssueTokenForm(FlaskForm):
+class IssueTokenForm(Form):
     email = EmailField("Email address of the user the token acts as",
                        description="The token has exactly this user's access. For an HR system, use an HR account.",
                        validators=[DataRequired("Enter the email address of the user the token acts as"), Length(max=254)])
@@ -22,7 +22,7 @@ class IssueTokenForm(FlaskForm):
                        validators=[Length(max=tokens.MAX_NAME, message=f"Label must be {tokens.MAX_NAME} characters or fewer")])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """No fields: the form carries the CSRF token for the revoke button."""
 
 

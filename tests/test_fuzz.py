@@ -10,7 +10,7 @@ example:
 - no server error (the app runs with TESTING, so one raises here instead of answering 500);
 - no marker as markup in the answer or in the page a redirect leads to; at the end of each
   test, none in the pages (and emails) that show what was stored;
-- a 4xx answer leaves every table as it was: nothing half-written.
+- a 4xx answer (or a server error) leaves every table as it was: nothing half-written.
 
 Examples share one database, so each failure is kept with the smallest example that showed
 it and all of them are reported together at the end of the test (tests/fuzz_helpers.py).
@@ -143,14 +143,14 @@ class Fuzzer:
         what = f"{method} {short(url)} as {person or 'signed out'}\n  sent: {sent}"
         before = fingerprint()
         response = self.open(endpoint, what, weight, url, method=method, **request)
-        if response is None:
-            return
-        status = response.status_code
-        if 400 <= status < 500:
+        status = 500 if response is None else response.status_code
+        if status >= 400:  # refused or failed: nothing of it may have been committed
             changed = [t for t in changed_tables(before, fingerprint()) if t.split()[0] not in writes_on_4xx]
             if changed:
                 self.findings.add(("half-written", endpoint, status, tuple(t.split()[0] for t in changed)), weight,
                                   f"[half-written] {endpoint} answered {status} but changed {', '.join(changed)}: {what}")
+        if response is None:
+            return
         self.check_page(what, weight, response)
         if 300 <= status < 400 and response.location:
             target = urlsplit(response.location)
@@ -212,7 +212,8 @@ def fuzz(fz: Fuzzer, endpoint: str, target: Target) -> None:
         elif target.body == "query":
             url += "?" + query(sent) if sent else ""
         elif target.body == "multipart":
-            request["data"] = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else _multipart_text(v) for k, v in sent.items()}
+            request["data"] = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else _multipart_text(v)
+                               for k, v in sent.items()}
             request["content_type"] = "multipart/form-data"
         else:
             request |= {"data": form_body(sent), "content_type": "application/x-www-form-urlencoded"}
@@ -233,7 +234,7 @@ def _plan_path(fz: Fuzzer, data, plan_id: int) -> str:
     return data.draw(st.one_of(st.just(str(plan_id)), st.just(str(plan_id)), odd))
 
 
-def _key(fz: Fuzzer, data, key: str) -> str:
+def _key(data, key: str) -> str:
     return data.draw(st.one_of(st.just(key), st.just(key), st.just(key), fuzz_text("path")).map(segment))
 
 
@@ -264,6 +265,13 @@ def _new_record(fz: Fuzzer, kind: str) -> int:
     return record.id
 
 
+def _record(fz: Fuzzer, kind: str) -> int:
+    """The one record of this kind that the edit examples all change."""
+    if kind not in fz.ids:
+        fz.ids[kind] = _new_record(fz, kind)
+    return fz.ids[kind]
+
+
 def _record_targets() -> dict[str, Target]:
     fields = {
         "stakeholder": {"name": text(120), "role": text(120), "organisation": text(120), "power": choice(*"12345"),
@@ -280,7 +288,7 @@ def _record_targets() -> dict[str, Target]:
             "leader_a", lambda fz, data, name=name: fz.url(f"leader.new_{name}", plan_id=fz.plan_a.id), kind_fields)
         found[f"leader.edit_{name}"] = Target(
             "leader_a", lambda fz, data, name=name: fz.url(f"leader.edit_{name}", plan_id=fz.plan_a.id,
-                                                           record_id=fz.ids[name]), kind_fields)
+                                                           record_id=_record(fz, name)), kind_fields)
         found[f"leader.remove_{name}"] = Target(
             "leader_a", lambda fz, data, name=name: fz.url(f"leader.remove_{name}", plan_id=fz.plan_a.id,
                                                            record_id=_new_record(fz, name)), examples=5)
@@ -317,11 +325,15 @@ def _newer_version_ids(fz: Fuzzer) -> list[str]:
     return [str(v.id) for v in playbooks.get_playbook("cdio-cio-26-weeks").versions[1:]] + ["0", "-1", "99999999999"]
 
 
-def _publish_newer_cdio(fz: Fuzzer) -> None:
-    content = playbook_editor.draft(playbooks.get_playbook("cdio-cio-26-weeks").latest)
-    content.milestones[0]["title"] += " (revised)"
-    playbook_editor.publish(content, fz.cast["hr"])
-    db.session.commit()
+def _plan_to_rebase(fz: Fuzzer) -> Plan:
+    """A plan on the first version of a playbook that has a newer one."""
+    playbook = playbooks.get_playbook("cdio-cio-26-weeks")
+    if len(playbook.versions) == 1:
+        content = playbook_editor.draft(playbook.latest)
+        content.milestones[0]["title"] += " (revised)"
+        playbook_editor.publish(content, fz.cast["hr"])
+        db.session.commit()
+    return _fresh_plan(fz, 6, playbook.versions[0])
 
 
 def _unique_email(prefix: str) -> Good:
@@ -335,7 +347,7 @@ def _unique_email(prefix: str) -> Good:
 NEW_PLAN_FIELDS = {
     "leader": choice(*EMAILS, "new", ""), "invite_name": text(120), "invite_email": _unique_email("invitee"),
     "sponsor": choice(*EMAILS, ""), "mentor": choice(*EMAILS, ""), "playbook": choice(*SLUGS, "nope"),
-    "start": iso_date(-30, 400, lambda: date(2026, 9, 7)), "months": choice(*"3456"), "working_days": many(*DAYS),
+    "start": iso_date(-30, 400), "months": choice(*"3456"), "working_days": many(*DAYS),
     "step": choice("preview", "confirm", "confirm", "edit"),
 }
 
@@ -428,7 +440,7 @@ def _logout_path(fz: Fuzzer, _data) -> str:
 
 API_PLAN_FIELDS = {
     "leader": choice(*EMAILS), "sponsor": choice(*EMAILS), "mentor": choice(*EMAILS, None), "playbook": choice(*SLUGS),
-    "start": iso_date(-30, 400, lambda: date(2026, 9, 7)), "months": choice(3, 4, 5, 6),
+    "start": iso_date(-30, 400), "months": choice(3, 4, 5, 6),
     "working_days": lambda _fz, _t: st.one_of(many(*DAYS)(_fz, _t), st.just("mon,tue,wed")),
 }
 EVIDENCE_FIELDS = {"evidence_note": text(5000), "evidence_link": web_link()}
@@ -436,7 +448,7 @@ EVIDENCE_FIELDS = {"evidence_note": text(5000), "evidence_link": web_link()}
 
 def _api_milestone(fz: Fuzzer, data, status: str, action: str) -> str:
     m = _milestone_in(fz, status)
-    return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(fz, data, m.key)}/{action}"
+    return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(data, m.key)}/{action}"
 
 
 TARGETS: dict[str, Target] = {
@@ -448,15 +460,15 @@ TARGETS: dict[str, Target] = {
     **_record_targets(),
     # sponsor
     "sponsor.new_checkin": Target("sponsor_a", lambda fz, data: fz.url("sponsor.new_checkin", plan_id=fz.plan_a.id),
-                                  CHECKIN_FIELDS | {"request_key": choice("", "k1", "k2")}, examples=20),
+                                  CHECKIN_FIELDS | {"request_key": choice("", "k1", "k2")}, examples=15),
     "sponsor.edit_checkin": Target("sponsor_a", lambda fz, data: fz.url(
-        "sponsor.edit_checkin", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)), CHECKIN_FIELDS, examples=20),
+        "sponsor.edit_checkin", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)), CHECKIN_FIELDS, examples=15),
     # anyone: their own settings
     "account.settings": Target("leader_a", lambda fz, data: fz.url("account.settings"),
                                {"nudge_mode": choice("all", "digest", "mute")}, examples=8),
     "calendar.account": Target("leader_a", lambda fz, data: fz.url("calendar.account"), examples=5),
     # HR: plans
-    "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=30),
+    "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=20),
     "hr.reassign": Target("hr", lambda fz, data: fz.url("hr.reassign", plan_id=fz.cast["plan_b"].id),
                           {"reassign-sponsor": choice(*EMAILS, ""), "reassign-mentor": choice(*EMAILS, "")}),
     "hr.pause": Target("hr", lambda fz, data: fz.url("hr.pause", plan_id=fz.cast["plan_b"].id), examples=5),
@@ -465,15 +477,15 @@ TARGETS: dict[str, Target] = {
                         {"extend-months": choice(*"3456")}, examples=8),
     "hr.close": Target("hr", lambda fz, data: fz.url("hr.close", plan_id=_fresh_plan(fz).id),
                        {"close-outcome": choice("completed", "withdrawn", "active"), "close-confirm": choice("y")}, examples=8),
-    "hr.rebase_plan": Target("hr", lambda fz, data: fz.url("hr.rebase_plan", plan_id=_fresh_plan(fz, 6).id),
+    "hr.rebase_plan": Target("hr", lambda fz, data: fz.url("hr.rebase_plan", plan_id=_plan_to_rebase(fz).id),
                              {"rebase-version": dynamic(_newer_version_ids), "rebase-confirmed": choice("yes", "")},
                              examples=8),
     # HR: playbooks
     "hr.milestone_add": Target("hr", lambda fz, data: fz.url("hr.milestone_add", slug="compressed-13-weeks"),
                                {"key": lambda _fz, _t: st.integers(0, 10**6).map(lambda n: f"fz-{n}"), **MILESTONE_FIELDS},
                                examples=15),
-    "hr.milestone_edit": Target("hr", lambda fz, data: "/hr/playbooks/compressed-13-weeks/milestones/" + _key(
-        fz, data, pick(data, _latest_keys("compressed-13-weeks"))), MILESTONE_FIELDS, examples=15),
+    "hr.milestone_edit": Target("hr", lambda fz, data: "/hr/playbooks/compressed-13-weeks/milestones/"
+                                + _key(data, pick(data, _latest_keys("compressed-13-weeks"))), MILESTONE_FIELDS, examples=15),
     "hr.milestone_action": Target("hr", lambda fz, data: "/hr/playbooks/director-data-analytics-16-weeks/milestones/"
                                   + pick(data, _latest_keys("director-data-analytics-16-weeks"))
                                   + "/" + data.draw(st.sampled_from(["up", "down", "remove"])), examples=8),
@@ -520,9 +532,9 @@ TARGETS: dict[str, Target] = {
     "api.list_checkins": Target("leader_a", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}/checkins",
                                 body="query", method="GET", examples=6),
     "api.list_playbooks": Target("hr", lambda fz, data: "/api/v1/playbooks", body="query", method="GET", examples=3),
-    "api.get_playbook": Target("hr", lambda fz, data: "/api/v1/playbooks/" + _key(fz, data, "compressed-13-weeks"),
+    "api.get_playbook": Target("hr", lambda fz, data: "/api/v1/playbooks/" + _key(data, "compressed-13-weeks"),
                                body="query", method="GET", examples=8),
-    "api.export_playbook": Target("hr", lambda fz, data: f"/api/v1/playbooks/{_key(fz, data, 'compressed-13-weeks')}/export",
+    "api.export_playbook": Target("hr", lambda fz, data: f"/api/v1/playbooks/{_key(data, 'compressed-13-weeks')}/export",
                                   body="query", method="GET", examples=8),
     "api.unknown": Target("hr", lambda fz, data: "/api/v1/" + data.draw(fuzz_text("path").map(segment)),
                           body="json", examples=8),
@@ -542,7 +554,8 @@ def leader_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     plan_id, u = fz.plan_a.id, fz.url
     pages = [("leader_a", u(e, plan_id=plan_id)) for e in ("leader.plan", "leader.stakeholders", "leader.interviews",
                                                               "leader.goals", "exports.plan_print", "exports.plan_csv")]
-    pages += [("leader_a", u("leader.my_plan")), ("leader_a", u("leader.milestone", plan_id=plan_id, milestone_id=_leader_milestone(fz).id))]
+    pages += [("leader_a", u("leader.my_plan")),
+              ("leader_a", u("leader.milestone", plan_id=plan_id, milestone_id=_leader_milestone(fz).id))]
     for kind, model in (("stakeholder", Stakeholder), ("interview", ClinicianInterview), ("goal", Goal)):
         pages += [("leader_a", u(f"leader.edit_{kind}", plan_id=plan_id, record_id=i)) for i in _ids(model, plan_id=plan_id)]
     return pages + [("sponsor_a", u("leader.plan", plan_id=plan_id)), ("mentor_a", u("mentor.plans")),
@@ -625,12 +638,42 @@ def test_every_form_and_api_endpoint_is_fuzzed_as_a_role_allowed_to_use_it(app):
 @pytest.mark.parametrize("group", GROUPS)
 def test_fuzzed_input_never_breaks_the_server_leaks_markup_or_half_writes(app, cast, client, login, group):
     fz = Fuzzer(app, client, login, cast)
-    fz.ids.update(stakeholder=_new_record(fz, "stakeholder"), interview=_new_record(fz, "interview"),
-                  goal=_new_record(fz, "goal"))
-    if group == "hr plans":
-        _publish_newer_cdio(fz)
     endpoints, pages = GROUPS[group]
     for endpoint in endpoints:
         fuzz(fz, endpoint, TARGETS[endpoint])
     fz.sweep(pages(fz))
     assert not fz.findings.items, fz.findings.report()
+
+
+def test_the_fuzzer_reports_server_errors_unescaped_markup_and_half_writes(app, ctx, client):
+    """Bugs planted on purpose: a fuzzer that stopped noticing them would pass everything."""
+    from flask import request
+    from markupsafe import Markup
+
+    from onboarding.models import LoginThrottle
+
+    def crash():
+        if any("\x00" in v for v in request.form.values()):
+            raise ValueError("planted: NUL")
+        return ""
+
+    def echo():
+        return Markup(f"<p>{request.form.get('name', '')}</p>")  # unescaped on purpose
+
+    def half():
+        db.session.add(LoginThrottle(key=f"planted {LoginThrottle.query.count()}"))
+        db.session.commit()
+        return "refused after writing", 400
+
+    planted = {}
+    for view in (crash, echo, half):
+        app.add_url_rule(f"/planted/{view.__name__}", f"planted.{view.__name__}", view, methods=["POST"])
+        planted[f"planted.{view.__name__}"] = Target(None, lambda fz, data, v=view.__name__: f"/planted/{v}",
+                                                     {"name": text(120)}, examples=20)
+    fz = Fuzzer(app, client, None, {})
+    for endpoint, target in planted.items():
+        fuzz(fz, endpoint, target)
+    found = {key[:2] for key in fz.findings.items}
+    assert ("server error", "planted.crash") in found
+    assert any(key[0] == "unescaped" and key[1].startswith("planted.echo.") for key in fz.findings.items)
+    assert ("half-written", "planted.half") in found

@@ -27,7 +27,7 @@ FUZZ = settings(
     database=None,
     phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-                           HealthCheck.large_base_example, HealthCheck.function_scoped_fixture],
+                           HealthCheck.large_base_example],
 )
 
 # --- markers ----------------------------------------------------------------------------------

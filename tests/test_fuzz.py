@@ -540,7 +540,16 @@ TARGETS: dict[str, Target] = {
                           body="json", examples=8),
     "api.openapi": Target(None, lambda fz, data: "/api/v1/openapi.json", body="query", method="GET", examples=3),
     "api.docs": Target("leader_a", lambda fz, data: "/api/v1/docs", body="query", method="GET", examples=3),
+    # pages whose address carries a token or a slug
+    "calendar.feed": Target(None, lambda fz, data: f"/calendar/{data.draw(fuzz_text('token').map(segment))}.ics",
+                            body="query", method="GET", examples=6),
+    "hr.playbook": Target("hr", lambda fz, data: "/hr/playbooks/" + _key(data, "compressed-13-weeks"),
+                          body="query", method="GET", examples=6),
+    "hr.playbook_yaml": Target("hr", lambda fz, data: f"/hr/playbooks/{_key(data, 'compressed-13-weeks')}/v1.yaml",
+                               body="query", method="GET", examples=6),
 }
+READS = ["calendar.feed", "hr.playbook", "hr.playbook_yaml", "api.list_plans", "api.get_plan", "api.list_checkins",
+         "api.list_playbooks", "api.get_playbook", "api.export_playbook", "api.unknown", "api.openapi", "api.docs"]
 
 
 # --- what the pages show afterwards ------------------------------------------------------------
@@ -617,8 +626,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
     "signing in": (["auth.logout", "auth.set_password", "auth.login"], no_pages),
     "api writes": (["api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin"], api_pages),
-    "api reads": ([e for e in TARGETS if e.startswith("api.") and e not in
-                   ("api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin")], no_pages),
+    "reads": (READS, no_pages),
 }
 
 

@@ -114,19 +114,19 @@ def test_the_shipped_playbooks_still_load():
         assert problems == [] and content is not None
 
 
-@pytest.mark.parametrize("body", [
-    ALIAS_BOMB,
-    "slug: x\nweeks: " + "[" * 5000 + "]" * 5000 + "\n",
-    GOOD.replace('title: "Compressed three-month transition (13 weeks)"', 'title: "NUL \\0 here"', 1),
-    GOOD.replace('title: "Compressed three-month transition (13 weeks)"', 'title: "\\udc80"', 1),
-])
-def test_hr_upload_answers_a_short_400_and_saves_nothing(cast, client, login, body):
+def test_hr_upload_answers_a_short_400_and_saves_nothing(cast, client, login):
     login(cast["hr"])
     before = playbooks.get_playbook("compressed-13-weeks").latest.number
-    response = client.post("/hr/playbooks/upload", data={"file": (io.BytesIO(body.encode("utf-8", "surrogatepass")), "up.yaml")},
-                           content_type="multipart/form-data")
-    assert response.status_code == 400
-    text = response.get_data(as_text=True)
-    assert "There is a problem" in text and "up.yaml:" in text
-    assert len(text) < 50_000
+    for body in [
+        ALIAS_BOMB,
+        "slug: x\nweeks: " + "[" * 5000 + "]" * 5000 + "\n",
+        GOOD.replace('title: "Compressed three-month transition (13 weeks)"', 'title: "NUL \\0 here"', 1),
+        GOOD.replace('title: "Compressed three-month transition (13 weeks)"', 'title: "\\udc80"', 1),
+    ]:
+        response = client.post("/hr/playbooks/upload", data={"file": (io.BytesIO(body.encode()), "up.yaml")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 400, body[:40]
+        text = response.get_data(as_text=True)
+        assert "There is a problem" in text and "up.yaml:" in text
+        assert len(text) < 50_000
     assert playbooks.get_playbook("compressed-13-weeks").latest.number == before

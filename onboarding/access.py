@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .extensions import db
-from .models import Milestone, Plan, User
+from .models import Milestone, Plan, get_by_id
 
 
 def _ok(user) -> bool:
@@ -80,7 +79,7 @@ def visible_plans(user) -> sa.Select:
 
 def plan_for(user, plan_id: int) -> Plan | None:
     """The plan if the user may read it, else None (the caller answers 404)."""
-    plan = db.session.get(Plan, plan_id)
+    plan = get_by_id(Plan, plan_id)
     return plan if plan is not None and can_read_plan(user, plan) else None
 
 

@@ -26,11 +26,23 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-def _parse_date(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} {value!r} is not a date in the form YYYY-MM-DD")
+class PlanDate(click.ParamType):
+    """A YYYY-MM-DD date within the years the service plans in (planning.date_problem)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> date:
+        from . import planning  # lazily: holidays is slow to import and most commands need no dates
+
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+        if problem := planning.date_problem(day, "The date"):
+            self.fail(problem, param, ctx)
+        return day
 
 
 # --- init and demo --------------------------------------------------------------------------
@@ -161,19 +173,16 @@ plans_cli = AppGroup("plans", help="Create and show plans.")
 @click.option("--leader", required=True, help="Leader's email.")
 @click.option("--sponsor", required=True, help="Executive sponsor's email.")
 @click.option("--playbook", "slug", required=True, help="Playbook slug.")
-@click.option("--start", required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--start", "start_date", required=True, type=PlanDate(), help="Start date, YYYY-MM-DD.")
 @click.option("--months", required=True, type=int, help="Length, 3 to 6 months.")
 @click.option("--mentor", default=None, help="Mentor's email.")
 @click.option("--working-days", default="mon,tue,wed,thu,fri", show_default=True)
 @with_appcontext
-def plans_create(leader, sponsor, slug, start, months, mentor, working_days) -> None:
+def plans_create(leader, sponsor, slug, start_date, months, mentor, working_days) -> None:
     """Create a plan; print its id alone on the last line."""
     from . import accounts, planning, playbooks, plans
     from .extensions import db
 
-    start_date = _parse_date(start, "start date")
-    if problem := planning.date_problem(start_date, "--start"):
-        fail(problem)
     if not planning.MIN_MONTHS <= months <= planning.MAX_MONTHS:
         fail(f"--months must be between 3 and 6, not {months}")
     try:
@@ -215,10 +224,9 @@ def plans_create(leader, sponsor, slug, start, months, mentor, working_days) -> 
 def plans_show(plan_id, as_json) -> None:
     """Show a plan and its milestones."""
     from . import plans
-    from .extensions import db
-    from .models import Plan
+    from .models import Plan, get_by_id
 
-    plan = db.session.get(Plan, plan_id)
+    plan = get_by_id(Plan, plan_id)
     if plan is None:
         fail(f"no plan with id {plan_id}")
     data = plans.as_json(plan)

@@ -10,6 +10,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info, with_appcontext
 
+from .cli import PlanDate
+
 EXIT_DELIVERY_FAILED = 3
 EXIT_UNEXPECTED = 1
 
@@ -17,27 +19,19 @@ nudges_cli = AppGroup("nudges", help="Record and send nudges.")
 
 
 @nudges_cli.command("run")
-@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD", help="Sweep as if today were this date (default: today in Europe/London).")
+@click.option("--today", default=None, type=PlanDate(), help="Sweep as if today were this date (default: today in Europe/London).")
 @click.option("--dry-run", is_flag=True, help="Print what would be recorded and sent; write and send nothing.")
 @with_appcontext
-def nudges_run(today_text, dry_run) -> None:
+def nudges_run(today, dry_run) -> None:
     """One sweep: record the nudges due today, then send everything queued.
 
     Prints "recorded N, sent N, failed N". Exits 0 when every delivery succeeded,
     3 when any failed (those stay queued for a retry), 1 on an unexpected error.
     """
-    from datetime import date
-
     from . import nudges
     from .plans import today as london_today
 
-    if today_text is None:
-        today = london_today()
-    else:
-        try:
-            today = date.fromisoformat(today_text)
-        except ValueError:
-            raise click.BadParameter(f"{today_text!r} is not a date in the form YYYY-MM-DD", param_hint="--today")
+    today = today or london_today()
     try:
         if dry_run:
             _dry_run(today)

@@ -29,6 +29,15 @@ GOAL_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "dropped")
 STANCES = ("champion", "supporter", "neutral", "sceptic", "opponent")
 
 
+# Ids are 32-bit integers on PostgreSQL: a larger one names nothing, and would overflow the query.
+MAX_ID = 2**31 - 1
+
+
+def get_by_id(model, ident: int):
+    """``db.session.get`` for an id that came from outside (a URL, the API, the command line)."""
+    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -47,7 +56,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
     nudge_mode: Mapped[str] = mapped_column(sa.String(10), default="all")
-    # Rotated whenever the password changes: it invalidates invite links and other sessions.
+    # Rotated whenever the password changes or the user is deactivated: it spends invite links.
     security_stamp: Mapped[str] = mapped_column(sa.String(64), default=new_token)
     # Only the SHA-256 of the calendar-feed token is kept: the address is shown once, when made.
     feed_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
@@ -64,8 +73,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The stamp makes every session end when the password changes.
-        return f"{self.id}:{self.security_stamp}"
+        # A session's validity lives in its UserSession row, not in this id.
+        return str(self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

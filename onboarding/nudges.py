@@ -277,7 +277,6 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     national cohort has hundreds of thousands of milestones."""
     import sqlalchemy as sa
 
-    from .extensions import db
     from .models import CheckIn, Milestone, Plan, PlaybookVersion, User
 
     active = sa.select(Plan.id).where(Plan.status == "active")

@@ -34,10 +34,21 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def start(user: User, remote_addr: str | None = None) -> tuple[UserSession, str]:
-    """A new session for ``user``. Returns the row and the raw id for the cookie."""
+def start(user: User, limits: Limits, remote_addr: str | None = None) -> tuple[UserSession, str]:
+    """A new session for ``user``. Returns the row and the raw id for the cookie.
+
+    The user's sessions that can no longer be used are deleted here, so the table holds
+    only what may still sign someone in (plus at most an idle spell's worth of the rest)."""
     raw = secrets.token_urlsafe(32)
     now = utcnow()
+    db.session.execute(
+        sa.delete(UserSession)
+        .where(UserSession.user_id == user.id,
+               sa.or_(UserSession.ended_at.is_not(None),
+                      UserSession.created_at <= now - timedelta(seconds=limits.max_seconds),
+                      UserSession.last_seen_at <= now - timedelta(seconds=limits.idle_seconds)))
+        .execution_options(synchronize_session=False)
+    )
     row = UserSession(user=user, token_hash=_hash(raw), created_at=now, last_seen_at=now,
                       remote_addr=(remote_addr or "")[:64] or None)
     db.session.add(row)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from . import audit
 from .extensions import db
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, User, get_by_id, utcnow
 
 PREFIX = "onb_"  # makes a leaked token easy to recognise in logs and secret scanners
 MAX_NAME = 80
@@ -58,7 +58,7 @@ def list_tokens(user: User | None = None, include_revoked: bool = True) -> list[
 
 
 def get(token_id: int) -> ApiToken | None:
-    return db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    return get_by_id(ApiToken, token_id)
 
 
 def revoke(token: ApiToken, actor=None, remote_addr: str | None = None) -> None:

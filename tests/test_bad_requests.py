@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 import sqlalchemy as sa
 
 from onboarding.extensions import db

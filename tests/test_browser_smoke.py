@@ -3,7 +3,6 @@ import re
 
 import pytest
 
-from onboarding.extensions import db
 
 from .conftest import PASSWORD, assert_accessible, make_user
 from playwright.sync_api import expect

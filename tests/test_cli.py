@@ -84,7 +84,7 @@ def test_plans_create_and_show_json(runner, people):
     ({"--playbook": "no-such-playbook"}, "no playbook with slug 'no-such-playbook'"),
     ({"--months": "7"}, "--months must be between 3 and 6, not 7"),
     ({"--months": "2"}, "--months must be between 3 and 6, not 2"),
-    ({"--start": "2026-13-01"}, "start date '2026-13-01' is not a date in the form YYYY-MM-DD"),
+    ({"--start": "2026-13-01"}, "Invalid value for '--start': '2026-13-01' is not a date in the form YYYY-MM-DD"),
     ({"--start": "next monday"}, "is not a date in the form YYYY-MM-DD"),
     ({"--working-days": "mon,fun"}, "--working-days: unknown working day 'fun'"),
     ({"--working-days": "sat,sun"}, "weekend"),
@@ -100,9 +100,10 @@ def test_plans_create_refuses_bad_input_and_writes_nothing(runner, people, chang
     assert db.session.scalar(db.select(db.func.count()).select_from(Milestone)) == 0
 
 
-def test_plans_show_unknown_id(runner, people):
-    result = runner.invoke(args=["plans", "show", "999"])
-    assert result.exit_code != 0 and "no plan with id 999" in result.output
+@pytest.mark.parametrize("plan_id", ["999", "0", "99999999999999999999"])
+def test_plans_show_unknown_id(runner, people, plan_id):
+    result = runner.invoke(args=["plans", "show", plan_id])
+    assert result.exit_code == 1 and f"no plan with id {plan_id}" in result.output
 
 
 def test_demo_seeds_plans_at_different_stages_and_is_safe_to_repeat(runner, loaded):

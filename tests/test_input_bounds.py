@@ -44,7 +44,7 @@ def test_a_plan_start_out_of_range_is_refused_on_the_page_the_api_and_the_cli(ap
         result = runner.invoke(args=["plans", "create", "--leader", "leader.b@example.nhs.uk", "--sponsor",
                                      "sponsor.a@example.nhs.uk", "--playbook", "compressed-13-weeks",
                                      "--start", start, "--months", "3"])
-        assert result.exit_code != 0 and f"--start {RANGE_MESSAGE}" in result.output, start
+        assert result.exit_code != 0 and f"Invalid value for '--start': The date {RANGE_MESSAGE}" in result.output, start
     assert count(Plan) == 2
 
 

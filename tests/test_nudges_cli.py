@@ -46,6 +46,13 @@ def test_bad_date_is_a_usage_error(ctx, runner):
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
 
 
+@pytest.mark.parametrize("day", ["1999-12-31", "9999-12-31"])
+def test_a_date_outside_the_planning_years_is_a_usage_error(ctx, runner, day):
+    result = runner.invoke(args=["nudges", "run", "--today", day])
+    assert result.exit_code == 2
+    assert "must be between 1 January 2000 and 31 December 2099" in result.output
+
+
 def test_an_unexpected_error_is_not_exit_3(ctx, runner):
     world(make_user)
     ctx.config["NUDGE_MAX_ATTEMPTS"] = "many"  # a broken setting, not a mail failure

@@ -1,5 +1,5 @@
 """The planning rules of DESIGN.md, as examples and as properties."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given, settings

@@ -133,3 +133,18 @@ def test_the_session_of_a_deactivated_user_is_ignored(app, client, cast):
     db.session.commit()
     assert sent_to_sign_in(client.get("/my-plan"))
     assert client.get("/login").status_code == 200, "the sign-in page is shown, not a redirect home"
+
+
+def test_signing_in_clears_that_users_sessions_that_can_no_longer_be_used(app, client, cast):
+    leader, sponsor = cast["leader_a"], cast["sponsor_a"]
+    sign_in(client, leader)
+    client.post("/logout")  # ended
+    sign_in(client, leader)
+    set_times(leader, created_at=utcnow() - timedelta(hours=9))  # past the 8-hour limit
+    sign_in(client.application.test_client(), sponsor)
+    other = client.application.test_client()
+    sign_in(other, leader)
+    assert other.get("/my-plan").status_code == 200
+    (live,) = sessions_of(leader)  # only the one just started is kept
+    assert live.ended_at is None
+    assert len(sessions_of(sponsor)) == 1  # other people's sessions are not touched

@@ -10,7 +10,6 @@ from alembic.migration import MigrationContext
 from onboarding import create_app
 from onboarding.extensions import db
 
-from .conftest import ROOT
 
 
 def test_configuration_layers(tmp_path, monkeypatch):

@@ -30,11 +30,17 @@ def init_app(app: Flask) -> None:
         # Only a live server-side session signs anyone in (the cookie alone proves nothing
         # once signed out); the remember-me cookie is never set, so it cannot either.
         row = current_user_session()
-        if row is None or user_id.partition(":")[0] != str(row.user_id):
+        if row is None or user_id != str(row.user_id):
             return None
         if sessions.touch(row):
             db.session.commit()  # before the view starts changing anything
         return row.user
+
+
+def session_limits() -> sessions.Limits:
+    from flask import current_app
+
+    return sessions.Limits(current_app.config["SESSION_MAX_SECONDS"], current_app.config["SESSION_IDLE_SECONDS"])
 
 
 SESSION_ID_KEY = "sid"  # the raw server-side session id in the signed cookie
@@ -42,11 +48,10 @@ SESSION_ID_KEY = "sid"  # the raw server-side session id in the signed cookie
 
 def current_user_session():
     """The live UserSession this request's cookie names, or None (looked up once a request)."""
-    from flask import current_app, session
+    from flask import session
 
     if "onboarding.user_session" not in request.environ:
-        limits = sessions.Limits(current_app.config["SESSION_MAX_SECONDS"], current_app.config["SESSION_IDLE_SECONDS"])
-        request.environ["onboarding.user_session"] = sessions.lookup(session.get(SESSION_ID_KEY), limits)
+        request.environ["onboarding.user_session"] = sessions.lookup(session.get(SESSION_ID_KEY), session_limits())
     return request.environ["onboarding.user_session"]
 
 

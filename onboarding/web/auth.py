@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import accounts, audit, sessions, throttle
 from ..extensions import db
-from . import SESSION_ID_KEY, current_user_session, remote_addr
+from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
 from .forms import LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -52,7 +52,7 @@ def login():
         else:
             session.clear()  # a new session on sign-in
             session.permanent = True  # the cookie outlives no server-side session (SESSION_MAX_SECONDS)
-            _row, raw = sessions.start(user, address)
+            _row, raw = sessions.start(user, session_limits(), address)
             session[SESSION_ID_KEY] = raw
             login_user(user)  # never remember=True: only the server-side session signs anyone in
             db.session.commit()

@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-# Ids are PostgreSQL integers; a larger one in a URL names nothing.
-MAX_ID = 2**31 - 1
+from ..models import MAX_ID
 
 
 class IdConverter(IntegerConverter):

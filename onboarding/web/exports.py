@@ -11,7 +11,7 @@ bp = Blueprint("exports", __name__)
 
 
 def _plan(plan_id: int):
-    plan = access.plan_for(current_user, plan_id) if plan_id < 2**31 else None
+    plan = access.plan_for(current_user, plan_id)
     if plan is None:
         abort(404)
     return plan

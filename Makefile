@@ -5,13 +5,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup assets db clean screenshots bench
+.PHONY: run test lint lock setup assets db clean screenshots bench
 
-$(BIN)/onboarding: pyproject.toml
+# Exact versions from the lock file, then the app itself without re-resolving anything.
+$(BIN)/onboarding: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Regenerate requirements.lock after editing pyproject.toml (runtime + dev, Python 3.11, every
+# platform); pins already in the file are kept unless `make lock LOCK_ARGS=--upgrade`.
+lock: $(BIN)/onboarding
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --quiet \
+		--custom-compile-command 'make lock' $(LOCK_ARGS) -o requirements.lock
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,6 +33,9 @@ db: setup
 run: db
 	$(BIN)/onboarding demo
 	$(BIN)/onboarding run --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
 
 test: setup
 	$(BIN)/python -m pytest -n 2 -rs -p no:cacheprovider $(PYTEST_ARGS)

@@ -57,7 +57,8 @@ def init_command() -> None:
     from . import playbooks
 
     upgrade()
-    _load_playbooks(playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]))
+    # Run on each deploy: never replace what HR has edited in the app since.
+    _load_playbooks(playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]), keep_app_edits=True)
 
 
 @click.command("demo")
@@ -91,24 +92,27 @@ def playbooks_validate(paths) -> None:
     click.echo(f"{len(paths)} playbook file(s) valid")
 
 
-def _load_playbooks(paths) -> None:
+def _load_playbooks(paths, keep_app_edits: bool = False) -> None:
     from . import playbooks
 
     try:
-        results = playbooks.load(paths)
+        results = playbooks.load(paths, keep_app_edits=keep_app_edits)
     except playbooks.PlaybookError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         fail("no playbook was loaded because of the problems above")
-    for slug, number, created in results:
-        click.echo(f"{slug}: {'loaded as version' if created else 'unchanged at version'} {number}")
+    for result in results:
+        click.echo(result.message)
 
 
 @playbooks_cli.command("load")
 @click.argument("paths", nargs=-1)
 @with_appcontext
 def playbooks_load(paths) -> None:
-    """Validate then load playbooks (default: every file in playbooks/); all or nothing."""
+    """Validate then load playbooks (default: every file in playbooks/); all or nothing.
+
+    Unlike `init`, this loads changed content even over versions HR published in the
+    app since, and says so for each playbook it replaces that way."""
     from . import playbooks
 
     _load_playbooks(paths or playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]))

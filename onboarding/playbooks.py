@@ -11,7 +11,7 @@ import re
 import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import yaml
 from yaml.composer import ComposerError
@@ -457,22 +457,65 @@ def publish(content: PlaybookContent, user=None):
     return version, True
 
 
-def load(paths: Iterable[str | Path], user=None) -> list[tuple[str, int, bool]]:
+class Loaded(NamedTuple):
+    """What loading one file did: the playbook's version afterwards and a line for the operator."""
+
+    slug: str
+    number: int
+    created: bool
+    message: str
+
+
+def _app_edits_since_file(playbook) -> list:
+    """Versions HR published in the app (created_by set) after the last one loaded from a file."""
+    edits = []
+    for version in playbook.versions:
+        if version.created_by_id is None:
+            edits = []
+        else:
+            edits.append(version)
+    return edits
+
+
+def _load_one(content: PlaybookContent, keep_app_edits: bool) -> Loaded:
+    playbook = get_playbook(content.slug)
+    latest = playbook.latest if playbook else None
+    if latest is not None and latest.content_hash == content.content_hash:
+        return Loaded(content.slug, latest.number, False, f"{content.slug}: unchanged at version {latest.number}")
+    edits = _app_edits_since_file(playbook) if playbook else []
+    if keep_app_edits and edits:
+        return Loaded(content.slug, latest.number, False, f"{content.slug}: edited in the app since; file not loaded")
+    earlier = next((v for v in (playbook.versions if playbook else []) if v.content_hash == content.content_hash), None)
+    if keep_app_edits and earlier is not None:
+        # A deploy must not roll a playbook back to content it has already moved on from.
+        return Loaded(content.slug, latest.number, False,
+                      f"{content.slug}: same as earlier version {earlier.number}; file not loaded")
+    version, _ = publish(content)
+    message = f"{content.slug}: loaded as version {version.number}"
+    if edits:
+        numbers = ", ".join(str(v.number) for v in edits)
+        message += f", replacing what HR published in the app (version {numbers})"
+    return Loaded(content.slug, version.number, True, message)
+
+
+def load(paths: Iterable[str | Path], keep_app_edits: bool = False) -> list[Loaded]:
     """Validate every file, then store them all in one transaction.
 
-    Raises PlaybookError (and writes nothing) if any file is invalid. Returns
-    (slug, version number, created) for each file.
+    With ``keep_app_edits`` (what ``onboarding init`` does on each deploy) a file is
+    loaded only if its exact content was never a version of its playbook and HR has
+    published nothing in the app since the last file was loaded. Without it (an explicit
+    ``playbooks load``) any changed content becomes the newest version, and the message
+    says when that replaces edits made in the app.
+
+    Raises PlaybookError (and writes nothing) if any file is invalid.
     """
     from .extensions import db
 
     contents, problems = parse_files(paths)
     if problems:
         raise PlaybookError(problems)
-    results = []
     try:
-        for content in contents:
-            version, created = publish(content, user)
-            results.append((content.slug, version.number, created))
+        results = [_load_one(content, keep_app_edits) for content in contents]
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -130,7 +130,7 @@ def test_an_edited_playbook_leaves_existing_plans_alone(loaded, tmp_path):
     for m in content.milestones:
         m["week"] = min(m["week"], 20)
     edited.write_text(playbooks.to_yaml(content))
-    assert playbooks.load([edited]) == [("cdio-cio-26-weeks", 2, True)]
+    assert [r[:3] for r in playbooks.load([edited])] == [("cdio-cio-26-weeks", 2, True)]
 
     db.session.expire_all()
     after = [(m.key, m.title, m.due_date) for m in db.session.scalars(
@@ -147,7 +147,7 @@ def test_export_loads_back_to_the_same_content(runner, loaded, tmp_path):
     original, _ = playbooks.parse_file(ROOT / "playbooks" / "director-data-analytics-16-weeks.yaml")
     assert problems == []
     assert exported.as_dict() == original.as_dict()
-    assert playbooks.load([path]) == [("director-data-analytics-16-weeks", 1, False)]
+    assert [r[:3] for r in playbooks.load([path])] == [("director-data-analytics-16-weeks", 1, False)]
 
 
 def test_export_of_an_unknown_slug_fails(runner, loaded):

@@ -6,9 +6,9 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, request
 
-from .config import PROJECT_ROOT, Defaults
+from .config import PROJECT_ROOT, Defaults, base_url, warn_once_if_host_differs
 
 __all__ = ["create_app"]
 
@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     configure_settings(app, test_config)
     configure_proxies(app)
+    configure_base_url_check(app)
     configure_templates(app)
     configure_extensions(app)
     configure_web(app)
@@ -44,6 +45,9 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # Kept apart so `onboarding run` can tell a BASE_URL someone set from the default.
+    app.config["CONFIGURED_BASE_URL"] = app.config.get("BASE_URL")
+    app.config["BASE_URL"] = base_url(app.config["CONFIGURED_BASE_URL"])
 
 
 def configure_proxies(app: Flask) -> None:
@@ -55,6 +59,14 @@ def configure_proxies(app: Flask) -> None:
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def configure_base_url_check(app: Flask) -> None:
+    """Warn once when requests arrive at a host other than the one links point to."""
+
+    @app.before_request
+    def _check_base_url():
+        warn_once_if_host_differs(app, request.scheme, request.host)
 
 
 def database_url(url: str) -> str:

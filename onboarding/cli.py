@@ -184,38 +184,16 @@ plans_cli = AppGroup("plans", help="Create and show plans.")
 @with_appcontext
 def plans_create(leader, sponsor, slug, start_date, months, mentor, working_days) -> None:
     """Create a plan; print its id alone on the last line."""
-    from . import accounts, planning, playbooks, plans
+    from . import plan_start
     from .extensions import db
 
-    if not planning.MIN_MONTHS <= months <= planning.MAX_MONTHS:
-        fail(f"--months must be between 3 and 6, not {months}")
     try:
-        planning.parse_working_days(working_days)
-    except planning.PlanningError as exc:
-        fail(f"--working-days: {exc}")
-    people = {}
-    for role, email in (("leader", leader), ("sponsor", sponsor), ("mentor", mentor)):
-        if email is None:
-            continue
-        people[role] = accounts.find_user(email)
-        if people[role] is None:
-            fail(f"no user with email {email!r} (--{role})")
-    playbook = playbooks.get_playbook(slug)
-    if playbook is None or playbook.latest is None:
-        fail(f"no playbook with slug {slug!r}")
-    try:
-        plan = plans.create_plan(
-            leader=people["leader"],
-            sponsor=people["sponsor"],
-            mentor=people.get("mentor"),
-            version=playbook.latest,
-            start=start_date,
-            months=months,
-            working_days=working_days,
-        )
-    except plans.PlanError as exc:
+        checked = plan_start.check(leader=leader, sponsor=sponsor, mentor=mentor, playbook=slug, start=start_date,
+                                   months=months, working_days=working_days)
+        plan = plan_start.start(checked)
+    except plan_start.StartError as exc:
         db.session.rollback()
-        fail(str(exc))
+        fail(f"--{exc.field.replace('_', '-')}: {exc}")
     db.session.commit()
     click.echo(f"Created plan for {plan.leader.email}: {plan.start_date} to {plan.end_date}, {len(plan.milestones)} milestones")
     click.echo(plan.id)

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info, with_appcontext
 
 from .cli import PlanDate
+from .config import DEFAULT_HOST, DEFAULT_PORT, base_url
 
 EXIT_DELIVERY_FAILED = 3
 EXIT_UNEXPECTED = 1
@@ -94,8 +95,10 @@ def scheduler_command() -> None:
 
 
 @click.command("run", short_help="Run the development server with the in-process scheduler.")
-@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="The interface to bind to.")
-@click.option("--port", "-p", default=5000, show_default=True, type=int, help="The port to bind to.")
+@click.option("--host", "-h", default=DEFAULT_HOST, show_default=True,
+              help="The interface to bind to (and, without ONBOARDING_BASE_URL, the host in links).")
+@click.option("--port", "-p", default=DEFAULT_PORT, show_default=True, type=int,
+              help="The port to bind to (and, without ONBOARDING_BASE_URL, the port in links).")
 @click.option("--debug/--no-debug", default=None, help="Debug mode (implies --reload and --debugger).")
 @click.option("--reload/--no-reload", default=None, help="Restart when code changes (default: on in debug mode).")
 @click.option("--debugger/--no-debugger", default=None, help="Interactive debugger (default: on in debug mode).")
@@ -119,6 +122,8 @@ def run_command(info: ScriptInfo, host, port, debug, reload, debugger, with_thre
     debug = get_debug_flag()
     app = info.load_app()
     app.debug = debug
+    # Links in emails, invites and feeds point where this server listens unless BASE_URL is set.
+    app.config["BASE_URL"] = base_url(app.config["CONFIGURED_BASE_URL"], host, port)
     use_reloader = debug if reload is None else reload
     use_debugger = debug if debugger is None else debugger
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

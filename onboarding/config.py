@@ -4,9 +4,16 @@ Order of precedence (later wins): these defaults, ``instance/config.py``,
 ``ONBOARDING_<KEY>`` environment variables, then the mapping a test passes
 to ``create_app``.
 """
+import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where `onboarding run` listens unless told otherwise (the Makefile's HOST and PORT too).
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+
+log = logging.getLogger(__name__)
 
 
 class Defaults:
@@ -14,7 +21,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PLAYBOOK_DIR = str(PROJECT_ROOT / "playbooks")
     NODE_MODULES = str(PROJECT_ROOT / "node_modules")
-    BASE_URL = "http://127.0.0.1:5000"
+    # The start of every absolute link (emails, invites, calendar feeds). Unset, it is where
+    # this process serves: http://HOST:PORT of `onboarding run`, else DEFAULT_HOST:DEFAULT_PORT.
+    BASE_URL = None
     SERVICE_NAME = "Leader onboarding"
     TIMEZONE = "Europe/London"
 
@@ -69,3 +78,40 @@ class Defaults:
     # The in-process scheduler runs under `onboarding run`; web workers leave it off.
     SCHEDULER_ENABLED = False
     SCHEDULER_HOUR = 8
+
+
+def base_url(configured: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    """The base for absolute links: the configured BASE_URL if there is one, else http://HOST:PORT."""
+    if configured:
+        return configured.rstrip("/")
+    if ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _address(scheme: str, netloc: str) -> tuple[str, int | None]:
+    parts = urlsplit(f"{scheme}://{netloc}")
+    try:
+        port = parts.port
+    except ValueError:  # a garbled Host header
+        port = None
+    return (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def host_differs(base: str, scheme: str, host: str) -> bool:
+    """Whether a request that came to ``host`` would be sent links to another host or port."""
+    configured = urlsplit(base)
+    return _address(configured.scheme, configured.netloc) != _address(scheme, host)
+
+
+def warn_once_if_host_differs(app, scheme: str, host: str) -> None:
+    """Log, once per app (one per process), that links point somewhere other than where
+    users reach the app: the classic sign is emails saying :5000 for a server on another port."""
+    if app.extensions.get("base_url_warned") or not host_differs(app.config["BASE_URL"], scheme, host):
+        return
+    app.extensions["base_url_warned"] = True
+    log.warning(
+        "Links in emails, invites and calendar feeds start %s, but a request came to %s://%s; "
+        "set ONBOARDING_BASE_URL to the address users reach (logged once)",
+        app.config["BASE_URL"], scheme, host,
+    )

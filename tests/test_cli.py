@@ -79,16 +79,16 @@ def test_plans_create_and_show_json(runner, people):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"--leader": "nobody@example.nhs.uk"}, "no user with email 'nobody@example.nhs.uk' (--leader)"),
-    ({"--sponsor": "ghost@example.nhs.uk"}, "no user with email 'ghost@example.nhs.uk' (--sponsor)"),
-    ({"--playbook": "no-such-playbook"}, "no playbook with slug 'no-such-playbook'"),
-    ({"--months": "7"}, "--months must be between 3 and 6, not 7"),
-    ({"--months": "2"}, "--months must be between 3 and 6, not 2"),
+    ({"--leader": "nobody@example.nhs.uk"}, "--leader: There is no user with the email nobody@example.nhs.uk"),
+    ({"--sponsor": "ghost@example.nhs.uk"}, "--sponsor: There is no user with the email ghost@example.nhs.uk"),
+    ({"--playbook": "no-such-playbook"}, "--playbook: There is no playbook called no-such-playbook"),
+    ({"--months": "7"}, "--months: Choose a length of 3 to 6 months, not 7"),
+    ({"--months": "2"}, "--months: Choose a length of 3 to 6 months, not 2"),
     ({"--start": "2026-13-01"}, "Invalid value for '--start': '2026-13-01' is not a date in the form YYYY-MM-DD"),
     ({"--start": "next monday"}, "is not a date in the form YYYY-MM-DD"),
-    ({"--working-days": "mon,fun"}, "--working-days: unknown working day 'fun'"),
+    ({"--working-days": "mon,fun"}, "--working-days: Unknown working day 'fun'"),
     ({"--working-days": "sat,sun"}, "weekend"),
-    ({"--sponsor": "leader@example.nhs.uk"}, "the sponsor must be someone other than the leader"),
+    ({"--sponsor": "leader@example.nhs.uk"}, "--sponsor: The sponsor must be someone other than the leader"),
 ])
 def test_plans_create_refuses_bad_input_and_writes_nothing(runner, people, change, message):
     args = {"--leader": "leader@example.nhs.uk", "--sponsor": "sponsor@example.nhs.uk",

@@ -245,7 +245,7 @@ def test_new_plan_invites_a_new_leader(cast, client, login):
         ({"leader": "nobody@example.nhs.uk"}, "leader"),
         ({"sponsor": "nobody@example.nhs.uk"}, "sponsor"),
         ({"playbook": "no-such-playbook"}, "playbook"),
-        ({"sponsor": "leader.b@example.nhs.uk"}, "leader"),
+        ({"sponsor": "leader.b@example.nhs.uk"}, "sponsor"),
         ({"mentor": "leader.b@example.nhs.uk"}, "mentor"),
         ({"working_days": []}, "working_days"),
         ({"working_days": ["sat"]}, "working_days"),

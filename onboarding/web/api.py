@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from .. import access, api_input, api_schema, checkins, playbooks, plans, tokens
+from .. import access, api_input, api_schema, checkins, plan_start, playbooks, plans, tokens
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr
@@ -199,9 +199,9 @@ def create_plan():
         return error(404, "Not found")  # as the pages: HR areas do not exist for others
     data = _json_body()
     try:
-        arguments = api_input.plan_arguments(data)
-        plan = plans.create_plan(**arguments, actor=user, remote_addr=remote_addr())
-    except (api_input.InputError, plans.PlanError) as exc:
+        checked = plan_start.check(**api_input.plan_arguments(data))
+        plan = plan_start.start(checked, actor=user, remote_addr=remote_addr())
+    except (api_input.InputError, plan_start.StartError) as exc:
         db.session.rollback()
         return error(422, str(exc), exc.field)
     db.session.commit()

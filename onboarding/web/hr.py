@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from .. import accounts, access, cohort, planning, playbook_editor, playbooks, plans, rebase, user_admin
+from .. import accounts, access, cohort, plan_start, planning, playbook_editor, playbooks, plans, rebase, user_admin
 from ..extensions import db, login_manager
 from ..models import Plan, Playbook, PlaybookVersion, User
 from ..playbooks import PlaybookError
@@ -136,41 +136,21 @@ def _new_plan_form() -> forms.NewPlanForm:
     return form
 
 
-def _check_plan(form: forms.NewPlanForm):
-    """Resolve the form to people and a playbook version and lay the plan out; field
-    errors go on the form. Returns (leader or None for a new one, sponsor, mentor,
-    version, preview) or None."""
-    leader = None
-    if form.leader.data != forms.NEW_LEADER:
-        leader = accounts.find_user(form.leader.data)
-        if leader is None or not leader.active:
-            form.leader.errors.append("Choose a leader from the list")
-    elif accounts.find_user(form.invite_email.data) is not None:
+def _check_plan(form: forms.NewPlanForm) -> plan_start.Checked | None:
+    """plan_start's judgement of the form, the same rules as the API and the CLI; its
+    field errors go on the form (the fields share its names)."""
+    new_leader = form.leader.data == forms.NEW_LEADER
+    if new_leader and accounts.find_user(form.invite_email.data) is not None:
         form.invite_email.errors.append("Someone already has that email address: choose them from the list instead")
-    sponsor = accounts.find_user(form.sponsor.data)
-    if sponsor is None or not sponsor.active:
-        form.sponsor.errors.append("Choose a sponsor from the list")
-    mentor = None
-    if form.mentor.data:
-        mentor = accounts.find_user(form.mentor.data)
-        if mentor is None or not mentor.active:
-            form.mentor.errors.append("Choose a mentor from the list")
-    playbook = playbooks.get_playbook(form.playbook.data)
-    version = playbook.latest if playbook is not None else None
-    if version is None:
-        form.playbook.errors.append("Choose a playbook from the list")
-    if leader is not None and sponsor is not None and leader.id == sponsor.id:
-        form.sponsor.errors.append("The leader and the sponsor must be different people")
-    if mentor is not None and mentor.id in {getattr(leader, "id", None), getattr(sponsor, "id", None)}:
-        form.mentor.errors.append("The mentor must be someone other than the leader and the sponsor")
-    if form.errors or version is None:
-        return None
     try:
-        laid_out = plans.preview(version, form.start.data, form.months.data, form.working_days.data)
-    except plans.PlanError as exc:
-        getattr(form, exc.field if exc.field in ("months", "working_days") else "start").errors.append(str(exc).capitalize())
+        checked = plan_start.check(leader=form.leader.data, sponsor=form.sponsor.data, mentor=form.mentor.data or None,
+                                   playbook=form.playbook.data, start=form.start.data, months=form.months.data,
+                                   working_days=form.working_days.data, new_leader=new_leader)
+    except plan_start.StartError as exc:
+        for field, message in exc.errors.items():
+            getattr(form, field).errors.append(message)
         return None
-    return leader, sponsor, mentor, version, laid_out
+    return None if form.errors else checked
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -183,25 +163,23 @@ def new_plan():
     checked = _check_plan(form) if form.validate() else None
     if checked is None:
         return render_template("hr/new_plan.html", form=form), 400
-    leader, sponsor, mentor, version, laid_out = checked
     if request.form.get("step") != "confirm":
-        end = planning.plan_end(form.start.data, form.months.data)
-        return render_template("hr/new_plan_preview.html", form=form, leader=leader, sponsor=sponsor, mentor=mentor,
-                               version=version, milestones=laid_out, end=end)
+        return render_template("hr/new_plan_preview.html", form=form, leader=checked.leader, sponsor=checked.sponsor,
+                               mentor=checked.mentor, version=checked.version, milestones=checked.milestones,
+                               end=checked.end)
     me = _me()
     invited = None
     try:
-        if leader is None:
-            invited = leader = accounts.create_user(form.invite_email.data, form.invite_name.data, actor=me, remote_addr=remote_addr())
-        plan = plans.create_plan(leader=leader, sponsor=sponsor, mentor=mentor, version=version, start=form.start.data,
-                                 months=form.months.data, working_days=form.working_days.data, actor=me, remote_addr=remote_addr())
+        if checked.leader is None:
+            invited = accounts.create_user(form.invite_email.data, form.invite_name.data, actor=me, remote_addr=remote_addr())
+        plan = plan_start.start(checked, leader=invited, actor=me, remote_addr=remote_addr())
     except (accounts.AccountError, plans.PlanError) as exc:
         db.session.rollback()
         target = {"email": "invite_email", "name": "invite_name"}.get(exc.field, exc.field)
         getattr(form, target if hasattr(form, target or "") else "leader").errors.append(str(exc).capitalize())
         return render_template("hr/new_plan.html", form=form), 400
     db.session.commit()
-    flash(f"Plan started for {leader.name}: {plan.start_date:%-d %B %Y} to {plan.end_date:%-d %B %Y}.", "success")
+    flash(f"Plan started for {plan.leader.name}: {plan.start_date:%-d %B %Y} to {plan.end_date:%-d %B %Y}.", "success")
     if invited is not None:
         _invited(invited)
     return redirect(url_for("hr.plan_admin", plan_id=plan.id))
@@ -240,7 +218,7 @@ def _admin_page(plan: Plan, status: int = 200, failed=None, **bound):
     page_forms = _admin_forms(plan, **bound)
     return render_template(
         "hr/plan_admin.html", plan=plan, forms=page_forms, failed=failed,
-        progress=plans.progress(plan), today=plans.today(),
+        progress=plans.progress(plan), today=plans.today(), state=plans.milestone_state,
         form=page_forms.get(failed) if failed else None,
     ), status
 

@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
 from ..playbook_editor import MAX_UPLOAD_BYTES
@@ -47,22 +47,24 @@ class CohortFilterForm(Form):
 
 
 class NewPlanForm(Form):
-    leader = SelectField("Leader", validators=[DataRequired("Choose the leader or invite a new one")])
+    """People, playbook, length and working days are judged by plan_start (the API's and
+    the CLI's rules too), so the choice fields here do not check membership of their lists."""
+
+    leader = SelectField("Leader", validate_choice=False, validators=[DataRequired("Choose the leader or invite a new one")])
     invite_name = StringField("New leader's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     invite_email = EmailField(
         "New leader's email address",
         validators=[Optional(), Length(max=254), EMAIL],
     )
-    sponsor = SelectField("Executive sponsor", validators=[DataRequired("Choose the executive sponsor")])
-    mentor = SelectField("Mentor (optional)", validators=[Optional()])
-    playbook = SelectField("Playbook", validators=[DataRequired("Choose a playbook")])
+    sponsor = SelectField("Executive sponsor", validate_choice=False, validators=[DataRequired("Choose the executive sponsor")])
+    mentor = SelectField("Mentor (optional)", validate_choice=False, validators=[Optional()])
+    playbook = SelectField("Playbook", validate_choice=False, validators=[DataRequired("Choose a playbook")])
     start = DateField("Start date", description="The leader's first day, for example 2026-09-07",
                       validators=[InputRequired("Enter the start date as a real date")])
-    months = RadioField("Length of the plan", choices=MONTHS, coerce=int,
+    months = RadioField("Length of the plan", choices=MONTHS, coerce=int, validate_choice=False,
                         invalid_value_message="Choose a length of 3 to 6 months",
-                        invalid_choice_message="Choose a length of 3 to 6 months",
                         validators=[InputRequired("Choose a length of 3 to 6 months")])
-    working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS,
+    working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS, validate_choice=False,
                                        validators=[DataRequired("Choose at least one working day")])
 
     def validate(self, extra_validators=None) -> bool:
@@ -75,14 +77,6 @@ class NewPlanForm(Form):
                     f.errors = [*f.errors, message]
                     valid = False
         return valid
-
-    def validate_leader(self, field):
-        if field.data != NEW_LEADER and field.data and field.data == self.sponsor.data:
-            raise ValidationError("The leader and the sponsor must be different people")
-
-    def validate_mentor(self, field):
-        if field.data and field.data in (self.leader.data, self.sponsor.data):
-            raise ValidationError("The mentor must be someone other than the leader and the sponsor")
 
 
 class ReassignForm(Form):

@@ -2,6 +2,7 @@
 links. No Flask request in here."""
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 
 import sqlalchemy as sa
@@ -84,10 +85,8 @@ def set_password(user: User, password: str, keep_session: UserSession | None = N
 
 def check_password(user: User | None, password: str) -> bool:
     if user is None or not user.password_hash:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_dummy(), password or "")
-        except VerificationError:
-            pass
         return False
     try:
         return _hasher.verify(user.password_hash, password or "")

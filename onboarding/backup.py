@@ -300,7 +300,7 @@ def _pg_backup(url: sa.URL, path: Path) -> Result:
             if missing := _missing_markers(rows):
                 raise BackupError(f"{_pg_where(url, schema)} has no {missing} table: is the URL's search_path right?")
             # Quoted, the schema is a name, not a pattern; pg_dump ignores the URL's search_path.
-            pattern = '"%s"' % schema.replace('"', '""')
+            pattern = '"' + schema.replace('"', '""') + '"'
             size = _write_beside(path, lambda tmp: _run(
                 [pg_dump, "--format=custom", f"--schema={pattern}", f"--snapshot={snapshot}",
                  f"--file={tmp}", f"--dbname={dbname}"], env))

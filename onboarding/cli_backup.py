@@ -27,7 +27,7 @@ def backup_command(path: Path, force: bool) -> None:
     try:
         result = backup.backup(db.engine.url, path, force=force)
     except backup.BackupError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     _report("Backed up", result)
 
 
@@ -44,7 +44,7 @@ def restore_command(path: Path, force: bool) -> None:
     try:
         result = backup.restore(db.engine.url, path, force=force)
     except backup.BackupError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     if result.replaced:
         click.echo(f"Replaced {sum(result.replaced.values()):,} rows in {len(result.replaced)} tables that were there.")
     _report(f"Restored {result.path} into", result)

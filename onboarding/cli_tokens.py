@@ -23,7 +23,7 @@ def tokens_create(email, name) -> None:
         token, raw = tokens.create(user, name)
     except tokens.TokenError as exc:
         db.session.rollback()
-        raise click.ClickException(f"{exc} (--{exc.field})")
+        raise click.ClickException(f"{exc} (--{exc.field})") from exc
     db.session.commit()
     click.echo(f"Token {token.id} for {token.user.email}{f' ({token.name})' if token.name else ''}. "
                "Copy it now: it cannot be shown again.")
@@ -66,6 +66,6 @@ def tokens_revoke(token_id) -> None:
     try:
         tokens.revoke(token)
     except tokens.TokenError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Revoked token {token.id} for {token.user.email}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onboarding import playbooks, plans
+from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import Milestone, Playbook, PlaybookVersion
 
@@ -66,12 +66,12 @@ def test_a_broken_file_names_file_line_and_field(tmp_path):
     _, problems = playbooks.parse_file(path)
     lines = [str(p) for p in problems]
     assert f"{path}:4: playbook: unknown field 'colour' (allowed: slug, title, description, weeks, phases, milestones, nudges)" in lines
-    assert any(l.startswith(f"{path}:15: ") and "duplicate milestone key 'first'" in l for l in lines)
-    assert any(l.startswith(f"{path}:18: ") and "unknown category 'gardening'" in l for l in lines)
-    assert any(l.startswith(f"{path}:19: ") and "unknown owner role 'chauffeur'" in l for l in lines)
-    assert any(l.startswith(f"{path}:21: ") and "missing field 'title'" in l for l in lines)
-    assert any(l.startswith(f"{path}:25: ") and "week 30 is outside the playbook's range -8 to 13" in l for l in lines)
-    assert any(l.startswith(f"{path}:31: ") and "field 'week' must be a whole number, not 'soon'" in l for l in lines)
+    assert any(line.startswith(f"{path}:15: ") and "duplicate milestone key 'first'" in line for line in lines)
+    assert any(line.startswith(f"{path}:18: ") and "unknown category 'gardening'" in line for line in lines)
+    assert any(line.startswith(f"{path}:19: ") and "unknown owner role 'chauffeur'" in line for line in lines)
+    assert any(line.startswith(f"{path}:21: ") and "missing field 'title'" in line for line in lines)
+    assert any(line.startswith(f"{path}:25: ") and "week 30 is outside the playbook's range -8 to 13" in line for line in lines)
+    assert any(line.startswith(f"{path}:31: ") and "field 'week' must be a whole number, not 'soon'" in line for line in lines)
 
 
 def test_malformed_yaml_and_wrong_slug(tmp_path):

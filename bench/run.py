@@ -37,9 +37,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -183,9 +183,9 @@ def app_config(url: str, instance: Path) -> dict:
 
 def build(url: str, instance: Path, n_plans: int, today: date):
     """A migrated, seeded database at ``n_plans``; returns (app, Seeded)."""
+    import seed as seeding
     from flask_migrate import upgrade
 
-    import seed as seeding
     from onboarding import accounts, create_app
     from onboarding.extensions import db
 
@@ -369,7 +369,8 @@ class Gunicorn:
             ONBOARDING_SECRET_KEY=SECRET_KEY,
             ONBOARDING_MAIL_BACKEND="file",
         )
-        self.log = open(instance / "gunicorn.log", "w")
+        # Open for the server's whole life: stop() closes it.
+        self.log = open(instance / "gunicorn.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(gunicorn), "--workers", str(GUNICORN_WORKERS), "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "120", "onboarding:create_app()"],
@@ -444,33 +445,16 @@ def http_latency(url: str, instance: Path, seeded, requests: int, slow: dict) ->
                 continue
             for _ in range(2 * GUNICORN_WORKERS):  # every worker has seen the page
                 server.request("GET", path, cookie=cookies[role])
-            latencies: list[float] = []
-            statuses: set[int] = set()
-            lock = threading.Lock()
             per_thread = max(1, requests // CLIENT_THREADS)
-
             budget = time.perf_counter() + PAGE_BUDGET_SECONDS
-
-            def client():
-                mine, seen = [], set()
-                for i in range(per_thread):
-                    if i >= 3 and time.perf_counter() > budget:
-                        break
-                    started = time.perf_counter()
-                    status, _, _ = server.request("GET", path, cookie=cookies[role])
-                    mine.append(time.perf_counter() - started)
-                    seen.add(status)
-                with lock:
-                    latencies.extend(mine)
-                    statuses.update(seen)
-
-            threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
             started = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+                runs = [pool.submit(_client, server, path, cookies[role], per_thread, budget)
+                        for _ in range(CLIENT_THREADS)]
+                runs = [run.result() for run in runs]
             wall = time.perf_counter() - started
+            latencies = [latency for mine, _ in runs for latency in mine]
+            statuses = set().union(*(seen for _, seen in runs))
             result[name] = summary(latencies) | {
                 "requests_per_second": round(len(latencies) / wall, 1),
                 "status": max(statuses) if statuses else None,
@@ -480,6 +464,19 @@ def http_latency(url: str, instance: Path, seeded, requests: int, slow: dict) ->
     finally:
         server.stop()
     return with_ratios(result), memory
+
+
+def _client(server, path: str, cookie: str, requests: int, budget: float) -> tuple[list[float], set[int]]:
+    """One client thread: up to ``requests`` GETs of ``path`` (at least three, then until ``budget``)."""
+    latencies, statuses = [], set()
+    for i in range(requests):
+        if i >= 3 and time.perf_counter() > budget:
+            break
+        started = time.perf_counter()
+        status, _, _ = server.request("GET", path, cookie=cookie)
+        latencies.append(time.perf_counter() - started)
+        statuses.add(status)
+    return latencies, statuses
 
 
 # --- nudge sweep (in a child process) ----------------------------------------------------------
@@ -555,7 +552,8 @@ def _reset_peak() -> bool:
 def create_rate(app, count: int, today: date) -> dict:
     """Create ``count`` plans through plans.create_plan, one commit each as the CLI does."""
     import seed as seeding
-    from onboarding import accounts, playbooks, plans
+
+    from onboarding import accounts, plans, playbooks
     from onboarding.extensions import db
     from onboarding.models import User
 
@@ -723,7 +721,7 @@ def markdown(results: dict) -> str:
             once = " (1 request)" if ip.get("slow") else ""
             if ip.get("timed_out"):
                 status, once = "", f" (a query ran past the {ip['timed_out']:g} s limit)"
-            http_cells = (f"skipped, too slow | – | –" if "skipped" in hp else
+            http_cells = ("skipped, too slow | – | –" if "skipped" in hp else
                           f"{fmt(hp.get('p50_ms'))} / {fmt(hp.get('p95_ms'))} | {fmt(hp.get('p95_ratio'))} "
                           f"| {fmt(hp.get('requests_per_second'))}")
             lines.append(
@@ -735,7 +733,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| {label} | " + " | ".join(getter(d) for d in dbs.values()) + f" | {target} |")
     checks = results.get("targets", [])
     if checks:
-        lines += ["", "Targets at {:,} plans:".format(n), ""]
+        lines += ["", f"Targets at {n:,} plans:", ""]
         for check in checks:
             lines.append(f"- {'met' if check['met'] else 'MISSED'}: {check['what']} ({check['database']}: {check['value']})")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -173,7 +173,7 @@ def seed(app, n_plans: int, today: date, password_hash: str, seed_value: int = 2
     mix = [slug for slug, share, _ in PLAYBOOK_MIX for _ in range(share)]
     lengths = {slug: months for slug, _, months in PLAYBOOK_MIX}
 
-    @lru_cache(maxsize=None)
+    @cache
     def due_dates(slug: str, start: date, months: int, pattern: str) -> tuple[date, ...]:
         end = planning.plan_end(start, months)
         return tuple(planning.lay_out(slots[slug], weeks[slug], start, end, pattern.split(",")))
@@ -191,7 +191,6 @@ def seed(app, n_plans: int, today: date, password_hash: str, seed_value: int = 2
 
     ids = {model: _max_id(model) + 1 for model in (Plan, Milestone, CheckIn, Stakeholder, ClinicianInterview, Goal)}
     monday = anchor - timedelta(days=anchor.weekday())
-    first_plan_id = ids[Plan]
     for chunk_start in range(0, n_plans, CHUNK_PLANS):
         batch: dict[type, list[dict]] = {m: [] for m in ids}
         for i in range(chunk_start, min(n_plans, chunk_start + CHUNK_PLANS)):

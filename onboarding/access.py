@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import Milestone, Plan, get_by_id
+from .extensions import db
+from .models import MAX_ID, Milestone, Plan, get_by_id
 
 
 def _ok(user) -> bool:
@@ -65,21 +66,55 @@ def is_hr(user) -> bool:
     return _ok(user) and user.is_hr
 
 
+# The plan's column naming the person in each role; HR-owned milestones belong to the plan's HR contact.
+ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id}
+
+
+def in_role(user, *roles: str):
+    """SQL condition on Plan: the user is one of ``roles`` (leader, sponsor, mentor; all
+    three when none are named) on the plan, whatever its status."""
+    if not _ok(user):
+        return sa.false()
+    return sa.or_(*(ROLE_COLUMNS[r] == user.id for r in roles or ROLE_COLUMNS))
+
+
+def plans_in_role(user, *roles: str) -> sa.Select:
+    """A query for the plans where the user is one of ``roles`` (see in_role)."""
+    return sa.select(Plan).where(in_role(user, *roles))
+
+
 def visible_plans(user) -> sa.Select:
     """A query for every plan the user may read."""
-    query = sa.select(Plan)
+    return sa.select(Plan) if is_hr(user) else plans_in_role(user)
+
+
+def roles_held(user) -> set[str]:
+    """The roles a user holds on any plan, whatever its status (a closed plan stays
+    readable), plus HR: what the navigation and the home page offer them."""
     if not _ok(user):
-        return query.where(sa.false())
-    if user.is_hr:
-        return query
-    return query.where(
-        sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id)
-    )
+        return set()
+    held = db.session.execute(
+        sa.select(*(sa.exists().where(column == user.id) for column in ROLE_COLUMNS.values()))
+    ).one()
+    return {role for role, yes in zip(ROLE_COLUMNS, held) if yes} | ({"hr"} if user.is_hr else set())
 
 
-def plan_for(user, plan_id: int) -> Plan | None:
-    """The plan if the user may read it, else None (the caller answers 404)."""
-    plan = get_by_id(Plan, plan_id)
+def owns_milestone(user):
+    """SQL condition (Milestone joined to Plan): the milestone's owner role is the user's on
+    its plan, HR-owned ones being the plan's HR contact's."""
+    columns = ROLE_COLUMNS | {"hr": Plan.hr_contact_id}
+    return sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in columns.items()))
+
+
+def plan_for(user, plan_id: int, *options) -> Plan | None:
+    """The plan if the user may read it, else None (the caller answers 404). ``options``
+    (loader options) load what the caller shows with it in the same query."""
+    if not options:
+        plan = get_by_id(Plan, plan_id)
+    elif 0 < plan_id <= MAX_ID:
+        plan = db.session.scalars(sa.select(Plan).where(Plan.id == plan_id).options(*options)).unique().one_or_none()
+    else:
+        plan = None
     return plan if plan is not None and can_read_plan(user, plan) else None
 
 

@@ -9,15 +9,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from icalendar import Calendar, Event
 
-from . import audit, checkins
+from . import access, audit, checkins
 from .extensions import db
 from .models import Milestone, Plan, User, new_token, utcnow
 from .tokens import hash_token
 
 FEED_PLAN_STATUSES = ("active", "paused")  # closed plans have nothing left to schedule
-ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id, "hr": Plan.hr_contact_id}
-
-
 def user_for_token(token: str) -> User | None:
     if not token or len(token) > 64 or "\x00" in token:
         return None
@@ -39,7 +36,7 @@ def create_address(user: User, remote_addr: str | None = None) -> str:
 def owned_milestones(user: User) -> list[Milestone]:
     """Open milestones whose owner role the user holds on a running plan (HR-owned ones
     belong to the plan's HR contact)."""
-    owns = sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in ROLE_COLUMNS.items()))
+    owns = access.owns_milestone(user)
     query = (
         sa.select(Milestone)
         .join(Plan, Milestone.plan_id == Plan.id)
@@ -53,7 +50,7 @@ def checkin_plans(user: User) -> list[Plan]:
     """Running plans where the user meets for check-ins: as leader or sponsor."""
     query = (
         sa.select(Plan)
-        .where(Plan.status.in_(FEED_PLAN_STATUSES), sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id))
+        .where(Plan.status.in_(FEED_PLAN_STATUSES), access.in_role(user, "leader", "sponsor"))
         .order_by(Plan.id)
     )
     return list(db.session.scalars(query))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import accounts, planning, playbooks, plans
+from . import accounts, planning, plans, playbooks
 from .models import PlaybookVersion, User
 from .storable import is_storable
 

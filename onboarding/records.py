@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from . import access, audit, planning
@@ -302,9 +301,7 @@ def _plan_options():
 
 def readable_plan(user, plan_id: int) -> Plan | None:
     """The plan, fully loaded, if the user may read it; None means answer 404."""
-    query = access.visible_plans(user).where(Plan.id == plan_id).options(*_plan_options())
-    plan = db.session.scalars(query).unique().one_or_none()
-    return plan if plan is not None and access.can_read_plan(user, plan) else None
+    return access.plan_for(user, plan_id, *_plan_options())
 
 
 def _ordered(plans: list[Plan]) -> list[Plan]:
@@ -314,12 +311,12 @@ def _ordered(plans: list[Plan]) -> list[Plan]:
 
 
 def plans_led_by(user) -> list[Plan]:
-    query = sa.select(Plan).where(Plan.leader_id == user.id).options(*_plan_options())
+    query = access.plans_in_role(user, "leader").options(*_plan_options())
     return _ordered(list(db.session.scalars(query).unique()))
 
 
 def plans_mentored_by(user) -> list[Plan]:
-    query = sa.select(Plan).where(Plan.mentor_id == user.id).options(*_plan_options())
+    query = access.plans_in_role(user, "mentor").options(*_plan_options())
     return _ordered(list(db.session.scalars(query).unique()))
 
 

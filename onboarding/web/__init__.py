@@ -3,14 +3,29 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from .. import sessions
+from .. import access, sessions
 from ..extensions import db, login_manager
 from ..models import User
 
 
 def init_app(app: Flask) -> None:
-    from . import (account, api, assets, auth, calendar, converters, exports, hr, leader, main, mentor, outbox,
-                   security, sponsor, tokens_admin)
+    from . import (
+        account,
+        api,
+        assets,
+        auth,
+        calendar,
+        converters,
+        exports,
+        hr,
+        leader,
+        main,
+        mentor,
+        outbox,
+        security,
+        sponsor,
+        tokens_admin,
+    )
 
     converters.init_app(app)
     security.init_app(app)
@@ -55,7 +70,7 @@ def current_user_session():
     return request.environ["onboarding.user_session"]
 
 
-# (endpoint, label, who sees it); a blueprint that is not registered yet is left out.
+# (endpoint, label, who sees it): each role's pages, in the order the home page tries them.
 NAV = (
     ("leader.my_plan", "My plan", "leader"),
     ("sponsor.dashboard", "My leaders", "sponsor"),
@@ -69,40 +84,16 @@ NAV = (
 )
 
 
-def user_roles(user) -> set[str]:
-    """The roles a user holds on any active or paused plan, plus HR."""
-    from sqlalchemy import or_, select
-
-    from ..models import Plan
-
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    found = {"hr"} if user.is_hr else set()
-    rows = db.session.execute(
-        select(Plan.leader_id, Plan.sponsor_id, Plan.mentor_id)
-        .where(or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
-        .limit(200)
-    )
-    for leader_id, sponsor_id, mentor_id in rows:
-        if leader_id == user.id:
-            found.add("leader")
-        if sponsor_id == user.id:
-            found.add("sponsor")
-        if mentor_id == user.id:
-            found.add("mentor")
-    return found
-
-
 def navigation() -> dict:
     from flask import current_app, url_for
     from flask_login import current_user
 
     endpoints = current_app.view_functions
-    roles = user_roles(current_user)
+    roles = access.roles_held(current_user)
     items = [
         {"href": url_for(ep), "text": label, "current": request.endpoint == ep}
         for ep, label, role in NAV
-        if role in roles and ep in endpoints
+        if role in roles
     ]
     return {"nav_items": items, "nav_endpoints": endpoints, "user_roles": roles}
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from .. import access, api_input, api_schema, checkins, plan_start, playbooks, plans, tokens
+from .. import access, api_input, api_schema, checkins, plan_start, plans, playbooks, tokens
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr

@@ -7,23 +7,22 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from .. import accounts, access, cohort, plan_start, planning, playbook_editor, playbooks, plans, rebase, user_admin
-from ..extensions import db, login_manager
+from .. import access, accounts, cohort, plan_start, planning, plans, playbook_editor, playbooks, rebase, user_admin
+from ..extensions import db
 from ..models import Plan, Playbook, PlaybookVersion, User
 from ..playbooks import PlaybookError
-from . import remote_addr
 from . import hr_forms as forms
+from . import remote_addr
 from .downloads import attachment
+from .guards import hr_required
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
 
 
 @bp.before_request
-def require_hr():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not access.is_hr(current_user):
-        abort(404)
+@hr_required
+def hr_only():
+    """Every page here is HR's."""
 
 
 def _me() -> User:
@@ -533,10 +532,10 @@ def milestone_action(slug: str, key: str, action: str):
 # --- users ------------------------------------------------------------------------------------
 
 
-def _users_page(invite=None, status: int = 200, form=None):
+def _users_page(invite=None, status: int = 200, form=None, refused=None):
     return render_template(
         "hr/users.html", users=user_admin.listing(), invite=invite or forms.InviteUserForm(formdata=None),
-        action_form=forms.UserActionForm(), form=form,
+        action_form=forms.UserActionForm(), form=form, refused=refused,
     ), status
 
 
@@ -588,7 +587,8 @@ def user_action(user_id: int, action: str):
     except accounts.AccountError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
-        return _users_page(status=400, form=form)
+        # Deactivation refused for open plans: list them, each linking to its reassign form.
+        return _users_page(status=400, form=form, refused=(user, exc.plans) if isinstance(exc, user_admin.OpenPlansError) else None)
     db.session.commit()
     if message is None:
         _invited(user)

@@ -1,11 +1,12 @@
 """Home (sends each user to the page for their role), health and error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .. import access
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -15,11 +16,11 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     """Send each user to the first page of their role: plan, leaders, mentees or cohort."""
-    from . import NAV, user_roles
+    from . import NAV  # the package imports this module to register it
 
-    roles = user_roles(current_user)
+    roles = access.roles_held(current_user)
     for endpoint, _label, role in NAV:
-        if role in roles and endpoint in current_app.view_functions:
+        if role in roles:
             return redirect(url_for(endpoint))
     return render_template("main/home.html")
 

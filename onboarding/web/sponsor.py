@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -24,7 +23,7 @@ bp = Blueprint("sponsor", __name__)
 @login_required
 def dashboard():
     today = plans.today()
-    sponsored = sa.select(Plan).where(Plan.sponsor_id == current_user.id).order_by(Plan.start_date.desc(), Plan.id)
+    sponsored = access.plans_in_role(current_user, "sponsor").order_by(Plan.start_date.desc(), Plan.id)
     rows = dashboards.plan_rows(sponsored, today)
     return render_template(
         "sponsor/dashboard.html",

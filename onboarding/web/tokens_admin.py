@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import access, accounts, tokens
+from .. import accounts, tokens
 from ..extensions import db
 from . import remote_addr
 from .forms import Form
+from .guards import hr_required
 
 bp = Blueprint("tokens_admin", __name__, url_prefix="/hr/tokens")
 
@@ -27,10 +28,9 @@ class RevokeForm(Form):
 
 
 @bp.before_request
-@login_required
+@hr_required
 def hr_only():
-    if not access.is_hr(current_user):
-        abort(404)
+    """Every page here is HR's."""
 
 
 def _page(form, new_token=None, status=200):

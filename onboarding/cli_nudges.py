@@ -7,11 +7,18 @@ import os
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info, with_appcontext
+from flask.helpers import get_debug_flag
+from werkzeug.serving import run_simple
 
+from . import nudges, scheduler
 from .cli import PlanDate
 from .config import DEFAULT_HOST, DEFAULT_PORT, base_url
+from .extensions import db
+from .models import Nudge, User
+from .plans import today as london_today
 
 EXIT_DELIVERY_FAILED = 3
 EXIT_UNEXPECTED = 1
@@ -29,9 +36,6 @@ def nudges_run(today, dry_run) -> None:
     Prints "recorded N, sent N, failed N". Exits 0 when every delivery succeeded,
     3 when any failed (those stay queued for a retry), 1 on an unexpected error.
     """
-    from . import nudges
-    from .plans import today as london_today
-
     today = today or london_today()
     try:
         if dry_run:
@@ -39,8 +43,6 @@ def nudges_run(today, dry_run) -> None:
             return
         result = nudges.sweep(today, current_app.config)
     except Exception as exc:  # an unexpected error is not the same as a failed delivery
-        from .extensions import db
-
         db.session.rollback()
         logging.getLogger(__name__).exception("nudge sweep failed")
         click.echo(f"error: nudge sweep failed: {exc}", err=True)
@@ -53,12 +55,6 @@ def nudges_run(today, dry_run) -> None:
 
 
 def _dry_run(today) -> None:
-    import sqlalchemy as sa
-
-    from . import nudges
-    from .extensions import db
-    from .models import Nudge, User
-
     dues = nudges.due_nudges(nudges.load_facts(current_app.config), today)
     existing = set(
         db.session.execute(
@@ -78,8 +74,6 @@ def _dry_run(today) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the nudge jobs in this process until stopped (production: exactly one of these)."""
-    from . import scheduler
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
     sched = scheduler.blocking(app)
@@ -111,11 +105,6 @@ def run_command(info: ScriptInfo, host, port, debug, reload, debugger, with_thre
     Replaces Flask's own `run`. For production use a WSGI server without a
     scheduler plus one `onboarding scheduler` process.
     """
-    from flask.helpers import get_debug_flag
-    from werkzeug.serving import run_simple
-
-    from . import scheduler
-
     if debug is not None:
         # An environment variable, so the reloader's child process sees it too.
         os.environ["FLASK_DEBUG"] = "1" if debug else "0"

@@ -8,10 +8,19 @@ Even if two schedulers run by mistake, the outbox makes each nudge go out once.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
 from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import nudges
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +36,6 @@ _lock = threading.Lock()
 
 
 def daily_sweep(app) -> None:
-    from . import nudges
-    from .extensions import db
-
     with app.app_context():
         try:
             result = nudges.sweep()
@@ -42,9 +48,6 @@ def daily_sweep(app) -> None:
 
 
 def retry_queued(app) -> None:
-    from . import nudges
-    from .extensions import db
-
     with app.app_context():
         try:
             result = nudges.retry_queued()
@@ -59,9 +62,6 @@ def retry_queued(app) -> None:
 
 def configure(scheduler, app):
     """Add both jobs to ``scheduler``; return it."""
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
     tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
     common = {"args": [app], "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(
@@ -84,15 +84,11 @@ def configure(scheduler, app):
 
 
 def background(app):
-    from apscheduler.schedulers.background import BackgroundScheduler
-
     tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
     return configure(BackgroundScheduler(timezone=tz, daemon=True), app)
 
 
 def blocking(app):
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
     return configure(BlockingScheduler(timezone=tz), app)
 
@@ -111,8 +107,6 @@ def start_in_process(app, use_reloader: bool = False):
         return None
     with _lock:
         if _started is None:
-            import atexit
-
             scheduler = background(app)
             scheduler.start()
             atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)

@@ -1,0 +1,166 @@
+"""Delivery: send pending nudges, one email per recipient, and the sweep that records
+what is due then delivers.
+
+Safe when a sweep dies (SIGKILL, power cut): each email's nudges are marked sent in a
+commit of their own as soon as the mail server accepts it, and rows a dead process
+had claimed go back into delivery only when its lease runs out. So delivery is
+at-least-once for one email only, the one in flight at the moment of the crash;
+everything else goes exactly once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import mail
+from ..extensions import db
+from ..models import Nudge, utcnow
+from ..plans import today as london_today
+from .facts import Batch, load_facts, prefetch
+from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
+from .policy import Due, backoff, due_nudges, still_wanted
+from .render import links, render_email
+
+log = logging.getLogger("onboarding.nudges")
+DELIVERY_BATCH = 100  # recipients claimed, loaded and marked together
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0  # nudges delivered
+    failed: int = 0  # nudges not delivered this time (still queued, or now failed for good)
+    skipped: int = 0  # no longer worth sending (done, paused, muted...)
+    emails: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+
+def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime | None = None) -> DeliveryResult:
+    """Send pending nudges, one email per recipient.
+
+    Recipients go in batches: claim every deliverable row of the batch at once and load
+    what the emails need in a few queries. Each email is marked sent the moment the mail
+    server accepts it (over one SMTP connection for the whole run); failures and skips
+    are recorded together at the end of the batch.
+    """
+    result = DeliveryResult()
+    now = now or utcnow()
+    max_attempts = int(config.get("NUDGE_MAX_ATTEMPTS", 5))
+    retry_base = int(config.get("NUDGE_RETRY_BASE_MINUTES", 15))
+    recipients = db.session.scalars(
+        sa.select(Nudge.recipient_id).where(Nudge.status.in_(OPEN_STATUSES)).distinct().order_by(Nudge.recipient_id)
+    ).all()
+    url = links(config)
+    unreachable: str | None = None
+    untouched: list[int] = []  # recipients left queued because the mail server is down
+    began = time.monotonic()
+    renew_every = LEASE.total_seconds() / 3
+    with mail.Mailer(config) as mailer, db.engine.connect() as marks:
+        for start in range(0, len(recipients), DELIVERY_BATCH):
+            chunk = recipients[start : start + DELIVERY_BATCH]
+            if unreachable:
+                untouched += chunk
+                continue
+            batch = Batch()
+            # The lease counts from the real time of the claim, whatever ``now`` the caller gave.
+            claim(chunk, now, force, batch, lease_from=now + timedelta(seconds=time.monotonic() - began))
+            if not batch.nudges:
+                continue
+            prefetch(batch, today)
+            next_renewal = time.monotonic() + renew_every
+            failed: list[dict] = []
+            skipped: list[int] = []
+            to_release: list = []
+            order = [r for r in chunk if r in batch.nudges]
+            for position, recipient_id in enumerate(order):
+                rows = batch.nudges[recipient_id]
+                if unreachable:
+                    # The mail server is down: leave the rest queued, untouched, for the next try.
+                    to_release += rows
+                    untouched.append(recipient_id)
+                    continue
+                if time.monotonic() > next_renewal:
+                    # A slow mail server: record what is done and keep the rest of the batch ours.
+                    mark(failed, skipped)
+                    failed, skipped = [], []
+                    waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
+                    renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
+                    next_renewal = time.monotonic() + renew_every
+                wanted = []
+                for row in rows:
+                    if still_wanted(row, batch, today):
+                        wanted.append(row)
+                    else:
+                        skipped.append(row.id)
+                        result.skipped += 1
+                if not wanted:
+                    continue
+                recipient = batch.people[recipient_id]
+                try:
+                    subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
+                    mailer.send(recipient.email, subject, text, html)
+                except mail.MailError as exc:
+                    error = str(exc) or type(exc).__name__
+                    for row in wanted:
+                        attempts = row.attempts + 1
+                        gave_up = attempts >= max_attempts
+                        failed.append(
+                            {
+                                "nudge_id": row.id,
+                                "new_attempts": attempts,
+                                "new_status": "failed" if gave_up else "pending",
+                                "new_next": None if gave_up else now + backoff(attempts, retry_base),
+                                "new_error": error[:2000],
+                            }
+                        )
+                    result.failed += len(wanted)
+                    result.errors.append(f"{recipient.email}: {error}")
+                    log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
+                    if isinstance(exc, mail.MailConnectionError):
+                        unreachable = error
+                else:
+                    # Committed before the next email goes out: a crash can only ever repeat
+                    # the one email between the server's "accepted" and this commit.
+                    mark_sent(marks, [row.id for row in wanted])
+                    result.sent += len(wanted)
+                    result.emails += 1
+                    log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
+            mark(failed, skipped)
+            release(to_release, batch)
+    if untouched:
+        result.failed += count_pending(untouched)
+    return result
+
+
+@dataclass
+class SweepResult:
+    recorded: int
+    delivery: DeliveryResult
+    due: list[Due]
+
+    @property
+    def summary(self) -> str:
+        return f"recorded {self.recorded}, sent {self.delivery.sent}, failed {self.delivery.failed}"
+
+
+def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResult:
+    """One sweep: record what is due today, then deliver everything pending."""
+    config = config if config is not None else current_app.config
+    today = today or london_today()
+    dues = due_nudges(load_facts(config), today)
+    recorded = record(dues, today)
+    delivery = deliver(today, config, force=True)
+    log.info("nudge sweep for %s: recorded %d, sent %d, failed %d", today, recorded, delivery.sent, delivery.failed)
+    return SweepResult(recorded, delivery, dues)
+
+
+def retry_queued(config: Mapping | None = None) -> DeliveryResult:
+    """The 15-minute job: deliver queued nudges whose backoff has passed; records nothing."""
+    return deliver(london_today(), config if config is not None else current_app.config, force=False)
+

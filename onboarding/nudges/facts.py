@@ -1,0 +1,195 @@
+"""Loading what the nudge policy and the emails need: column selects in a constant
+number of queries (no ORM objects), because a national cohort has hundreds of
+thousands of milestones."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import CheckIn, Milestone, Plan, PlaybookVersion, User
+from ..planning import parse_working_days
+from .policy import MilestoneFacts, Person, PlanFacts, Policy
+
+
+def in_(column, values):
+    """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter, so the SQL stays
+    short and the same whatever the list (psycopg parses every new long statement)."""
+    values = list(values)
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def core(stmt):
+    """Run a read-only column select on the session's connection (same transaction):
+    plain Core rows, without the ORM's per-row result handling."""
+    return db.session.connection().execute(stmt).all()  # fetchall: much cheaper than row by row
+
+
+def load_facts(config: Mapping) -> list[PlanFacts]:
+    """Snapshots of every active plan, with only its open milestones (the policy ignores
+    the others). Column selects in a constant number of queries, not ORM objects: a
+    national cohort has hundreds of thousands of milestones."""
+    active = sa.select(Plan.id).where(Plan.status == "active")
+    rows = core(
+        sa.select(
+            Plan.id, Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id, Plan.playbook_version_id,
+            Plan.start_date, Plan.working_days, Plan.checkin_cadence_days,
+        )
+        .where(Plan.status == "active")
+        .order_by(Plan.id)
+    )
+    if not rows:
+        return []
+    people_ids = sa.union(*(sa.select(col).where(Plan.status == "active")
+                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)))
+    people = {
+        r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
+        for r in core(
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(people_ids))
+        )
+    }
+    policies = {
+        vid: Policy.from_settings(config, nudges)
+        for vid, nudges in core(
+            sa.select(PlaybookVersion.id, PlaybookVersion.nudges).where(
+                PlaybookVersion.id.in_(sa.select(Plan.playbook_version_id).where(Plan.status == "active"))
+            )
+        )
+    }
+    last = dict(
+        core(
+            sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
+            .where(CheckIn.plan_id.in_(active))
+            .group_by(CheckIn.plan_id)
+        )
+    )
+    milestones: dict[int, list[MilestoneFacts]] = {}
+    titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
+    for plan_id, mid, title, owner, due in core(
+        sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
+        .join(Plan, Plan.id == Milestone.plan_id)
+        .where(Plan.status == "active", Milestone.status == "todo")
+        .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+    ):
+        milestones.setdefault(plan_id, []).append(
+            MilestoneFacts(mid, titles.setdefault(title, title), owner, due, "todo")
+        )
+    default_cadence = config.get("CHECKIN_CADENCE_DAYS", 14)
+    patterns: dict[str, tuple[str, ...]] = {}
+    facts = []
+    for r in rows:
+        if r.working_days not in patterns:
+            patterns[r.working_days] = parse_working_days(r.working_days)
+        facts.append(
+            PlanFacts(
+                id=r.id,
+                status="active",
+                leader=people.get(r.leader_id),
+                sponsor=people.get(r.sponsor_id),
+                mentor=people.get(r.mentor_id),
+                hr_contact=people.get(r.hr_contact_id),
+                start_date=r.start_date,
+                working_days=patterns[r.working_days],
+                checkin_cadence_days=r.checkin_cadence_days or default_cadence,
+                last_checkin=last.get(r.id),
+                milestones=tuple(milestones.pop(r.id, ())),
+                policy=policies.get(r.playbook_version_id) or Policy.from_settings(config),
+            )
+        )
+    return facts
+
+
+@dataclass
+class Batch:
+    """Everything a batch of claimed nudges needs, loaded in a few queries: plain rows."""
+
+    nudges: dict[int, list] = field(default_factory=dict)  # recipient id -> claimed rows, by id
+    previous: dict[int, tuple] = field(default_factory=dict)  # nudge id -> (status, next_attempt_at) before the claim
+    people: dict[int, Person] = field(default_factory=dict)
+    plans: dict[int, object] = field(default_factory=dict)
+    milestones: dict[int, object] = field(default_factory=dict)
+    last_checkin: dict[int, date] = field(default_factory=dict)
+    sponsored: dict[int, list] = field(default_factory=dict)  # digest recipient -> plans, by start date
+    digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> open milestones due within a week
+    digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, skipped, overdue, total
+
+
+def prefetch(batch: Batch, today: date) -> None:
+    """Load what the re-check and the emails need for every claimed nudge in the batch."""
+    rows = [n for ns in batch.nudges.values() for n in ns]
+    plan_ids = {n.plan_id for n in rows if n.plan_id is not None}
+    milestone_ids = {n.milestone_id for n in rows if n.milestone_id is not None}
+    digest_ids = {n.recipient_id for n in rows if n.kind == "digest"}
+    leader = aliased(User)
+    where = [in_(Plan.id, plan_ids)] if plan_ids else []
+    if digest_ids:
+        where.append(in_(Plan.sponsor_id, digest_ids))
+    if where:
+        for p in core(
+            sa.select(
+                Plan.id, Plan.status, Plan.sponsor_id, Plan.start_date, Plan.end_date, Plan.working_days,
+                Plan.checkin_cadence_days, leader.name.label("leader_name"),
+            )
+            .join(leader, leader.id == Plan.leader_id)
+            .where(sa.or_(*where))
+            .order_by(Plan.start_date, Plan.id)
+        ):
+            batch.plans[p.id] = p
+            if p.sponsor_id in digest_ids:
+                batch.sponsored.setdefault(p.sponsor_id, []).append(p)
+        batch.last_checkin = dict(
+            core(
+                sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
+                .where(in_(CheckIn.plan_id, list(batch.plans)))
+                .group_by(CheckIn.plan_id)
+            )
+        )
+    batch.people = {
+        u.id: Person(u.id, u.email, u.name, bool(u.active), u.nudge_mode or "all")
+        for u in core(
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(in_(User.id, list(batch.nudges)))
+        )
+    }
+    if milestone_ids:
+        batch.milestones = {
+            m.id: m
+            for m in core(
+                sa.select(Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date, Milestone.status).where(
+                    in_(Milestone.id, milestone_ids)
+                )
+            )
+        }
+    digest_plans = [p.id for ps in batch.sponsored.values() for p in ps if p.status == "active"]
+    if digest_plans:
+        soon = today + timedelta(days=7)
+        todo = Milestone.status == "todo"
+
+        def count(condition):
+            return sa.func.sum(sa.case((condition, 1), else_=0))
+
+        # Counts for progress, and only the milestones the digest lists (open, due within a week).
+        for c in core(
+            sa.select(
+                Milestone.plan_id, count(Milestone.status == "done").label("done"),
+                count(Milestone.status == "skipped").label("skipped"),
+                count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
+            )
+            .where(in_(Milestone.plan_id, digest_plans))
+            .group_by(Milestone.plan_id)
+        ):
+            batch.digest_counts[c.plan_id] = c
+        for m in core(
+            sa.select(Milestone.plan_id, Milestone.status, Milestone.due_date, Milestone.title)
+            .where(in_(Milestone.plan_id, digest_plans), todo, Milestone.due_date <= soon)
+            .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+        ):
+            batch.digest_milestones.setdefault(m.plan_id, []).append(m)
+    # Nothing is held open while emails go out (a long read would hold SQLite's lock).
+    db.session.commit()

@@ -1,0 +1,215 @@
+"""Which nudges are due: a pure policy over plain snapshots (``PlanFacts``) and a date,
+testable without a database, plus the re-check made just before an email goes out."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..planning import DEFAULT_WORKING_DAYS, Calendar
+
+if TYPE_CHECKING:  # only for annotations
+    from .facts import Batch
+
+# Kinds, in the order they appear in an email.
+KINDS = ("escalation", "overdue", "checkin_due", "due_soon", "digest")
+
+POLICY_KEYS = {
+    "due_soon_working_days": "NUDGE_DUE_SOON_WORKING_DAYS",
+    "overdue_every_working_days": "NUDGE_OVERDUE_EVERY_WORKING_DAYS",
+    "escalate_after_working_days": "NUDGE_ESCALATE_AFTER_WORKING_DAYS",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    due_soon_working_days: int = 3
+    overdue_every_working_days: int = 5
+    escalate_after_working_days: int = 10
+
+    @classmethod
+    def from_settings(cls, config: Mapping, overrides: Mapping | None = None) -> Policy:
+        """Global defaults from the app config, overridden by a playbook's ``nudges:`` block."""
+        values = {}
+        for key, setting in POLICY_KEYS.items():
+            value = (overrides or {}).get(key, config.get(setting))
+            if value is not None:
+                values[key] = max(1, int(value))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    name: str
+    active: bool = True
+    nudge_mode: str = "all"
+
+
+@dataclass(frozen=True)
+class MilestoneFacts:
+    id: int
+    title: str
+    owner: str
+    due_date: date
+    status: str = "todo"
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    id: int
+    leader: Person
+    sponsor: Person
+    start_date: date
+    milestones: tuple[MilestoneFacts, ...] = ()
+    status: str = "active"
+    working_days: tuple[str, ...] = DEFAULT_WORKING_DAYS
+    mentor: Person | None = None
+    hr_contact: Person | None = None
+    checkin_cadence_days: int = 14
+    last_checkin: date | None = None
+    policy: Policy = field(default_factory=Policy)
+
+    def holder(self, role: str) -> Person | None:
+        return {"leader": self.leader, "sponsor": self.sponsor, "mentor": self.mentor, "hr": self.hr_contact}.get(role)
+
+    def calendar_for(self, role: str) -> Calendar:
+        """The leader works their own pattern; sponsors, mentors and HR work Monday to Friday."""
+        return Calendar(tuple(self.working_days)) if role == "leader" else Calendar()
+
+
+@dataclass(frozen=True, order=True)
+class Due:
+    """One nudge to record. The first five fields are the outbox's unique key."""
+
+    recipient_id: int
+    kind: str
+    subject_type: str
+    subject_id: int
+    period: str
+    plan_id: int | None = None
+    milestone_id: int | None = None
+
+
+
+
+def due_key(due: Due) -> tuple:
+    # The unique key comes first in Due, so this is Due's own order, only cheaper to sort by.
+    return (due.recipient_id, due.kind, due.subject_type, due.subject_id, due.period)
+
+
+def wants(person: Person | None, kind: str) -> bool:
+    """Whether this person receives this kind of nudge at all."""
+    if person is None or not person.active or person.nudge_mode == "mute":
+        return False
+    return person.nudge_mode != "digest" or kind == "digest"
+
+
+def checkin_anchor(plan: PlanFacts) -> date:
+    """The date the check-in cadence counts from: the last check-in, or the start."""
+    return max(d for d in (plan.last_checkin, plan.start_date) if d is not None)
+
+
+def week_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@lru_cache(maxsize=1 << 16)
+def between(cal: Calendar, start: date, end: date) -> int:
+    # Thousands of milestones share a few calendars and due dates: count each pair once.
+    return cal.working_days_between(start, end)
+
+
+def milestone_nudges(plan: PlanFacts, m: MilestoneFacts, today: date) -> list[Due]:
+    if m.status != "todo":
+        return []
+    found: list[Due] = []
+    policy = plan.policy
+    owner = plan.holder(m.owner)
+    cal = plan.calendar_for(m.owner)
+    if today <= m.due_date:
+        # Due soon: within N of the owner's working days before the due date. Catching up
+        # later in the window still records it (once, keyed by the due date).
+        if (
+            wants(owner, "due_soon")
+            and cal.is_working_day(today)
+            and between(cal, today, m.due_date) <= policy.due_soon_working_days
+        ):
+            found.append(Due(owner.id, "due_soon", "milestone", m.id, m.due_date.isoformat(), plan.id, m.id))
+        return found
+    late = between(cal, m.due_date, today)  # the owner's working days overdue
+    if late >= 1 and wants(owner, "overdue") and cal.is_working_day(today):
+        # The period is the index of the repeat, so a sweep after downtime records only
+        # the current one rather than one per missed repeat.
+        repeat = (late - 1) // policy.overdue_every_working_days
+        found.append(Due(owner.id, "overdue", "milestone", m.id, f"{m.due_date.isoformat()}#{repeat}", plan.id, m.id))
+    if (
+        m.owner == "leader"
+        and late >= policy.escalate_after_working_days
+        and wants(plan.sponsor, "escalation")
+        and plan.calendar_for("sponsor").is_working_day(today)
+    ):
+        found.append(Due(plan.sponsor.id, "escalation", "milestone", m.id, m.due_date.isoformat(), plan.id, m.id))
+    return found
+
+
+def checkin_nudge(plan: PlanFacts, today: date) -> list[Due]:
+    anchor = checkin_anchor(plan)
+    cadence = max(1, plan.checkin_cadence_days)
+    periods = (today - anchor).days // cadence
+    if periods < 1 or not wants(plan.sponsor, "checkin_due"):
+        return []
+    if not plan.calendar_for("sponsor").is_working_day(today):
+        return []
+    return [Due(plan.sponsor.id, "checkin_due", "plan", plan.id, f"{anchor.isoformat()}+{periods}", plan.id)]
+
+
+def due_nudges(plans: Iterable[PlanFacts], today: date) -> list[Due]:
+    """Every nudge due on ``today`` for these plans, in a stable order."""
+    found: set[Due] = set()
+    sponsors: dict[int, Person] = {}
+    for plan in plans:
+        if plan.status != "active":
+            continue
+        for m in plan.milestones:
+            found.update(milestone_nudges(plan, m, today))
+        found.update(checkin_nudge(plan, today))
+        sponsors[plan.sponsor.id] = plan.sponsor
+    # The weekly digest goes out on the sponsor's first working day of the week (Tuesday
+    # after a bank holiday Monday); keyed by ISO week, so a later sweep in the same week
+    # catches up once.
+    if Calendar().is_working_day(today):
+        for sponsor in sponsors.values():
+            if wants(sponsor, "digest"):
+                found.add(Due(sponsor.id, "digest", "user", sponsor.id, week_key(today)))
+    return sorted(found, key=due_key)
+
+
+def backoff(attempts: int, base_minutes: int = 15) -> timedelta:
+    """Wait before retry ``attempts`` + 1: 15 min, 45 min, 2 h 15, ... capped at a day."""
+    return min(timedelta(minutes=base_minutes * 3 ** max(0, attempts - 1)), timedelta(days=1))
+
+
+def still_wanted(nudge, batch: Batch, today: date) -> bool:
+    """Re-check a nudge just before sending: things change between record and send."""
+    if not wants(batch.people.get(nudge.recipient_id), nudge.kind):
+        return False
+    if nudge.kind == "digest":
+        return any(p.status == "active" for p in batch.sponsored.get(nudge.recipient_id, ()))
+    plan = batch.plans.get(nudge.plan_id)
+    if plan is None or plan.status != "active":
+        return False
+    if nudge.kind == "checkin_due":
+        last = batch.last_checkin.get(plan.id)
+        anchor = max(d for d in (last, plan.start_date) if d is not None)
+        return nudge.period.startswith(anchor.isoformat() + "+")
+    m = batch.milestones.get(nudge.milestone_id)
+    if m is None or m.status != "todo" or not nudge.period.startswith(m.due_date.isoformat()):
+        return False  # done, skipped, or its date has moved (a new nudge will follow)
+    if nudge.kind == "due_soon":
+        return m.due_date >= today
+    return True

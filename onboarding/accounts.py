@@ -3,6 +3,7 @@ links. No Flask request in here."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import unicodedata
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from . import audit, passwords, sessions, throttle
+from . import audit, mail, passwords, sessions, throttle
 from .extensions import db
 from .models import User, UserSession, new_token, utcnow
 from .storable import is_storable
@@ -173,3 +174,29 @@ def user_for_invite(token: str, secret_key: str, max_age: int) -> User | None:
     if user is None or not user.active or user.security_stamp != data.get("s"):
         return None
     return user
+
+
+def invite_url(user: User, config) -> str:
+    """The user's single-use set-password link on the service's base URL (``config`` is the app's)."""
+    return f"{config['BASE_URL'].rstrip('/')}/set-password/{invite_token(user, config['SECRET_KEY'])}"
+
+
+def invite(user: User, config) -> tuple[str, bool]:
+    """The user's set-password link, and whether it was emailed to them too. A mail failure
+    must not undo the invite: HR is shown the link either way."""
+    link = invite_url(user, config)
+    try:
+        mail.send_invite(user, link)
+    except Exception:  # any mail failure: the link on screen still works
+        logging.getLogger(__name__).exception("could not send the invite email to %s", user.email)
+        return link, False
+    return link, True
+
+
+def record_invite_link(user: User, actor: User, remote_addr=None) -> bool:
+    """Audit HR showing a fresh set-password link; only an active user with no password yet
+    has one (False, nothing written, for anyone else)."""
+    if not user.active or user.password_hash:
+        return False
+    audit.record(actor, "user.invite_link", user, remote_addr)
+    return True

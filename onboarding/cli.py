@@ -164,8 +164,7 @@ def users_create(email, name, hr) -> None:
 def invite_url(user) -> str:
     from . import accounts
 
-    token = accounts.invite_token(user, current_app.config["SECRET_KEY"])
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/set-password/{token}"
+    return accounts.invite_url(user, current_app.config)
 
 
 # --- plans ----------------------------------------------------------------------------------

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import copy
 
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
 from . import audit, playbooks
+from .extensions import db
+from .models import Plan, Playbook
 from .playbooks import PlaybookContent, PlaybookError, Problem
 
 MAX_UPLOAD_BYTES = 200 * 1024
@@ -132,3 +137,11 @@ def upload(data: bytes, filename: str, user, remote_addr=None):
     if created:
         audit.record(user, "playbook.upload", version.playbook, remote_addr, slug=content.slug, version=version.number, file=name)
     return version, created
+
+
+def listing() -> tuple[list[Playbook], dict[int, int]]:
+    """Every playbook with its versions, and how many plans follow each version (by id)."""
+    items = list(db.session.scalars(sa.select(Playbook).options(selectinload(Playbook.versions)).order_by(Playbook.slug)))
+    counts = dict(db.session.execute(
+        sa.select(Plan.playbook_version_id, sa.func.count(Plan.id)).group_by(Plan.playbook_version_id)).all())
+    return items, counts

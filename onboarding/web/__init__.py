@@ -9,7 +9,7 @@ from ..models import User
 
 
 def init_app(app: Flask) -> None:
-    from . import (
+    from . import (  # noqa: F401 (hr_playbooks and hr_users only add their routes to hr.bp)
         account,
         api,
         assets,
@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
         converters,
         exports,
         hr,
+        hr_playbooks,
+        hr_users,
         leader,
         main,
         mentor,

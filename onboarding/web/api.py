@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from .. import access, api_input, api_schema, checkins, plan_start, plans, playbooks, tokens
+from .. import access, api_input, api_schema, checkins, plan_start, plans, playbooks, records, tokens
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr
@@ -176,13 +176,9 @@ def list_plans():
     page = _int_arg("page", 1, 1, 100000)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     status = request.args.get("status")
-    query = access.visible_plans(_user())
-    if status is not None:
-        if status not in PLAN_STATUSES:
-            return error(422, f"status must be one of {', '.join(PLAN_STATUSES)}", "status")
-        query = query.where(Plan.status == status)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Plan.id).limit(per_page).offset((page - 1) * per_page))
+    if status is not None and status not in PLAN_STATUSES:
+        return error(422, f"status must be one of {', '.join(PLAN_STATUSES)}", "status")
+    rows, total = records.plan_page(_user(), page, per_page, status)
     return jsonify(
         items=[plans.as_json(p) for p in rows],
         page=page,

@@ -121,11 +121,8 @@ def plan_for(user, plan_id: int, *options) -> Plan | None:
 # Completed and withdrawn plans are kept as a read-only record (DESIGN.md: progress and
 # history must not vanish or drift once onboarding ends). The two checks below add that
 # rule to the role checks above; pages that change things should use them.
-CLOSED_PLAN_STATUSES = ("completed", "withdrawn")
-
-
 def plan_is_closed(plan: Plan) -> bool:
-    return plan.status in CLOSED_PLAN_STATUSES
+    return plan.is_closed
 
 
 def can_update_milestone(user, milestone: Milestone) -> bool:

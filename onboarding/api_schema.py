@@ -288,7 +288,7 @@ PATHS: dict = {
     },
     "/api/v1/plans/{plan_id}/milestones/{key}/reopen": {
         "post": _op(
-            "reopenMilestone", "Reopen a done or skipped milestone",
+            "reopenMilestone", "Reopen a done milestone",
             "the milestone's owner role on the plan (leader, sponsor or mentor), or HR for any",
             {"200": _json(_ref("Milestone"), "The milestone, open again."), "404": NOT_FOUND,
              "409": _err("Already open, or the plan is closed.")},

@@ -14,7 +14,7 @@ from .extensions import db
 from .models import Milestone, Plan, User, new_token, utcnow
 from .tokens import hash_token
 
-FEED_PLAN_STATUSES = ("active", "paused")  # closed plans have nothing left to schedule
+
 def user_for_token(token: str) -> User | None:
     if not token or len(token) > 64 or "\x00" in token:
         return None
@@ -40,7 +40,8 @@ def owned_milestones(user: User) -> list[Milestone]:
     query = (
         sa.select(Milestone)
         .join(Plan, Milestone.plan_id == Plan.id)
-        .where(Plan.status.in_(FEED_PLAN_STATUSES), Milestone.status == "todo", owns)
+        # Closed plans have nothing left to schedule.
+        .where(Plan.is_open, Milestone.is_open, owns)
         .order_by(Milestone.due_date, Milestone.id)
     )
     return list(db.session.scalars(query))
@@ -50,7 +51,7 @@ def checkin_plans(user: User) -> list[Plan]:
     """Running plans where the user meets for check-ins: as leader or sponsor."""
     query = (
         sa.select(Plan)
-        .where(Plan.status.in_(FEED_PLAN_STATUSES), access.in_role(user, "leader", "sponsor"))
+        .where(Plan.is_open, access.in_role(user, "leader", "sponsor"))
         .order_by(Plan.id)
     )
     return list(db.session.scalars(query))

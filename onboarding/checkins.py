@@ -20,7 +20,6 @@ from .models import RAG_VALUES, CheckIn, Plan, User, utcnow
 
 MAX_TEXT = 5000
 MAX_KEY = 255  # a request key from a form or an API client's Idempotency-Key header
-OPEN_STATUSES = ("active", "paused")
 RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
 # NHS.UK tag colours for each RAG rating; the tag always carries the word too.
 RAG_COLOURS = {"red": "red", "amber": "orange", "green": "green"}
@@ -82,7 +81,7 @@ def validate(data: CheckInInput, today: date | None = None) -> dict[str, str]:
 
 def is_open(plan: Plan) -> bool:
     """New check-ins only for plans still running (a paused leader may still meet their sponsor)."""
-    return plan.status in OPEN_STATUSES
+    return plan.is_open
 
 
 def _apply(checkin: CheckIn, data: CheckInInput) -> None:

@@ -64,9 +64,9 @@ def _filtered(filters: Filters, today: date) -> sa.Select:
         # An alias correlated to the plan only: plan_rows nests this query inside
         # queries on Milestone, which must not capture it.
         m = aliased(Milestone)
-        overdue = sa.select(m.id).where(m.plan_id == Plan.id, m.status == "todo", m.due_date < today).correlate(Plan)
+        overdue = sa.select(m.id).where(m.plan_id == Plan.id, m.is_open, m.due_date < today).correlate(Plan)
         # A closed plan has nothing overdue in the sense HR acts on.
-        query = query.where(overdue.exists(), Plan.status.in_(("active", "paused")))
+        query = query.where(overdue.exists(), Plan.is_open)
     return query
 
 
@@ -122,7 +122,8 @@ def to_csv(rows) -> str:
                 for v in (
                     r.plan_id, r.leader_name, r.leader_email, r.sponsor_name, r.mentor_name or "",
                     r.playbook_slug, r.playbook_version, r.status,
-                    r.start_date.isoformat(), r.end_date.isoformat(), r.week, r.weeks, r.percent, r.overdue,
+                    r.start_date.isoformat(), r.end_date.isoformat(), r.progress.week, r.progress.weeks,
+                    r.progress.percent, r.progress.overdue,
                     r.last_checkin_on.isoformat() if r.last_checkin_on else "", r.last_rag or "",
                     r.next_checkin_due.isoformat() if r.next_checkin_due else "",
                 )

@@ -14,11 +14,9 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from . import checkins, plans
+from . import checkins, planning, plans
 from .extensions import db
-from .models import CheckIn, Milestone, Plan, PlaybookVersion, Playbook, User
-
-CLOSED_STATUSES = ("completed", "withdrawn")
+from .models import CLOSED_PLAN_STATUSES, CheckIn, Milestone, Plan, PlaybookVersion, Playbook, User
 
 
 @dataclass
@@ -39,12 +37,7 @@ class PlanRow:
     start_date: date
     end_date: date
     months: int
-    week: int
-    weeks: int
-    percent: int
-    done: int
-    total: int
-    overdue: int
+    progress: planning.Progress
     last_checkin_on: date | None
     last_rag: str | None
     next_checkin_due: date | None
@@ -52,13 +45,7 @@ class PlanRow:
 
     @property
     def closed(self) -> bool:
-        return self.status in CLOSED_STATUSES
-
-
-def week_of(start: date, end: date, on: date) -> tuple[int, int]:
-    """Week N of M, as plans.progress counts them (week 0 before the start)."""
-    total = max(1, -(-(end - start).days // 7))
-    return min(total, max(0, (on - start).days // 7 + 1)), total
+        return self.status in CLOSED_PLAN_STATUSES
 
 
 def _plans_query(source) -> tuple[sa.Select, list[int] | None]:
@@ -119,10 +106,9 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
     for plan, leader_name, leader_email, sponsor_name, sponsor_email, mentor_name, slug, title, number in found:
         done, counted, overdue = counts.get(plan.id, (0, 0, 0))
         last_on, last_rag, last_next = latest.get(plan.id, (None, None, None))
-        week, weeks = week_of(plan.start_date, plan.end_date, today)
-        percent = 100 if plan.status == "completed" else (round(100 * done / counted) if counted else 0)
-        closed = plan.status in CLOSED_STATUSES
-        next_due = None if closed else checkins.next_due(plan.start_date, plan.checkin_cadence_days, last_on, last_next)
+        progress = planning.progress(plan.start_date, plan.end_date, today, done=done, total=counted,
+                                     overdue=overdue, completed=plan.status == "completed")
+        next_due = None if plan.is_closed else checkins.next_due(plan.start_date, plan.checkin_cadence_days, last_on, last_next)
         rows.append(
             PlanRow(
                 plan_id=plan.id,
@@ -141,31 +127,26 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
                 start_date=plan.start_date,
                 end_date=plan.end_date,
                 months=plan.months,
-                week=week,
-                weeks=weeks,
-                percent=percent,
-                done=done,
-                total=counted,
-                overdue=overdue,
+                progress=progress,
                 last_checkin_on=last_on,
                 last_rag=last_rag,
                 next_checkin_due=next_due,
                 # A paused plan is not chased for check-ins (nudges skip it too).
-                checkin_overdue=plan.status == "active" and next_due is not None and next_due < today,
+                checkin_overdue=plan.is_active and next_due is not None and next_due < today,
             )
         )
     return rows
 
 
 def _milestone_counts(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
-    """plan id -> (done, counted (not skipped), overdue), in one grouped query."""
+    """plan id -> (done, total, overdue), in one grouped query."""
     one = sa.literal(1)
     statement = (
         sa.select(
             Milestone.plan_id,
-            sa.func.sum(sa.case((Milestone.status == "done", one), else_=0)),
-            sa.func.sum(sa.case((Milestone.status != "skipped", one), else_=0)),
-            sa.func.sum(sa.case((sa.and_(Milestone.status == "todo", Milestone.due_date < today), one), else_=0)),
+            sa.func.sum(sa.case((Milestone.is_done, one), else_=0)),
+            sa.func.count(),
+            sa.func.sum(sa.case((sa.and_(Milestone.is_open, Milestone.due_date < today), one), else_=0)),
         )
         .where(Milestone.plan_id.in_(ids))
         .group_by(Milestone.plan_id)
@@ -210,20 +191,22 @@ def sponsor_milestones(sponsor_id: int, today: date | None = None, plan_id: int 
     today = today or plans.today()
     leader = aliased(User)
     statement = (
-        sa.select(Milestone, leader.name)
+        sa.select(Milestone, leader.name, PlaybookVersion.nudges)
         .join(Plan, Plan.id == Milestone.plan_id)
         .join(leader, leader.id == Plan.leader_id)
+        .join(PlaybookVersion, PlaybookVersion.id == Plan.playbook_version_id)
         .where(
             Plan.sponsor_id == sponsor_id,
-            Plan.status.in_(checkins.OPEN_STATUSES),
+            Plan.is_open,
             Milestone.owner == "sponsor",
-            Milestone.status == "todo",
+            Milestone.is_open,
         )
         .order_by(Milestone.due_date, Milestone.plan_id, Milestone.position)
     )
     if plan_id is not None:
         statement = statement.where(Plan.id == plan_id)
     return [
-        OwnedMilestone(m.id, m.plan_id, m.title, m.due_date, plans.milestone_state(m, today), leader_name)
-        for m, leader_name in db.session.execute(statement)
+        OwnedMilestone(m.id, m.plan_id, m.title, m.due_date,
+                       plans.milestone_state(m, today, plans.due_soon_working_days(nudges)), leader_name)
+        for m, leader_name, nudges in db.session.execute(statement)
     ]

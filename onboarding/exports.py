@@ -11,7 +11,7 @@ from .models import Plan
 
 CSV_COLUMNS = ("Plan", "Leader", "Phase", "Milestone", "Category", "Owner", "Due", "Status",
                "Completed on", "Completed by", "Evidence note", "Evidence link")
-STATE_LABELS = {"done": "Done", "skipped": "Skipped", "overdue": "Overdue", "due_soon": "Due soon",
+STATE_LABELS = {"done": "Done", "overdue": "Overdue", "due_soon": "Due soon",
                 "not_started": "Not started"}
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")

@@ -7,6 +7,7 @@ from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -21,10 +22,13 @@ CATEGORIES = (
     "peer_mentoring",
 )
 PLAN_STATUSES = ("active", "paused", "completed", "withdrawn")
-MILESTONE_STATUSES = ("todo", "done", "skipped")
+OPEN_PLAN_STATUSES = ("active", "paused")  # still running: milestones move, check-ins are due
+CLOSED_PLAN_STATUSES = ("completed", "withdrawn")  # kept read-only as a record
+MILESTONE_STATUSES = ("todo", "done")
 RAG_VALUES = ("red", "amber", "green")
 NUDGE_MODES = ("all", "digest", "mute")
-NUDGE_STATUSES = ("pending", "sent", "failed", "skipped")
+# "sending": claimed by a delivery run, between the outbox and the SMTP server's answer.
+NUDGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 GOAL_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "dropped")
 STANCES = ("champion", "supporter", "neutral", "sceptic", "opponent")
 
@@ -38,6 +42,12 @@ def get_by_id(model, ident: int):
     return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
 
 
+def one_of(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    """The database's own guard that ``column`` holds one of ``values`` (the tuples above)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=f"{column}_allowed")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -48,6 +58,7 @@ def new_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    __table_args__ = (one_of("nudge_mode", NUDGE_MODES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -122,7 +133,7 @@ class PlaybookVersion(db.Model):
 
 class MilestoneTemplate(db.Model):
     __tablename__ = "milestone_template"
-    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"), one_of("owner", OWNER_ROLES), one_of("category", CATEGORIES))
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
     position: Mapped[int]
@@ -142,6 +153,7 @@ class MilestoneTemplate(db.Model):
 
 class Plan(db.Model):
     __tablename__ = "plan"
+    __table_args__ = (one_of("status", PLAN_STATUSES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -181,6 +193,39 @@ class Plan(db.Model):
     def working_day_list(self) -> list[str]:
         return self.working_days.split(",")
 
+    # Plan state, in Python and in SQL alike (``select(Plan).where(Plan.is_open)``).
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Active or paused: still running, its milestones and check-ins still to do."""
+        return self.status in OPEN_PLAN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return cls.status.in_(OPEN_PLAN_STATUSES)
+
+    @hybrid_property
+    def is_closed(self) -> bool:
+        """Completed or withdrawn: a read-only record."""
+        return self.status in CLOSED_PLAN_STATUSES
+
+    @is_closed.inplace.expression
+    @classmethod
+    def _is_closed_expression(cls):
+        return cls.status.in_(CLOSED_PLAN_STATUSES)
+
+    @property
+    def is_active(self) -> bool:
+        """Running and not paused: the only state that is chased for check-ins."""
+        return self.status == "active"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.status == "paused"
+
+    def has_started(self, on: date) -> bool:
+        return on >= self.start_date
+
 
 class Milestone(db.Model):
     __tablename__ = "milestone"
@@ -188,6 +233,9 @@ class Milestone(db.Model):
         sa.UniqueConstraint("plan_id", "key"),
         # Serves "a plan's open milestones" and "is anything overdue in this plan" alike.
         sa.Index("ix_milestone_plan_status_due", "plan_id", "status", "due_date"),
+        one_of("status", MILESTONE_STATUSES),
+        one_of("owner", OWNER_ROLES),
+        one_of("category", CATEGORIES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"))
@@ -213,13 +261,32 @@ class Milestone(db.Model):
     plan: Mapped[Plan] = relationship(back_populates="milestones")
     completed_by: Mapped[Optional[User]] = relationship()
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
+        """Still to do."""
         return self.status == "todo"
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return cls.status == "todo"
+
+    @hybrid_property
+    def is_done(self) -> bool:
+        return self.status == "done"
+
+    @is_done.inplace.expression
+    @classmethod
+    def _is_done_expression(cls):
+        return cls.status == "done"
+
+    def is_overdue(self, on: date) -> bool:
+        return self.is_open and self.due_date < on
 
 
 class Stakeholder(db.Model):
     __tablename__ = "stakeholder"
+    __table_args__ = (one_of("stance", STANCES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -264,6 +331,7 @@ class ClinicianInterview(db.Model):
 
 class Goal(db.Model):
     __tablename__ = "goal"
+    __table_args__ = (one_of("status", GOAL_STATUSES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -278,6 +346,7 @@ class Goal(db.Model):
 
 class CheckIn(db.Model):
     __tablename__ = "checkin"
+    __table_args__ = (one_of("rag", RAG_VALUES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
     sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
@@ -303,6 +372,7 @@ class Nudge(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("recipient_id", "kind", "subject_type", "subject_id", "period"),
         sa.Index("ix_nudge_status", "status", "next_attempt_at"),
+        one_of("status", NUDGE_STATUSES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)

@@ -1,12 +1,14 @@
 """Pure date logic: scaling a playbook to a plan's length and landing each due date
-on a working day of the leader. No database, no Flask: same input, same output."""
+on a working day of the leader; week N of M, progress and "due soon". No database,
+no Flask: same input, same output (``today_in`` alone reads the clock)."""
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -178,3 +180,64 @@ def shift_open(dates: Sequence[date], working_days_paused: int, working_days: Se
     """Move dates on by the number of working days a plan was paused."""
     cal = Calendar(tuple(working_days))
     return [cal.add_working_days(cal.on_or_after(d), working_days_paused) for d in dates]
+
+
+# --- where a plan is: today, week N of M, progress, due soon ---------------------------------
+
+DEFAULT_TIMEZONE = "Europe/London"
+
+
+def today_in(zone: str | None = None) -> date:
+    """Today's date in ``zone`` (the TIMEZONE setting), the calendar the plans live in."""
+    return datetime.now(ZoneInfo(zone or DEFAULT_TIMEZONE)).date()
+
+
+def plan_weeks(start: date, end: date) -> int:
+    """How many weeks a plan runs: its days over seven, to the nearest week, so six months
+    (181 to 184 days) are 26 weeks, like the playbook they were scaled from."""
+    return max(1, round((end - start).days / 7))
+
+
+def week_of_plan(start: date, end: date, on: date) -> int:
+    """The plan's week ``on`` falls in: 1 on the start date, 0 before it, never past the last."""
+    if on < start:
+        return 0
+    return min(plan_weeks(start, end), (on - start).days // 7 + 1)
+
+
+def week_text(start: date, end: date, on: date) -> str:
+    """How every page, email and download says where a plan is."""
+    week = week_of_plan(start, end, on)
+    if week == 0:
+        return f"Not started yet: starts {start.day} {start:%B %Y}"
+    return f"Week {week} of {plan_weeks(start, end)}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    week: int  # 0 before the start
+    weeks: int
+    week_text: str
+    done: int
+    total: int
+    overdue: int
+    percent: int
+
+    @property
+    def started(self) -> bool:
+        return self.week > 0
+
+
+def progress(start: date, end: date, on: date, *, done: int, total: int, overdue: int, completed: bool = False) -> Progress:
+    """Where a plan is on ``on`` from its milestone counts. A completed plan shows 100%
+    whatever was left open: HR closed it as done."""
+    percent = 100 if completed else (round(100 * done / total) if total else 0)
+    return Progress(week_of_plan(start, end, on), plan_weeks(start, end), week_text(start, end, on),
+                    done, total, overdue, percent)
+
+
+def is_due_soon(due: date, on: date, working_days: int, cal: Calendar = Calendar()) -> bool:
+    """The one definition of "due soon": not yet past, and at most ``working_days`` of the
+    owner's working days away (NUDGE_DUE_SOON_WORKING_DAYS or the playbook's own number).
+    Pages, downloads and the nudge policy all ask this."""
+    return on <= due and cal.working_days_between(on, due) <= working_days

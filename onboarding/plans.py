@@ -3,22 +3,29 @@ pause, resume, extend, reassign and close. Callers commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 
 from . import audit, planning
 from .extensions import db
-from .models import Milestone, Plan, PlaybookVersion, User, utcnow
+from .models import CLOSED_PLAN_STATUSES, Milestone, Plan, PlaybookVersion, User, utcnow
 
-LONDON = ZoneInfo("Europe/London")
-DUE_SOON_DAYS = 7
+
+def _setting(name: str, default=None):
+    return current_app.config.get(name, default) if has_app_context() else default
 
 
 def today() -> date:
-    """Today's date in Europe/London, the calendar the plans live in."""
-    return datetime.now(LONDON).date()
+    """Today in the TIMEZONE setting: every page, command, email and sweep asks this one."""
+    return planning.today_in(_setting("TIMEZONE"))
+
+
+def due_soon_working_days(playbook_nudges: dict | None = None) -> int:
+    """The "due soon" window: the playbook's own number, else NUDGE_DUE_SOON_WORKING_DAYS."""
+    value = (playbook_nudges or {}).get("due_soon_working_days", _setting("NUDGE_DUE_SOON_WORKING_DAYS", 3))
+    return max(1, int(value))
 
 
 class PlanError(ValueError):
@@ -145,7 +152,7 @@ def _change_milestone(milestone: Milestone, only_if, **values) -> bool:
 
 def complete_milestone(milestone: Milestone, user: User, note: str = "", link: str = "", remote_addr=None) -> bool:
     """Mark an open milestone done. False, with nothing written, when it is not open (any more)."""
-    changed = _change_milestone(milestone, Milestone.status == "todo", status="done", completed_at=utcnow(),
+    changed = _change_milestone(milestone, Milestone.is_open, status="done", completed_at=utcnow(),
                                 completed_by_id=user.id, evidence_note=note.strip() or None,
                                 evidence_link=link.strip() or None)
     if changed:
@@ -154,8 +161,8 @@ def complete_milestone(milestone: Milestone, user: User, note: str = "", link: s
 
 
 def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> bool:
-    """Open a done or skipped milestone again. False, with nothing written, when it is already open."""
-    changed = _change_milestone(milestone, Milestone.status != "todo", status="todo", completed_at=None,
+    """Open a done milestone again. False, with nothing written, when it is already open."""
+    changed = _change_milestone(milestone, Milestone.is_done, status="todo", completed_at=None,
                                 completed_by_id=None)
     if changed:
         audit.record(user, "milestone.reopen", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
@@ -166,11 +173,11 @@ def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> bool
 
 
 def _open(plan: Plan) -> list[Milestone]:
-    return [m for m in plan.milestones if m.status == "todo"]
+    return [m for m in plan.milestones if m.is_open]
 
 
 def pause(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> None:
-    if plan.status != "active":
+    if not plan.is_active:
         raise PlanError(f"only an active plan can be paused; this one is {plan.status}", "status")
     plan.status = "paused"
     plan.paused_on = on or today()
@@ -180,7 +187,7 @@ def pause(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> N
 def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> int:
     """Resume a paused plan, moving every open milestone and the end date on by the
     working days it was paused. Returns that number of working days."""
-    if plan.status != "paused":
+    if not plan.is_paused:
         raise PlanError("only a paused plan can be resumed", "status")
     on = on or today()
     cal = planning.Calendar(tuple(plan.working_day_list))
@@ -198,7 +205,7 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
 
 def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
     """Change a plan's length and spread its open milestones over the new length."""
-    if plan.status not in ("active", "paused"):
+    if not plan.is_open:
         raise PlanError(f"a {plan.status} plan cannot be extended", "status")
     if months <= plan.months:
         raise PlanError(f"the new length must be longer than the current {plan.months} months", "months")
@@ -214,7 +221,7 @@ def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
         plan.working_day_list,
     )
     for m, d in zip(plan.milestones, dates):
-        if m.status == "todo":
+        if m.is_open:
             m.due_date = d
     audit.record(user, "plan.extend", plan, remote_addr, months_from=plan.months, months_to=months)
     plan.months = months
@@ -222,9 +229,9 @@ def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
 
 
 def close(plan: Plan, user: User, status: str, remote_addr=None) -> None:
-    if status not in ("completed", "withdrawn"):
+    if status not in CLOSED_PLAN_STATUSES:
         raise PlanError("a plan closes as completed or withdrawn", "status")
-    if plan.status in ("completed", "withdrawn"):
+    if plan.is_closed:
         raise PlanError(f"this plan is already {plan.status}", "status")
     plan.status = status
     plan.closed_at = utcnow()
@@ -248,26 +255,36 @@ def reassign(plan: Plan, user: User, sponsor: User | None = None, mentor: User |
 # --- progress -------------------------------------------------------------------------------
 
 
-def progress(plan: Plan, on: date | None = None) -> dict:
-    """Week N of M, percentage complete and overdue count; completed plans show 100%."""
+def progress(plan: Plan, on: date | None = None) -> planning.Progress:
+    """planning.progress for a loaded plan and its milestones."""
     on = on or today()
-    total_weeks = max(1, -(-(plan.end_date - plan.start_date).days // 7))
-    week = min(total_weeks, max(0, (on - plan.start_date).days // 7 + 1))
-    counted = [m for m in plan.milestones if m.status != "skipped"]
-    done = sum(1 for m in counted if m.status == "done")
-    percent = 100 if plan.status == "completed" else (round(100 * done / len(counted)) if counted else 0)
-    overdue = sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < on)
-    return {"week": week, "weeks": total_weeks, "percent": percent, "done": done, "total": len(counted), "overdue": overdue}
+    return planning.progress(
+        plan.start_date, plan.end_date, on,
+        done=sum(1 for m in plan.milestones if m.is_done),
+        total=len(plan.milestones),
+        overdue=sum(1 for m in plan.milestones if m.is_overdue(on)),
+        completed=plan.status == "completed",
+    )
 
 
-def milestone_state(milestone: Milestone, on: date | None = None) -> str:
-    """done | skipped | overdue | due_soon | not_started"""
+def owner_calendar(milestone: Milestone) -> planning.Calendar:
+    """The leader works the plan's own days; sponsors, mentors and HR work Monday to Friday."""
+    if milestone.owner == "leader":
+        return planning.Calendar(planning.parse_working_days(milestone.plan.working_days))
+    return planning.Calendar()
+
+
+def milestone_state(milestone: Milestone, on: date | None = None, within: int | None = None) -> str:
+    """done | overdue | due_soon | not_started. ``within`` is the due-soon window in working
+    days (by default the plan's playbook's, else the setting: see due_soon_working_days)."""
     on = on or today()
-    if milestone.status != "todo":
-        return milestone.status
+    if milestone.is_done:
+        return "done"
     if milestone.due_date < on:
         return "overdue"
-    if (milestone.due_date - on).days <= DUE_SOON_DAYS:
+    if within is None:
+        within = due_soon_working_days(milestone.plan.playbook_version.nudges)
+    if planning.is_due_soon(milestone.due_date, on, within, owner_calendar(milestone)):
         return "due_soon"
     return "not_started"
 

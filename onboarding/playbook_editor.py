@@ -139,9 +139,18 @@ def upload(data: bytes, filename: str, user, remote_addr=None):
     return version, created
 
 
+def _with_versions() -> list[Playbook]:
+    return list(db.session.scalars(sa.select(Playbook).options(selectinload(Playbook.versions)).order_by(Playbook.slug)))
+
+
+def published() -> list[Playbook]:
+    """Every playbook that has a version to start plans on, by slug."""
+    return [p for p in _with_versions() if p.latest is not None]
+
+
 def listing() -> tuple[list[Playbook], dict[int, int]]:
     """Every playbook with its versions, and how many plans follow each version (by id)."""
-    items = list(db.session.scalars(sa.select(Playbook).options(selectinload(Playbook.versions)).order_by(Playbook.slug)))
+    items = _with_versions()
     counts = dict(db.session.execute(
         sa.select(Plan.playbook_version_id, sa.func.count(Plan.id)).group_by(Plan.playbook_version_id)).all())
     return items, counts

@@ -1,7 +1,7 @@
 """Move a plan to a newer version of its playbook, explicitly and with a preview.
 
 A plan never changes when its playbook is edited; HR re-applies a newer version
-here. Matching is by milestone key: done (or skipped) milestones stay exactly as
+here. Matching is by milestone key: done milestones stay exactly as
 they are with their evidence; new keys are added with dates laid out over the
 plan; open milestones whose key has gone are removed; open ones still present
 take the new wording, and a new date only when their place in the playbook
@@ -47,7 +47,7 @@ def check(plan: Plan, version: PlaybookVersion) -> None:
         raise PlanError("a plan can only move to a version of its own playbook", "version")
     if version.number <= current.number:
         raise PlanError(f"version {version.number} is not newer than the plan's version {current.number}", "version")
-    if plan.status not in ("active", "paused"):
+    if not plan.is_open:
         raise PlanError(f"a {plan.status} plan cannot change playbook version", "status")
 
 
@@ -77,7 +77,7 @@ def diff(plan: Plan, version: PlaybookVersion) -> Diff:
         m = existing.get(t.key)
         if m is None:
             result.added.append(Change(t.key, t.title, new_due=laid_out[t.key]))
-        elif m.status == "todo":
+        elif m.is_open:
             if m.title != t.title:
                 result.retitled.append(Change(t.key, t.title, old_title=m.title))
             if (m.week, m.pinned) != (t.week, t.pinned) and laid_out[t.key] != m.due_date:
@@ -86,7 +86,7 @@ def diff(plan: Plan, version: PlaybookVersion) -> Diff:
                 result.reworded.append(Change(t.key, t.title))
     for m in plan.milestones:
         if m.key not in templates:
-            (result.removed if m.status == "todo" else result.kept_done).append(
+            (result.removed if m.is_open else result.kept_done).append(
                 Change(m.key, m.title, old_due=m.due_date)
             )
     return result
@@ -104,12 +104,12 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
     old_order = [m.key for m in plan.milestones]
     orphans_after: dict[str | None, list[Milestone]] = {}
     for i, m in enumerate(plan.milestones):
-        if m.key not in templates and m.status != "todo":
+        if m.key not in templates and not m.is_open:
             before = next((k for k in reversed(old_order[:i]) if k in templates), None)
             orphans_after.setdefault(before, []).append(m)
 
     for m in list(plan.milestones):
-        if m.key not in templates and m.status == "todo":
+        if m.key not in templates and m.is_open:
             plan.milestones.remove(m)  # delete-orphan cascade removes the row
 
     ordered: list[Milestone] = list(orphans_after.get(None, []))
@@ -118,7 +118,7 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
         if m is None:
             m = plans.milestone_from(t, version, laid_out[t.key])
             plan.milestones.append(m)
-        elif m.status == "todo":
+        elif m.is_open:
             if (m.week, m.pinned) != (t.week, t.pinned):
                 m.due_date = laid_out[t.key]
             m.title = t.title

@@ -43,11 +43,11 @@ def test_extend_respreads_open_milestones_up_to_the_new_end(cast):
 
 def test_a_completed_plan_stays_visible_at_one_hundred_percent(cast):
     plan, hr = cast["plan_a"], cast["hr"]
-    assert plans.progress(plan, on=date(2026, 9, 7))["percent"] == 0
+    assert plans.progress(plan, on=date(2026, 9, 7)).percent == 0
     plans.close(plan, hr, "completed")
     db.session.commit()
     progress = plans.progress(plan, on=date(2027, 6, 1))
-    assert progress["percent"] == 100 and len(plan.milestones) == 25
+    assert progress.percent == 100 and len(plan.milestones) == 25
     with pytest.raises(plans.PlanError, match="already completed"):
         plans.close(plan, hr, "withdrawn")
 
@@ -57,8 +57,8 @@ def test_progress_counts_weeks_done_and_overdue(cast):
     for m in plan.milestones[:5]:
         plans.complete_milestone(m, leader, note="done")
     p = plans.progress(plan, on=date(2026, 10, 5))
-    assert (p["week"], p["weeks"]) == (5, 26)
-    assert (p["done"], p["total"], p["percent"]) == (5, 25, 20)
-    assert p["overdue"] == sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < date(2026, 10, 5))
+    assert (p.week, p.weeks, p.week_text) == (5, 26, "Week 5 of 26")
+    assert (p.done, p.total, p.percent) == (5, 25, 20)
+    assert p.overdue == sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < date(2026, 10, 5))
     assert plans.milestone_state(plan.milestones[0], date(2026, 10, 5)) == "done"
     assert plans.milestone_state(plan.milestones[-1], date(2026, 10, 5)) == "not_started"

@@ -97,6 +97,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations copy a SQLite table and drop the old one; with foreign keys
+            # enforced that DROP fails (or cascades) while other tables still refer to it.
+            # The pragma only takes effect outside a transaction, so it is set before one.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # ends the transaction SQLAlchemy began, or Alembic would run inside it
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -105,6 +112,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

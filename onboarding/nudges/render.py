@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
-from types import SimpleNamespace
 
 from flask import current_app
 
-from .. import plans as plan_mod
+from .. import planning
 from ..planning import Calendar, parse_working_days
 from .facts import Batch
 from .policy import KINDS, between
@@ -32,20 +31,11 @@ def links(config: Mapping) -> dict:
     }
 
 
-def _progress(plan, counts, today: date) -> dict:
-    """plans.progress from milestone counts: it sees stand-ins with the same statuses and
-    the same open milestones before ``today``, so its arithmetic stays in one place."""
-    milestones = []
-    if counts is not None:
-        done, skipped, overdue = counts.done or 0, counts.skipped or 0, counts.overdue or 0
-        milestones = (
-            [SimpleNamespace(status="done", due_date=date.min)] * done
-            + [SimpleNamespace(status="skipped", due_date=date.min)] * skipped
-            + [SimpleNamespace(status="todo", due_date=date.min)] * overdue
-            + [SimpleNamespace(status="todo", due_date=date.max)] * (counts.total - done - skipped - overdue)
-        )
-    view = SimpleNamespace(start_date=plan.start_date, end_date=plan.end_date, status=plan.status, milestones=milestones)
-    return plan_mod.progress(view, today)
+def _progress(plan, counts, today: date) -> planning.Progress:
+    """planning.progress from the batch's milestone counts, as the pages count it."""
+    done, total, overdue = (counts.done or 0, counts.total or 0, counts.overdue or 0) if counts is not None else (0, 0, 0)
+    return planning.progress(plan.start_date, plan.end_date, today, done=done, total=total, overdue=overdue,
+                             completed=plan.status == "completed")
 
 
 def _item(nudge, batch: Batch, today: date, url) -> dict:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from .. import access, api_input, api_schema, checkins, plan_start, plans, playbooks, records, tokens
+from .. import access, api_input, api_schema, checkins, plan_start, plans, playbook_editor, playbooks, records, tokens
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
 from . import remote_addr
@@ -300,10 +299,7 @@ def _playbook_or_404(slug: str):
 def list_playbooks():
     if not access.is_hr(_user()):
         return error(404, "Not found")
-    from ..models import Playbook
-
-    found = db.session.scalars(sa.select(Playbook).order_by(Playbook.slug))
-    return jsonify(items=[playbook_summary(p) for p in found if p.latest is not None])
+    return jsonify(items=[playbook_summary(p) for p in playbook_editor.published()])
 
 
 @bp.get("/playbooks/<slug>")

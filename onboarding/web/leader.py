@@ -114,7 +114,7 @@ def complete_milestone(plan_id: int, milestone_id: int):
     milestone = _milestone_or_404(plan, milestone_id)
     if not access.can_update_milestone(current_user, milestone):
         return _forbidden(plan, _milestone_refusal(plan, milestone))
-    if milestone.status != "todo":
+    if not milestone.is_open:
         flash("This milestone is already done.", "info")
         return redirect(url_for(".milestone", plan_id=plan.id, milestone_id=milestone.id))
     form = CompleteMilestoneForm()

@@ -22,7 +22,7 @@ def mentored_plans():
             # Closed plans are a read-only record, so nothing there is left for the mentor to do.
             "mine_open": []
             if access.plan_is_closed(plan)
-            else [m for m in plan.milestones if m.owner == "mentor" and m.status == "todo"],
+            else [m for m in plan.milestones if m.owner == "mentor" and m.is_open],
         }
         for plan in mentored
     ]

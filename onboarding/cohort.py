@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterator
 
@@ -20,7 +20,7 @@ from . import dashboards
 from . import plans as plans_mod
 from .dashboards import PlanRow
 from .extensions import db
-from .models import PLAN_STATUSES, Milestone, Plan, Playbook, PlaybookVersion
+from .models import PLAN_STATUSES, Milestone, Plan, Playbook, PlaybookVersion, User
 
 PER_PAGE = 25
 CSV_HEADER = (
@@ -48,6 +48,8 @@ class Page:
     pages: int
     total: int
     per_page: int = PER_PAGE
+    # plan id -> "sponsor"/"mentor" when that person is deactivated on an open plan
+    inactive_people: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _filtered(filters: Filters, today: date) -> sa.Select:
@@ -81,8 +83,22 @@ def page(filters: Filters, number: int = 1, per_page: int = PER_PAGE, today: dat
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))
     number = min(max(1, number), pages)
-    rows = dashboards.plan_rows(_page_ids(query, per_page, (number - 1) * per_page), today)
-    return Page(rows, number, pages, total, per_page)
+    ids = _page_ids(query, per_page, (number - 1) * per_page)
+    return Page(dashboards.plan_rows(ids, today), number, pages, total, per_page, inactive_people(ids))
+
+
+def inactive_people(plan_ids: list[int]) -> dict[int, list[str]]:
+    """The open plans among ``plan_ids`` whose sponsor or mentor is deactivated (nobody may be
+    able to log their check-ins), each with who: ["sponsor"], ["mentor"] or both."""
+    sponsor, mentor = aliased(User), aliased(User)
+    rows = db.session.execute(
+        sa.select(Plan.id, sponsor.active, mentor.active)
+        .join(sponsor, Plan.sponsor_id == sponsor.id)
+        .outerjoin(mentor, Plan.mentor_id == mentor.id)
+        .where(Plan.id.in_(plan_ids), Plan.is_open, sa.or_(sponsor.active.is_(False), mentor.active.is_(False)))
+    )
+    return {plan_id: [who for who, active in (("sponsor", s), ("mentor", m)) if active is False]
+            for plan_id, s, m in rows}
 
 
 def _page_ids(query: sa.Select, limit: int, offset: int) -> list[int]:

@@ -4,7 +4,8 @@ Nobody can lock the service out of HR: HR cannot deactivate themselves or drop t
 HR rights, and each change is made only while its actor is still an active HR user, checked
 in the same statement with both rows locked, so two HR users removing each other at the
 same moment cannot both succeed. Deactivation and losing HR rights end the user's sessions.
-Callers commit."""
+Nobody who sponsors or mentors an open plan is deactivated: that plan would be left with
+nobody able to log check-ins, so HR reassigns it first. Callers commit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -13,9 +14,29 @@ from sqlalchemy.orm import aliased
 from . import audit, sessions
 from .accounts import AccountError
 from .extensions import db
-from .models import User, new_token
+from .models import Plan, User, new_token
 
 NO_LONGER_HR = "You no longer have HR rights, so nothing was changed"
+
+
+class OpenPlansError(AccountError):
+    """Deactivation refused: ``plans`` are the open plans the user sponsors or mentors."""
+
+    def __init__(self, user: User, plans: list[Plan]):
+        self.plans = plans
+        count = f"{len(plans)} open plan{'s' if len(plans) != 1 else ''}"
+        leaders = ", ".join(p.leader.name for p in plans)
+        super().__init__(f"{user.name} sponsors or mentors {count} ({leaders}); "
+                         "reassign the sponsor or mentor of each before deactivating them", "user")
+
+
+def open_plans_supported_by(user: User) -> list[Plan]:
+    """The open (active or paused) plans ``user`` sponsors or mentors, by leader name."""
+    return list(db.session.scalars(
+        sa.select(Plan).join(Plan.leader)
+        .where(Plan.is_open, sa.or_(Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+        .order_by(User.name, Plan.id)
+    ))
 
 
 def _change(user: User, actor: User, **values) -> None:
@@ -42,6 +63,8 @@ def set_active(user: User, active: bool, actor: User, remote_addr=None) -> None:
         raise AccountError("You cannot deactivate your own account", "user")
     if user.active == active:
         return
+    if not active and (plans := open_plans_supported_by(user)):
+        raise OpenPlansError(user, plans)
     if active:
         _change(user, actor, active=True)
     else:

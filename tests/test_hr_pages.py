@@ -520,7 +520,7 @@ def test_invite_user_shows_link(cast, client, login):
 
 def test_deactivate_reactivate_and_hr_rights(cast, client, login):
     login(cast["hr"])
-    uid = cast["mentor_a"].id
+    uid = cast["leader_b"].id  # leads a plan but sponsors and mentors none (see test_deactivation.py)
     assert client.post(f"/hr/users/{uid}/deactivate").status_code == 302
     db.session.expire_all()
     assert db.session.get(User, uid).active is False

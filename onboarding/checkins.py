@@ -206,6 +206,26 @@ def next_due_for(plan: Plan, last: CheckIn | None = None) -> date:
     )
 
 
+def latest_dates(plan_ids) -> dict[int, tuple[date, date | None]]:
+    """plan id -> (held on, next check-in date it set) of each plan's latest check-in, in
+    one query: what ``next_due`` needs, for many plans at once. ``plan_ids`` is a list
+    or a select of ids."""
+    ranked = (
+        sa.select(
+            CheckIn.plan_id, CheckIn.held_on, CheckIn.next_checkin_on,
+            sa.func.row_number()
+            .over(partition_by=CheckIn.plan_id, order_by=(CheckIn.held_on.desc(), CheckIn.id.desc()))
+            .label("rank"),
+        )
+        .where(CheckIn.plan_id.in_(plan_ids))
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.plan_id, ranked.c.held_on, ranked.c.next_checkin_on).where(ranked.c.rank == 1)
+    )
+    return {plan_id: (held_on, next_on) for plan_id, held_on, next_on in rows}
+
+
 def suggested_next(plan: Plan, held_on: date) -> date:
     """A default for the form: the cadence after the check-in, on a working day."""
     return planning.Calendar().on_or_after(held_on + timedelta(days=plan.checkin_cadence_days))

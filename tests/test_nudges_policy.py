@@ -139,6 +139,16 @@ def test_checkin_due_once_per_cadence_period():
     assert kinds(logged, date(2026, 10, 14), "checkin_due") == [(2, "checkin_due", "2026-09-30+1")]
 
 
+
+def test_checkin_due_waits_for_the_date_the_sponsor_set():
+    # Checked in Monday 14 Sep, next set for Monday 30 Nov: the 14-day cadence (28 Sep) does not apply.
+    p = plan(checkin_cadence_days=14, last_checkin=date(2026, 9, 14), next_checkin_on=date(2026, 11, 30))
+    assert sweep_range(p, date(2026, 9, 14), date(2026, 11, 27), "checkin_due") == {}
+    # Due on 30 Nov, then again a cadence later while nothing is logged; the key counts
+    # from one cadence before the due date (16 Nov).
+    assert sweep_range(p, date(2026, 11, 30), date(2026, 12, 14), "checkin_due") == {
+        (2, "checkin_due", "2026-11-16+1"): date(2026, 11, 30), (2, "checkin_due", "2026-11-16+2"): date(2026, 12, 14)}
+
 def test_playbook_overrides_the_global_defaults():
     config = {"NUDGE_DUE_SOON_WORKING_DAYS": 3, "NUDGE_OVERDUE_EVERY_WORKING_DAYS": 5, "NUDGE_ESCALATE_AFTER_WORKING_DAYS": 10}
     assert Policy.from_settings(config) == Policy(3, 5, 10)

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
+from ..checkins import latest_dates
 from ..extensions import db
-from ..models import CheckIn, Milestone, Plan, PlaybookVersion, User
+from ..models import Milestone, Plan, PlaybookVersion, User
 from ..planning import parse_working_days
 from .policy import MilestoneFacts, Person, PlanFacts, Policy
 
@@ -63,13 +64,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
             )
         )
     }
-    last = dict(
-        core(
-            sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
-            .where(CheckIn.plan_id.in_(active))
-            .group_by(CheckIn.plan_id)
-        )
-    )
+    last = latest_dates(active)
     milestones: dict[int, list[MilestoneFacts]] = {}
     titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
     for plan_id, mid, title, owner, due in core(
@@ -98,7 +93,8 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
                 start_date=r.start_date,
                 working_days=patterns[r.working_days],
                 checkin_cadence_days=r.checkin_cadence_days or default_cadence,
-                last_checkin=last.get(r.id),
+                last_checkin=last.get(r.id, (None, None))[0],
+                next_checkin_on=last.get(r.id, (None, None))[1],
                 milestones=tuple(milestones.pop(r.id, ())),
                 policy=policies.get(r.playbook_version_id) or Policy.from_settings(config),
             )
@@ -115,7 +111,7 @@ class Batch:
     people: dict[int, Person] = field(default_factory=dict)
     plans: dict[int, object] = field(default_factory=dict)
     milestones: dict[int, object] = field(default_factory=dict)
-    last_checkin: dict[int, date] = field(default_factory=dict)
+    checkins: dict[int, tuple] = field(default_factory=dict)  # plan id -> (held on, next date set) of its latest
     sponsored: dict[int, list] = field(default_factory=dict)  # digest recipient -> plans, by start date
     digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> open milestones due within a week
     digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, skipped, overdue, total
@@ -144,13 +140,7 @@ def prefetch(batch: Batch, today: date) -> None:
             batch.plans[p.id] = p
             if p.sponsor_id in digest_ids:
                 batch.sponsored.setdefault(p.sponsor_id, []).append(p)
-        batch.last_checkin = dict(
-            core(
-                sa.select(CheckIn.plan_id, sa.func.max(CheckIn.held_on))
-                .where(in_(CheckIn.plan_id, list(batch.plans)))
-                .group_by(CheckIn.plan_id)
-            )
-        )
+        batch.checkins = latest_dates(list(batch.plans))
     batch.people = {
         u.id: Person(u.id, u.email, u.name, bool(u.active), u.nudge_mode or "all")
         for u in core(

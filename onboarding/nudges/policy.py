@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..checkins import next_due
 from ..planning import DEFAULT_WORKING_DAYS, Calendar
 
 if TYPE_CHECKING:  # only for annotations
@@ -71,6 +72,7 @@ class PlanFacts:
     hr_contact: Person | None = None
     checkin_cadence_days: int = 14
     last_checkin: date | None = None
+    next_checkin_on: date | None = None  # the date the latest check-in set, if any
     policy: Policy = field(default_factory=Policy)
 
     def holder(self, role: str) -> Person | None:
@@ -108,9 +110,12 @@ def wants(person: Person | None, kind: str) -> bool:
     return person.nudge_mode != "digest" or kind == "digest"
 
 
-def checkin_anchor(plan: PlanFacts) -> date:
-    """The date the check-in cadence counts from: the last check-in, or the start."""
-    return max(d for d in (plan.last_checkin, plan.start_date) if d is not None)
+def checkin_period_base(due: date, cadence_days: int) -> str:
+    """The start of a check-in nudge's period key: one cadence before the next due date
+    (checkins.next_due). With no date set by the sponsor that is the last check-in (or
+    the start), the key earlier releases recorded; a date the sponsor sets or moves
+    gives a new key."""
+    return f"{(due - timedelta(days=max(1, cadence_days))).isoformat()}+"
 
 
 def week_key(day: date) -> str:
@@ -158,14 +163,15 @@ def milestone_nudges(plan: PlanFacts, m: MilestoneFacts, today: date) -> list[Du
 
 
 def checkin_nudge(plan: PlanFacts, today: date) -> list[Due]:
-    anchor = checkin_anchor(plan)
-    cadence = max(1, plan.checkin_cadence_days)
-    periods = (today - anchor).days // cadence
-    if periods < 1 or not wants(plan.sponsor, "checkin_due"):
+    due = next_due(plan.start_date, plan.checkin_cadence_days, plan.last_checkin, plan.next_checkin_on)
+    if today < due or not wants(plan.sponsor, "checkin_due"):
         return []
     if not plan.calendar_for("sponsor").is_working_day(today):
         return []
-    return [Due(plan.sponsor.id, "checkin_due", "plan", plan.id, f"{anchor.isoformat()}+{periods}", plan.id)]
+    # Once a cadence while no check-in is logged: +1 from the due date, +2 a cadence later...
+    periods = (today - due).days // max(1, plan.checkin_cadence_days) + 1
+    base = checkin_period_base(due, plan.checkin_cadence_days)
+    return [Due(plan.sponsor.id, "checkin_due", "plan", plan.id, f"{base}{periods}", plan.id)]
 
 
 def due_nudges(plans: Iterable[PlanFacts], today: date) -> list[Due]:
@@ -204,9 +210,8 @@ def still_wanted(nudge, batch: Batch, today: date) -> bool:
     if plan is None or plan.status != "active":
         return False
     if nudge.kind == "checkin_due":
-        last = batch.last_checkin.get(plan.id)
-        anchor = max(d for d in (last, plan.start_date) if d is not None)
-        return nudge.period.startswith(anchor.isoformat() + "+")
+        due = next_due(plan.start_date, plan.checkin_cadence_days, *batch.checkins.get(plan.id, (None, None)))
+        return nudge.period.startswith(checkin_period_base(due, plan.checkin_cadence_days))
     m = batch.milestones.get(nudge.milestone_id)
     if m is None or m.status != "todo" or not nudge.period.startswith(m.due_date.isoformat()):
         return False  # done, skipped, or its date has moved (a new nudge will follow)

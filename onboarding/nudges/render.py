@@ -9,6 +9,7 @@ from functools import lru_cache
 from flask import current_app
 
 from .. import planning
+from ..checkins import next_due
 from ..planning import Calendar, parse_working_days
 from .facts import Batch
 from .policy import KINDS, between
@@ -50,8 +51,8 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
             progress = _progress(plan, batch.digest_counts.get(plan.id), today)
             overdue = [m for m in milestones if m.status == "todo" and m.due_date < today]
             upcoming = [m for m in milestones if m.status == "todo" and today <= m.due_date <= today + timedelta(days=7)]
-            last = batch.last_checkin.get(plan.id)
-            anchor = max(d for d in (last, plan.start_date) if d is not None)
+            last, next_on = batch.checkins.get(plan.id, (None, None))
+            due = next_due(plan.start_date, plan.checkin_cadence_days, last, next_on)
             rows.append(
                 {
                     "leader": plan.leader_name,
@@ -59,8 +60,8 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
                     "overdue": [(m.title, long_date(m.due_date)) for m in overdue],
                     "upcoming": [(m.title, long_date(m.due_date)) for m in upcoming],
                     "last_checkin": long_date(last) if last else None,
-                    "next_checkin": long_date(anchor + timedelta(days=plan.checkin_cadence_days)),
-                    "checkin_overdue": anchor + timedelta(days=plan.checkin_cadence_days) < today,
+                    "next_checkin": long_date(due),
+                    "checkin_overdue": due < today,
                     "url": url["plan"](plan.id),
                 }
             )
@@ -69,7 +70,7 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
     plan = batch.plans[nudge.plan_id]
     item.update(leader=plan.leader_name, plan_url=url["plan"](plan.id))
     if nudge.kind == "checkin_due":
-        last = batch.last_checkin.get(plan.id)
+        last, _ = batch.checkins.get(plan.id, (None, None))
         item.update(
             cadence=plan.checkin_cadence_days,
             last=long_date(last) if last else None,

@@ -87,17 +87,16 @@ NAV = (
 
 
 def navigation() -> dict:
-    from flask import current_app, url_for
+    from flask import url_for
     from flask_login import current_user
 
-    endpoints = current_app.view_functions
     roles = access.roles_held(current_user)
     items = [
         {"href": url_for(ep), "text": label, "current": request.endpoint == ep}
         for ep, label, role in NAV
         if role in roles
     ]
-    return {"nav_items": items, "nav_endpoints": endpoints, "user_roles": roles}
+    return {"nav_items": items, "user_roles": roles}
 
 
 def remote_addr() -> str | None:

@@ -1,7 +1,7 @@
 """The signed-in user's own settings: how they want to be nudged."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
@@ -54,7 +54,6 @@ def settings():
             title="Your account",
             form=form,
             hints=MODE_HINTS,
-            calendar_endpoint="calendar.account" if "calendar.account" in current_app.view_functions else None,
         ),
         status,
     )

@@ -1,6 +1,13 @@
-"""Shared fixtures: a fresh app and database per test on SQLite and, when
-ONBOARDING_TEST_DATABASE_URL is set, on PostgreSQL too; users, plans and a
-sign-in helper.
+"""Shared fixtures: one app per database per test worker, each test in a transaction
+that is rolled back, on SQLite and, when ONBOARDING_TEST_DATABASE_URL is set, on
+PostgreSQL too; users, plans and a sign-in helper.
+
+The rolled-back transaction (as Lemur's conftest does): the test's connection opens an
+outer transaction and every ORM session joins it with a SAVEPOINT, so commit() in the
+test or in the app only releases a savepoint and the test leaves nothing behind. Tests
+whose work must really be committed (other processes, threaded servers, races, a
+second connection such as the nudge sender's) carry ``@pytest.mark.real_commits`` and
+get a fresh app and database of their own, as every test did before.
 
 `.ci/run` sets ONBOARDING_REQUIRE_ALL=1, which turns every "cannot run here"
 skip (no PostgreSQL, no Chromium) into a failure.
@@ -13,6 +20,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as sa_orm
+from flask import current_app
+from flask_sqlalchemy.session import Session as FlaskSession
+from flask_sqlalchemy.session import _app_ctx_id
 
 from onboarding import create_app, database_url
 from onboarding.extensions import db
@@ -21,6 +32,27 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("ONBOARDING_TEST_DATABASE_URL")
 REQUIRE_ALL = os.environ.get("ONBOARDING_REQUIRE_ALL") == "1"
 PASSWORD = "correct horse battery staple"
+# PostgreSQL variants exist only when there is a server to run them on.
+DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def pytest_configure(config):
+    if REQUIRE_ALL and not PG_URL:
+        # Once, before collection, rather than a failure per PostgreSQL variant.
+        raise pytest.UsageError("ONBOARDING_REQUIRE_ALL=1 needs ONBOARDING_TEST_DATABASE_URL (PostgreSQL tests)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a PostgreSQL URL, a test parametrized onto PostgreSQL alone is not generated."""
+    if PG_URL:
+        return
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        (dropped if params and params.params.get("database") == "postgresql" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def skip_or_fail(reason: str) -> None:
@@ -43,6 +75,10 @@ def base_config(tmp_path: Path, url: str) -> dict:
     }
 
 
+def real_commits(request) -> bool:
+    return request.node.get_closest_marker("real_commits") is not None
+
+
 @pytest.fixture(scope="session")
 def pg_schema_url(worker_id):
     """A PostgreSQL URL whose search_path is a schema of this test worker's own."""
@@ -62,14 +98,22 @@ def pg_schema_url(worker_id):
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path, pg_schema_url):
-    """The database URL for one test: a new SQLite file, or the worker's PostgreSQL schema."""
+@pytest.fixture(scope="session")
+def shared_sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('shared') / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=DATABASES)
+def database(request, tmp_path, pg_schema_url, shared_sqlite_url):
+    """The database URL for one test: the worker's shared SQLite file or PostgreSQL schema
+    (a new SQLite file for a real_commits test)."""
     if request.param == "postgresql":
         if not pg_schema_url:
             skip_or_fail("PostgreSQL tests need ONBOARDING_TEST_DATABASE_URL")
         return pg_schema_url
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    if real_commits(request):
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return shared_sqlite_url
 
 
 def _empty_tables() -> None:
@@ -78,8 +122,52 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(database, tmp_path):
+class JoinedSession(FlaskSession):
+    """A Flask-SQLAlchemy session on the test's connection (its get_bind ignores ``bind``)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+def _sqlite_savepoints(engine: sa.Engine) -> None:
+    """pysqlite's own transaction handling breaks SAVEPOINT: let SQLAlchemy emit BEGIN
+    (the recipe in SQLAlchemy's SQLite dialect documentation)."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def shared_apps(tmp_path_factory):
+    """One app per database URL for this worker, its tables created once."""
+    apps: dict[str, object] = {}
+
+    def get(url: str):
+        if url not in apps:
+            instance = tmp_path_factory.mktemp("instance")
+            app = create_app(base_config(instance, url) | {"INSTANCE_PATH": str(instance)})
+            with app.app_context():
+                if url.startswith("sqlite"):
+                    _sqlite_savepoints(db.engine)
+                db.create_all()
+                if url.startswith("postgresql"):
+                    _empty_tables()
+                db.session.remove()
+            apps[url] = app
+        return apps[url]
+
+    yield get
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _committing_app(database: str, tmp_path: Path):
     config = base_config(tmp_path, database)
     app = create_app(config | {"INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
@@ -92,6 +180,49 @@ def app(database, tmp_path):
         if database.startswith("postgresql"):
             _empty_tables()
         db.engine.dispose()
+
+
+def _rolled_back_app(app):
+    from onboarding import accounts
+
+    config = dict(app.config)
+    # Another app built in this worker (a test's own create_app) may have set other costs.
+    accounts.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    app.extensions["mail_outbox"] = []
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    original = db.session
+    joined = db._make_session_factory(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": JoinedSession})
+    plain = db._make_session_factory({})
+
+    def session_for_current_app():
+        # An app the test builds for itself keeps sessions on its own database.
+        return joined() if current_app._get_current_object() is app else plain()
+
+    db.session = sa_orm.scoped_session(session_for_current_app, scopefunc=_app_ctx_id)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+        db.session = original
+        outer.rollback()
+        connection.close()
+        app.config.clear()
+        app.config.update(config)
+        app.extensions["mail_outbox"] = []
+
+
+@pytest.fixture
+def app(request, database, tmp_path):
+    """The app for one test: the worker's shared app in a rolled-back transaction, or a
+    fresh app and database for a test marked real_commits."""
+    if real_commits(request):
+        yield from _committing_app(database, tmp_path)
+    else:
+        yield from _rolled_back_app(request.getfixturevalue("shared_apps")(database))
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from onboarding.models import Nudge
 
 from .conftest import PG_URL, base_config, make_user, skip_or_fail
 
+# Real commits: backups read the database from other connections and processes.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def pg_tools(database):

@@ -14,6 +14,9 @@ from onboarding.extensions import db
 
 from .conftest import PG_URL, make_user, skip_or_fail
 
+# Real commits: the test cuts the app's pooled connections.
+pytestmark = pytest.mark.real_commits
+
 # Every connection of this test's app says who it is, so only those are cut: other test
 # runs may share the server.
 APP_NAME = f"onboarding_test_drop_{os.getpid()}_{uuid.uuid4().hex[:8]}"

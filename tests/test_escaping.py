@@ -280,6 +280,7 @@ def _found(pages, needles) -> list[str]:
     return found
 
 
+@pytest.mark.real_commits
 def test_every_page_shows_user_text_escaped_for_every_role(app, world, client, login, smtp):
     # A sweep while the mail server is down leaves nudges queued, for HR's outbox page.
     smtp.stop()
@@ -318,6 +319,7 @@ def test_every_page_shows_user_text_escaped_for_every_role(app, world, client, l
             assert "checkin-private-note" not in body, (who, url)
 
 
+@pytest.mark.real_commits
 def test_emails_escape_user_text_in_html_and_keep_it_in_plain_text(world, smtp):
     nudges.sweep(next_working_day(plans.today()))
     messages = world.invites + smtp.handler.take()

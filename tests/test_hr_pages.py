@@ -15,7 +15,6 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
 
 from .conftest import make_user
-from playwright.sync_api import expect
 
 GET_PAGES = [
     "/hr/cohort",
@@ -169,6 +168,8 @@ def _add_plans(cast, n):
     db.session.commit()
 
 
+# Real commits: the joined test session's SAVEPOINTs would be counted as queries.
+@pytest.mark.real_commits
 def test_cohort_queries_do_not_grow_with_plans(app, cast, client, login):
     login(cast["hr"])
     _add_plans(cast, 3)  # 5 plans
@@ -552,6 +553,8 @@ def test_hr_cannot_lock_themselves_out(cast, client, login):
 @pytest.mark.browser
 def test_hr_pages_pass_axe(live_server, page):
     """Every HR page, and its error states, in Chromium with axe."""
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
     from .conftest import PASSWORD, ROOT, assert_accessible
 
     app, base = live_server

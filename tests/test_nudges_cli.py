@@ -14,6 +14,9 @@ from onboarding.models import Nudge
 from .conftest import ROOT, make_user
 from .nudge_helpers import SMTPServer, complete, world
 
+# Real commits: `nudges run` sends, marking emails on a second connection.
+pytestmark = pytest.mark.real_commits
+
 
 def statuses():
     db.session.expire_all()

@@ -16,6 +16,9 @@ from onboarding.models import Nudge
 from .conftest import ROOT, make_user
 from .nudge_helpers import SMTPServer, fixture_version, make_plan
 
+# Real commits: two sweeps in subprocesses.
+pytestmark = pytest.mark.real_commits
+
 PLANS = 8
 DAY = "2027-01-04"  # each leader has an overdue milestone, each sponsor an escalation and a digest
 

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from onboarding import nudges
@@ -19,6 +20,9 @@ from onboarding.models import Nudge, User, utcnow
 
 from .conftest import ROOT, make_user
 from .nudge_helpers import SMTPServer, fixture_version, make_plan
+
+# Real commits: a killed subprocess and a second run read what was committed.
+pytestmark = pytest.mark.real_commits
 
 PLANS = 8  # 17 recipients: each leader, each sponsor, and HR
 DAY = "2027-01-04"  # each leader has an overdue milestone, each sponsor an escalation and a digest

@@ -13,7 +13,9 @@ from onboarding.models import Nudge
 
 from .conftest import make_user
 from .nudge_helpers import END, START, SMTPServer, complete, log_checkin, make_plan, milestone, parts, world
-from playwright.sync_api import expect
+
+# Real commits: the sender marks emails sent on a second connection of its own.
+pytestmark = pytest.mark.real_commits
 
 BASE = "http://onboarding.test"
 D = date.fromisoformat
@@ -284,6 +286,8 @@ def test_each_user_chooses_their_nudges(ctx, client, login):
 @pytest.mark.browser
 def test_account_and_outbox_pages_in_a_browser(live_server, page):
     """Real Chromium with CSRF on: both pages pass axe, the forms work, invalid input says why."""
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
     from .conftest import PASSWORD, assert_accessible
 
     app, base = live_server

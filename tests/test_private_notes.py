@@ -35,6 +35,7 @@ PAGES = ["/my-plan", "/plans/{a}", "/plans/{a}/checkins", "/plans/{a}/print", "/
          "/hr/plans/{a}", "/hr/cohort", "/hr/cohort.csv", "/hr/outbox"]
 
 
+@pytest.mark.real_commits
 def test_a_leader_with_hr_rights_never_sees_private_notes_about_their_own_plan(leader_in_hr, client, login, runner):
     cast = leader_in_hr
     a = cast["plan_a"].id

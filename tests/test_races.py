@@ -23,6 +23,9 @@ from onboarding.models import AuditEvent, CheckIn, Milestone
 
 from .conftest import PASSWORD
 
+# Real commits: threads of a live server commit for each other.
+pytestmark = pytest.mark.real_commits
+
 CLICKS = 5
 
 

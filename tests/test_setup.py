@@ -3,12 +3,16 @@ import os
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from onboarding import create_app
 from onboarding.extensions import db
+
+# Real commits: `onboarding init` runs in a subprocess.
+pytestmark = pytest.mark.real_commits
 
 
 

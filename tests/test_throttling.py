@@ -22,6 +22,7 @@ def sign_in(client, email, password=PASSWORD, address="10.0.0.1", **kwargs):
                        environ_base={"REMOTE_ADDR": address}, **kwargs)
 
 
+@pytest.mark.real_commits
 def test_sixty_concurrent_wrong_passwords_verify_at_most_the_limit(app, ctx, monkeypatch):
     make_user("target@example.nhs.uk")
     verified = []
@@ -82,6 +83,7 @@ def test_one_address_has_a_high_configurable_limit_across_accounts(app, client, 
     assert sign_in(client, "last@example.nhs.uk", address="10.6.6.6").status_code == 302
 
 
+@pytest.mark.real_commits
 def test_the_client_address_comes_from_trusted_proxies_only(app, client, ctx, database, tmp_path):
     make_user("proxied@example.nhs.uk")
     forged = {"X-Forwarded-For": "203.0.113.9"}

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-schemathesis = pytest.importorskip("schemathesis")
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import (  # noqa: E402
+from schemathesis import GenerationMode
+from schemathesis.checks import (
     content_type_conformance,
     negative_data_rejection,
     not_a_server_error,

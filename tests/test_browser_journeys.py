@@ -11,7 +11,6 @@ import pytest
 from onboarding import playbooks, plans
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +47,8 @@ class Visitor:
 
 
 def test_hr_leader_and_sponsor_journeys(live_server, page):
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
     app, base = live_server
     with app.app_context():
         playbooks.load(playbooks.default_paths(ROOT / "playbooks"))

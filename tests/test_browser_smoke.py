@@ -3,14 +3,14 @@ import re
 
 import pytest
 
-
 from .conftest import PASSWORD, assert_accessible, make_user
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
 def test_sign_in_page_is_accessible_and_works(live_server, page):
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
     app, base = live_server
     with app.app_context():
         make_user("person@example.nhs.uk", "Pat Person")

@@ -9,12 +9,13 @@ import pytest
 from onboarding.extensions import db
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
 def test_integration_pages_are_accessible_and_work(live_server, page):
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
     app, base = live_server
     with app.app_context():
         from onboarding import playbooks, plans

@@ -62,3 +62,27 @@ def test_progress_counts_weeks_done_and_overdue(cast):
     assert p.overdue == sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < date(2026, 10, 5))
     assert plans.milestone_state(plan.milestones[0], date(2026, 10, 5)) == "done"
     assert plans.milestone_state(plan.milestones[-1], date(2026, 10, 5)) == "not_started"
+
+
+def test_extend_moves_open_milestones_to_their_places_in_the_longer_plan(cast):
+    """Worked by hand for the 26-week playbook, a plan from Monday 7 Sep 2026:
+    3 months ends 7 Dec (91 days), 6 months ends 7 Mar 2027 (181 days).
+    ninety-day-plan (week 12, nominal day 7*12-3 = 81): 81*91//182 = day 40 = Sat 17 Oct,
+    so Mon 19 Oct; after extending, 81*181//182 = day 80 = Thu 26 Nov.
+    assign-mentor (week 2, day 11): 11*91//182 = day 5 = Sat 12 Sep, so Mon 14 Sep; done, it stays."""
+    from onboarding import playbooks
+
+    from .conftest import make_user
+
+    version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+    plan = plans.create_plan(leader=make_user("leader.c@example.nhs.uk"), sponsor=cast["sponsor_a"], version=version,
+                             start=date(2026, 9, 7), months=3, actor=cast["hr"])
+    db.session.commit()
+    by_key = {m.key: m for m in plan.milestones}
+    assert by_key["ninety-day-plan"].due_date == date(2026, 10, 19)
+    assert by_key["assign-mentor"].due_date == date(2026, 9, 14)
+    plans.complete_milestone(by_key["assign-mentor"], cast["hr"], note="done")
+    plans.extend(plan, cast["hr"], 6)
+    db.session.commit()
+    assert by_key["ninety-day-plan"].due_date == date(2026, 11, 26), "open milestones re-spread"
+    assert by_key["assign-mentor"].due_date == date(2026, 9, 14), "done milestones keep their date"

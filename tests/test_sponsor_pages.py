@@ -11,7 +11,6 @@ from onboarding import checkins, plans
 from onboarding.checkins import CheckInInput
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn
-from playwright.sync_api import expect
 
 PRIVATE = "Private: worried about the board dynamics"
 
@@ -292,6 +291,8 @@ def test_a_bad_csrf_token_is_refused_and_saves_nothing(cast, app, client, login)
 @pytest.mark.browser
 def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
     from datetime import date
+
+    from playwright.sync_api import expect  # imported only when a browser test runs
 
     from onboarding import playbooks
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -21,14 +22,24 @@ def long_date(day: date) -> str:
 
 
 def links(config: Mapping) -> dict:
+    """Absolute links into the app for emails, built from its own routes at BASE_URL.
+
+    url_for outside a request needs SERVER_NAME, which would also make the app answer
+    only that host; the app's URL map bound to BASE_URL builds the same URLs."""
     base = str(config.get("BASE_URL", "")).rstrip("/")
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+
+    def url(endpoint: str, **values) -> str:
+        return adapter.build(endpoint, values, force_external=True)
+
     return {
         "base": base,
-        "plan": lambda plan_id: f"{base}/plans/{plan_id}",
-        "milestone": lambda plan_id, milestone_id: f"{base}/plans/{plan_id}/milestones/{milestone_id}",
-        "new_checkin": lambda plan_id: f"{base}/plans/{plan_id}/checkins/new",
-        "sponsor": f"{base}/sponsor",
-        "settings": f"{base}/account",
+        "plan": lambda plan_id: url("leader.plan", plan_id=plan_id),
+        "milestone": lambda plan_id, milestone_id: url("leader.milestone", plan_id=plan_id, milestone_id=milestone_id),
+        "new_checkin": lambda plan_id: url("sponsor.new_checkin", plan_id=plan_id),
+        "sponsor": url("sponsor.dashboard"),
+        "settings": url("account.settings"),
     }
 
 
@@ -101,10 +112,8 @@ def render_email(recipient, nudges: Sequence, today: date, config: Mapping, *, b
     """Subject, text and HTML of the one email that carries these nudges."""
     url = url or links(config)
     items = sorted((_item(n, batch, today, url) for n in nudges), key=lambda i: (KINDS.index(i["kind"]), i["id"]))
-    if len(items) == 1:
-        subject = items[0]["headline"]
-    else:
-        subject = f"{len(items)} onboarding reminders for {long_date(today)}"
+    single = len(items) == 1
+    subject = items[0]["headline"] if single else f"{len(items)} onboarding reminders for {long_date(today)}"
     context = {
         "recipient": recipient,
         "items": items,

@@ -107,7 +107,7 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
         done, counted, overdue = counts.get(plan.id, (0, 0, 0))
         last_on, last_rag, last_next = latest.get(plan.id, (None, None, None))
         progress = planning.progress(plan.start_date, plan.end_date, today, done=done, total=counted,
-                                     overdue=overdue, completed=plan.status == "completed")
+                                     overdue=overdue, completed=plan.is_completed)
         next_due = None if plan.is_closed else checkins.next_due(plan.start_date, plan.checkin_cadence_days, last_on, last_next)
         rows.append(
             PlanRow(

@@ -223,6 +223,11 @@ class Plan(db.Model):
     def is_paused(self) -> bool:
         return self.status == "paused"
 
+    @property
+    def is_completed(self) -> bool:
+        """Closed as done: shown at 100% whatever was left open."""
+        return self.status == "completed"
+
     def has_started(self, on: date) -> bool:
         return on >= self.start_date
 

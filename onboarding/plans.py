@@ -263,7 +263,7 @@ def progress(plan: Plan, on: date | None = None) -> planning.Progress:
         done=sum(1 for m in plan.milestones if m.is_done),
         total=len(plan.milestones),
         overdue=sum(1 for m in plan.milestones if m.is_overdue(on)),
-        completed=plan.status == "completed",
+        completed=plan.is_completed,
     )
 
 

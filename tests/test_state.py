@@ -122,3 +122,21 @@ def test_today_is_in_the_configured_time_zone(app, ctx, monkeypatch):
     assert plans.today() == date(2026, 6, 30)
     monkeypatch.setitem(app.config, "TIMEZONE", "Europe/London")
     assert plans.today() == date(2026, 7, 1)
+
+
+@pytest.mark.real_commits  # the sender marks emails sent on a second connection of its own
+def test_the_weekly_digest_says_the_week_as_the_pages_do(ctx):
+    """A four-month plan from Monday 7 December 2026 to 7 April 2027 is 121 days: 17 weeks
+    (the digest said 18). Monday 4 January 2027 is day 28: week 5."""
+    from onboarding import mail, nudges
+
+    from .conftest import make_user
+    from .nudge_helpers import parts, world
+
+    people = world(make_user)
+    nudges.sweep(date(2027, 1, 4))
+    # The sponsor's one email of the day carries the digest (with an escalation that Monday).
+    [email] = [m for m in mail.memory_outbox() if m["To"] == people["sponsor"].email]
+    text, html = parts(email)
+    assert "Lee Leader: Week 5 of 17," in text and "Week 5 of 17," in html
+    assert plans.progress(people["plan"], date(2027, 1, 4)).week_text == "Week 5 of 17"

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..checkins import next_due
-from ..planning import DEFAULT_WORKING_DAYS, Calendar
+from ..planning import DEFAULT_WORKING_DAYS, Calendar, is_due_soon
 
 if TYPE_CHECKING:  # only for annotations
     from .facts import Batch
@@ -123,6 +123,10 @@ def week_key(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+# Thousands of milestones share a few calendars and due dates: work each out once.
+due_soon = lru_cache(maxsize=1 << 16)(is_due_soon)
+
+
 @lru_cache(maxsize=1 << 16)
 def between(cal: Calendar, start: date, end: date) -> int:
     # Thousands of milestones share a few calendars and due dates: count each pair once.
@@ -137,12 +141,12 @@ def milestone_nudges(plan: PlanFacts, m: MilestoneFacts, today: date) -> list[Du
     owner = plan.holder(m.owner)
     cal = plan.calendar_for(m.owner)
     if today <= m.due_date:
-        # Due soon: within N of the owner's working days before the due date. Catching up
-        # later in the window still records it (once, keyed by the due date).
+        # Due soon as the pages say it (planning.is_due_soon, the owner's working days).
+        # Catching up later in the window still records it (once, keyed by the due date).
         if (
             wants(owner, "due_soon")
             and cal.is_working_day(today)
-            and between(cal, today, m.due_date) <= policy.due_soon_working_days
+            and due_soon(m.due_date, today, policy.due_soon_working_days, cal)
         ):
             found.append(Due(owner.id, "due_soon", "milestone", m.id, m.due_date.isoformat(), plan.id, m.id))
         return found

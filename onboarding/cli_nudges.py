@@ -18,7 +18,7 @@ from .cli import PlanDate
 from .config import DEFAULT_HOST, DEFAULT_PORT, base_url
 from .extensions import db
 from .models import Nudge, User
-from .plans import today as london_today
+from .plans import today as configured_today
 
 EXIT_DELIVERY_FAILED = 3
 EXIT_UNEXPECTED = 1
@@ -27,7 +27,7 @@ nudges_cli = AppGroup("nudges", help="Record and send nudges.")
 
 
 @nudges_cli.command("run")
-@click.option("--today", default=None, type=PlanDate(), help="Sweep as if today were this date (default: today in Europe/London).")
+@click.option("--today", default=None, type=PlanDate(), help="Sweep as if today were this date (default: today in the TIMEZONE setting).")
 @click.option("--dry-run", is_flag=True, help="Print what would be recorded and sent; write and send nothing.")
 @with_appcontext
 def nudges_run(today, dry_run) -> None:
@@ -36,7 +36,7 @@ def nudges_run(today, dry_run) -> None:
     Prints "recorded N, sent N, failed N". Exits 0 when every delivery succeeded,
     3 when any failed (those stay queued for a retry), 1 on an unexpected error.
     """
-    today = today or london_today()
+    today = today or configured_today()
     try:
         if dry_run:
             _dry_run(today)

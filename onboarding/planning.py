@@ -187,9 +187,14 @@ def shift_open(dates: Sequence[date], working_days_paused: int, working_days: Se
 DEFAULT_TIMEZONE = "Europe/London"
 
 
-def today_in(zone: str | None = None) -> date:
-    """Today's date in ``zone`` (the TIMEZONE setting), the calendar the plans live in."""
-    return datetime.now(ZoneInfo(zone or DEFAULT_TIMEZONE)).date()
+def zone(name: str | None = None) -> ZoneInfo:
+    """The TIMEZONE setting as a zone: the one calendar for "today", the pages and the sweep."""
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+
+def today_in(name: str | None = None) -> date:
+    """Today's date in the zone ``name`` (the TIMEZONE setting)."""
+    return datetime.now(zone(name)).date()
 
 
 def plan_weeks(start: date, end: date) -> int:

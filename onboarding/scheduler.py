@@ -12,14 +12,13 @@ import atexit
 import logging
 import os
 import threading
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import nudges
+from . import nudges, planning
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ def retry_queued(app) -> None:
 
 def configure(scheduler, app):
     """Add both jobs to ``scheduler``; return it."""
-    tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
+    tz = planning.zone(app.config.get("TIMEZONE"))
     common = {"args": [app], "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(
         daily_sweep,
@@ -84,12 +83,12 @@ def configure(scheduler, app):
 
 
 def background(app):
-    tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
+    tz = planning.zone(app.config.get("TIMEZONE"))
     return configure(BackgroundScheduler(timezone=tz, daemon=True), app)
 
 
 def blocking(app):
-    tz = ZoneInfo(app.config.get("TIMEZONE") or "Europe/London")
+    tz = planning.zone(app.config.get("TIMEZONE"))
     return configure(BlockingScheduler(timezone=tz), app)
 
 

@@ -16,12 +16,14 @@ import re
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate, make_msgid, parseaddr
 from pathlib import Path
-from typing import Mapping
+
+from flask import current_app
 
 BACKENDS = ("file", "smtp", "memory")
 
@@ -69,7 +71,7 @@ class Mailer:
         self.port = app_config.get("SMTP_PORT") or 25
         self._smtp: smtplib.SMTP | None = None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> Mailer:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -221,8 +223,6 @@ def plain_message_bytes(config: Mapping, to: str, subject: str, text: str, html:
 
 
 def outbox_dir(app_config: Mapping) -> Path:
-    from flask import current_app
-
     return Path(app_config.get("MAIL_FILE_DIR") or Path(current_app.instance_path) / "outbox")
 
 
@@ -239,22 +239,16 @@ def _write_file(app_config: Mapping, data: bytes) -> None:
 
 
 def _stamp() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def memory_outbox() -> list[EmailMessage]:
     """Messages sent with the memory backend by the current app (tests)."""
-    from flask import current_app
-
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
 def send_invite(user, link: str) -> EmailMessage | None:
     """Email a new user their single-use set-password link (HR's invite)."""
-    from flask import current_app
-
     config = current_app.config
     context = {
         "user": user,

@@ -240,12 +240,11 @@ def _remove(kind: str, plan_id: int, record_id: int, post: bool):
     if not access.can_write_leader_records(current_user, plan):
         return _refuse_write(plan)
     form = ConfirmForm()
-    if post:
-        if form.validate_on_submit():
-            records.delete(kind, record, current_user._get_current_object(), remote_addr())
-            db.session.commit()
-            flash(f"The {kind} is removed.", "success")
-            return redirect(url_for(KINDS[kind][2], plan_id=plan.id))
+    if post and form.validate_on_submit():
+        records.delete(kind, record, current_user._get_current_object(), remote_addr())
+        db.session.commit()
+        flash(f"The {kind} is removed.", "success")
+        return redirect(url_for(KINDS[kind][2], plan_id=plan.id))
     status = 400 if form.errors else 200
     return (
         render_template(

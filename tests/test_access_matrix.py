@@ -199,3 +199,23 @@ def test_milestone_changes_follow_the_owner_role(app, cast, client, login, owner
     order = [None] + [p for p in PEOPLE if p not in allowed] + [p for p in PEOPLE if p in allowed]
     for person in order:
         _check(client, login, cast, "POST", url, person, allowed, READERS - allowed)
+
+
+@pytest.mark.parametrize("who, home, links", [
+    ("leader_a", "/my-plan", ["My plan"]),
+    ("sponsor_a", "/sponsor", ["My leaders"]),
+    ("mentor_a", "/mentoring", ["Mentoring"]),
+])
+def test_a_closed_plan_keeps_its_people_in_the_navigation(cast, client, login, who, home, links):
+    """Roles come from every plan, closed ones too: a completed plan stays readable, so its
+    leader, sponsor and mentor keep their link to it (and nobody gets another role's link)."""
+    from onboarding import plans
+
+    plans.close(cast["plan_a"], cast["hr"], "completed")
+    db.session.commit()
+    login(cast[who])
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith(home)
+    page = client.get(home).get_data(as_text=True)
+    for label in ("My plan", "My leaders", "Mentoring", "Cohort"):
+        assert (f">{label}<" in page) == (label in links), label

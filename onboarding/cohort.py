@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased

@@ -7,16 +7,16 @@ HR's cohort page both build on it.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from . import checkins, planning, plans
 from .extensions import db
-from .models import CLOSED_PLAN_STATUSES, CheckIn, Milestone, Plan, PlaybookVersion, Playbook, User
+from .models import CLOSED_PLAN_STATUSES, CheckIn, Milestone, Plan, Playbook, PlaybookVersion, User
 
 
 @dataclass

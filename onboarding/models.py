@@ -1,9 +1,8 @@
-"""The domain model. Times are naive UTC; dates are calendar dates in Europe/London."""
+"""The domain model. Times are naive UTC; dates are calendar dates in the TIMEZONE setting (Europe/London)."""
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -62,7 +61,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     name: Mapped[str] = mapped_column(sa.String(120))
-    password_hash: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     is_hr: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
@@ -70,10 +69,10 @@ class User(UserMixin, db.Model):
     # Rotated whenever the password changes or the user is deactivated: it spends invite links.
     security_stamp: Mapped[str] = mapped_column(sa.String(64), default=new_token)
     # Only the SHA-256 of the calendar-feed token is kept: the address is shown once, when made.
-    feed_token_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
-    feed_token_created_at: Mapped[Optional[datetime]]
+    feed_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    feed_token_created_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_login_at: Mapped[Optional[datetime]]
+    last_login_at: Mapped[datetime | None]
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -101,7 +100,7 @@ class Playbook(db.Model):
     )
 
     @property
-    def latest(self) -> Optional[PlaybookVersion]:
+    def latest(self) -> PlaybookVersion | None:
         return self.versions[-1] if self.versions else None
 
 
@@ -120,7 +119,7 @@ class PlaybookVersion(db.Model):
     phases: Mapped[list] = mapped_column(sa.JSON)
     nudges: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     playbook: Mapped[Playbook] = relationship(back_populates="versions")
     templates: Mapped[list[MilestoneTemplate]] = relationship(
@@ -157,8 +156,8 @@ class Plan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    mentor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    hr_contact_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    mentor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    hr_contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     playbook_version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
     start_date: Mapped[date]
     months: Mapped[int]
@@ -166,14 +165,14 @@ class Plan(db.Model):
     working_days: Mapped[str] = mapped_column(sa.String(40), default="mon,tue,wed,thu,fri")
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
     checkin_cadence_days: Mapped[int] = mapped_column(default=14)
-    paused_on: Mapped[Optional[date]]
+    paused_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[Optional[datetime]]
+    closed_at: Mapped[datetime | None]
 
     leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     sponsor: Mapped[User] = relationship(foreign_keys=[sponsor_id])
-    mentor: Mapped[Optional[User]] = relationship(foreign_keys=[mentor_id])
-    hr_contact: Mapped[Optional[User]] = relationship(foreign_keys=[hr_contact_id])
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    hr_contact: Mapped[User | None] = relationship(foreign_keys=[hr_contact_id])
     playbook_version: Mapped[PlaybookVersion] = relationship()
     milestones: Mapped[list[Milestone]] = relationship(
         back_populates="plan", order_by="Milestone.position", cascade="all, delete-orphan"
@@ -258,13 +257,13 @@ class Milestone(db.Model):
     evidence_prompt: Mapped[str] = mapped_column(sa.Text, default="")
     due_date: Mapped[date]
     status: Mapped[str] = mapped_column(sa.String(10), default="todo")
-    completed_at: Mapped[Optional[datetime]]
-    completed_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    evidence_note: Mapped[Optional[str]] = mapped_column(sa.Text)
-    evidence_link: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    evidence_note: Mapped[str | None] = mapped_column(sa.Text)
+    evidence_link: Mapped[str | None] = mapped_column(sa.String(500))
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
-    completed_by: Mapped[Optional[User]] = relationship()
+    completed_by: Mapped[User | None] = relationship()
 
     @hybrid_property
     def is_open(self) -> bool:
@@ -300,7 +299,7 @@ class Stakeholder(db.Model):
     power: Mapped[int]  # 1-5
     interest: Mapped[int]  # 1-5
     stance: Mapped[str] = mapped_column(sa.String(12), default="neutral")
-    last_met: Mapped[Optional[date]]
+    last_met: Mapped[date | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -342,7 +341,7 @@ class Goal(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     objective: Mapped[str] = mapped_column(sa.String(200), default="")
     measure: Mapped[str] = mapped_column(sa.Text, default="")
-    target_date: Mapped[Optional[date]]
+    target_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(12), default="not_started")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -360,11 +359,11 @@ class CheckIn(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text)  # shared with the leader
     private_note: Mapped[str] = mapped_column(sa.Text, default="")  # sponsor and HR only
     actions: Mapped[str] = mapped_column(sa.Text, default="")
-    next_checkin_on: Mapped[Optional[date]]
+    next_checkin_on: Mapped[date | None]
     # The random token of the form (or API Idempotency-Key) that made it: a repeated post is one check-in.
-    request_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    request_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[Optional[datetime]]
+    updated_at: Mapped[datetime | None]
 
     plan: Mapped[Plan] = relationship(back_populates="checkins")
     sponsor: Mapped[User] = relationship()
@@ -385,33 +384,33 @@ class Nudge(db.Model):
     subject_type: Mapped[str] = mapped_column(sa.String(12))  # milestone | plan | user
     subject_id: Mapped[int]
     period: Mapped[str] = mapped_column(sa.String(20))
-    plan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    milestone_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("milestone.id"))
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestone.id"))
     recorded_on: Mapped[date]
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(sa.Text)
-    next_attempt_at: Mapped[Optional[datetime]]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[datetime | None]
 
     recipient: Mapped[User] = relationship()
-    plan: Mapped[Optional[Plan]] = relationship()
-    milestone: Mapped[Optional[Milestone]] = relationship()
+    plan: Mapped[Plan | None] = relationship()
+    milestone: Mapped[Milestone | None] = relationship()
 
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(sa.String(60))
     object_type: Mapped[str] = mapped_column(sa.String(40))
-    object_id: Mapped[Optional[int]]
+    object_id: Mapped[int | None]
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    remote_addr: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
 
-    actor: Mapped[Optional[User]] = relationship()
+    actor: Mapped[User | None] = relationship()
 
 
 class ApiToken(db.Model):
@@ -421,9 +420,9 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    last_used_at: Mapped[Optional[datetime]]
-    revoked_at: Mapped[Optional[datetime]]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -438,8 +437,8 @@ class UserSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[Optional[datetime]]
-    remote_addr: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    ended_at: Mapped[datetime | None]
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
 
     user: Mapped[User] = relationship()
 
@@ -452,4 +451,4 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(sa.String(300), unique=True)  # "account:<email>" or "address:<ip>"
     failures: Mapped[int] = mapped_column(default=0)
     first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_until: Mapped[Optional[datetime]]
+    locked_until: Mapped[datetime | None]

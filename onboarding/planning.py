@@ -4,10 +4,10 @@ no Flask: same input, same output (``today_in`` alone reads the clock)."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import holidays

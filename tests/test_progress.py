@@ -1,5 +1,5 @@
 """Week N of M, progress and "due soon": pure functions, values worked out by hand."""
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -75,13 +75,13 @@ def test_due_soon_skips_bank_holidays():
 
 
 def test_today_is_the_date_in_the_zone_given(monkeypatch):
-    from datetime import datetime as real_datetime, timezone
+    from datetime import datetime as real_datetime
 
     class Clock(real_datetime):
         @classmethod
         def now(cls, tz=None):
             # 23:30 UTC on 30 June: already 1 July in London (BST) and in Auckland, still 30 June in New York.
-            return real_datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc).astimezone(tz)
+            return real_datetime(2026, 6, 30, 23, 30, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(planning, "datetime", Clock)
     assert planning.today_in("Europe/London") == date(2026, 7, 1)

@@ -2,7 +2,8 @@
 column, and pages that say the same thing about a plan whoever reads it."""
 from __future__ import annotations
 
-from datetime import date, datetime as real_datetime, timedelta, timezone
+from datetime import UTC, date, timedelta
+from datetime import datetime as real_datetime
 
 import pytest
 import sqlalchemy as sa
@@ -69,9 +70,8 @@ def test_the_database_refuses_a_status_the_code_does_not_know(cast):
     for table, column, bad, good in STATUS_COLUMNS:
         row = _row_ids(table)
         update = f'UPDATE "{table}" SET {column} = :value WHERE id = :id'
-        with pytest.raises(sa.exc.IntegrityError):
-            with db.session.begin_nested():
-                db.session.execute(sa.text(update), {"value": bad, "id": row})
+        with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+            db.session.execute(sa.text(update), {"value": bad, "id": row})
         with db.session.begin_nested():
             db.session.execute(sa.text(update), {"value": good, "id": row})
 
@@ -115,7 +115,7 @@ def test_today_is_in_the_configured_time_zone(app, ctx, monkeypatch):
     class Clock(real_datetime):
         @classmethod
         def now(cls, tz=None):
-            return real_datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc).astimezone(tz)
+            return real_datetime(2026, 6, 30, 23, 30, tzinfo=UTC).astimezone(tz)
 
     monkeypatch.setattr(planning, "datetime", Clock)
     monkeypatch.setitem(app.config, "TIMEZONE", "America/New_York")

@@ -84,6 +84,14 @@ def _user():
     return g.api_user
 
 
+def _hr_user():
+    """The token's user if they hold HR rights; otherwise 404, as on the pages: HR areas do
+    not exist for anyone else."""
+    if not access.is_hr(_user()):
+        abort(error(404, "Not found"))
+    return _user()
+
+
 def _json_body(required: bool = True):
     """The decoded JSON body; aborts 400/415 when it is missing or malformed."""
     if not request.get_data(cache=True):
@@ -189,9 +197,7 @@ def list_plans():
 
 @bp.post("/plans")
 def create_plan():
-    user = _user()
-    if not access.is_hr(user):
-        return error(404, "Not found")  # as the pages: HR areas do not exist for others
+    user = _hr_user()
     data = _json_body()
     try:
         checked = plan_start.check(**api_input.plan_arguments(data))
@@ -287,8 +293,7 @@ def create_checkin(plan_id: int):
 
 
 def _playbook_or_404(slug: str):
-    if not access.is_hr(_user()):
-        abort(error(404, "Not found"))
+    _hr_user()
     playbook = playbooks.get_playbook(slug) if len(slug) <= 80 else None
     if playbook is None or playbook.latest is None:
         abort(error(404, "Not found"))
@@ -297,8 +302,7 @@ def _playbook_or_404(slug: str):
 
 @bp.get("/playbooks")
 def list_playbooks():
-    if not access.is_hr(_user()):
-        return error(404, "Not found")
+    _hr_user()
     return jsonify(items=[playbook_summary(p) for p in playbook_editor.published()])
 
 

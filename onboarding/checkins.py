@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from . import audit, planning, plans
 from .extensions import db
-from .models import RAG_VALUES, CheckIn, Plan, User, utcnow
+from .models import RAG_VALUES, CheckIn, Plan, User, get_by_id, utcnow
 
 MAX_TEXT = 5000
 MAX_KEY = 255  # a request key from a form or an API client's Idempotency-Key header
@@ -168,6 +168,12 @@ def update_checkin(checkin: CheckIn, user: User, data: CheckInInput, today: date
     audit.record(user, "checkin.update", checkin, remote_addr, plan=checkin.plan_id, held_on=checkin.held_on,
                  rag=checkin.rag, changed=changed)
     return checkin
+
+
+def of_plan(plan: Plan, checkin_id: int) -> CheckIn | None:
+    """The plan's check-in with that id, or None (a check-in of another plan is not found)."""
+    checkin = get_by_id(CheckIn, checkin_id)
+    return checkin if checkin is not None and checkin.plan_id == plan.id else None
 
 
 def history(plan: Plan) -> list[CheckIn]:

@@ -112,8 +112,8 @@ def new_checkin(plan_id: int):
 @login_required
 def edit_checkin(plan_id: int, checkin_id: int):
     plan = _readable_plan(plan_id)
-    checkin = db.session.get(CheckIn, checkin_id)
-    if checkin is None or checkin.plan_id != plan.id:
+    checkin = checkins.of_plan(plan, checkin_id)
+    if checkin is None:
         abort(404)
     if not access.can_edit_checkin(current_user, checkin):
         return _forbidden(plan, "Only the sponsor who logged a check-in can change it.")

@@ -40,7 +40,6 @@ class DeliveryResult:
     errors: list[str] = field(default_factory=list)
 
 
-
 def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime | None = None) -> DeliveryResult:
     """Send pending nudges, one email per recipient.
 
@@ -92,50 +91,57 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
                     waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
                     renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
                     next_renewal = time.monotonic() + renew_every
-                wanted = []
-                for row in rows:
-                    if still_wanted(row, batch, today):
-                        wanted.append(row)
-                    else:
-                        skipped.append(row.id)
-                        result.skipped += 1
+                wanted = [row for row in rows if still_wanted(row, batch, today)]
+                gone = sorted({row.id for row in rows} - {row.id for row in wanted})
+                skipped += gone
+                result.skipped += len(gone)
                 if not wanted:
                     continue
                 recipient = batch.people[recipient_id]
-                try:
-                    subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
-                    mailer.send(recipient.email, subject, text, html)
-                except mail.MailError as exc:
-                    error = str(exc) or type(exc).__name__
-                    for row in wanted:
-                        attempts = row.attempts + 1
-                        gave_up = attempts >= max_attempts
-                        failed.append(
-                            {
-                                "nudge_id": row.id,
-                                "new_attempts": attempts,
-                                "new_status": "failed" if gave_up else "pending",
-                                "new_next": None if gave_up else now + backoff(attempts, retry_base),
-                                "new_error": error[:2000],
-                            }
-                        )
-                    result.failed += len(wanted)
-                    result.errors.append(f"{recipient.email}: {error}")
-                    log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
-                    if isinstance(exc, mail.MailConnectionError):
-                        unreachable = error
-                else:
-                    # Committed before the next email goes out: a crash can only ever repeat
-                    # the one email between the server's "accepted" and this commit.
-                    mark_sent(marks, [row.id for row in wanted])
+                exc = _send(mailer, marks, recipient, wanted, today, config, batch, url)
+                if exc is None:
                     result.sent += len(wanted)
                     result.emails += 1
-                    log.info("nudge email sent to user %s: %s", recipient_id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
+                    continue
+                error = str(exc) or type(exc).__name__
+                failed += [_retry(row, error, now, max_attempts, retry_base) for row in wanted]
+                result.failed += len(wanted)
+                result.errors.append(f"{recipient.email}: {error}")
+                log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
+                if isinstance(exc, mail.MailConnectionError):
+                    unreachable = error
             mark(failed, skipped)
             release(to_release, batch)
     if untouched:
         result.failed += count_pending(untouched)
     return result
+
+
+def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, batch: Batch, url: dict):
+    """Send one recipient's email; mark its nudges sent. Returns the MailError, if any."""
+    try:
+        subject, text, html = render_email(recipient, wanted, today, config, batch=batch, url=url)
+        mailer.send(recipient.email, subject, text, html)
+    except mail.MailError as exc:
+        return exc
+    # Committed before the next email goes out: a crash can only ever repeat the one
+    # email between the server's "accepted" and this commit.
+    mark_sent(marks, [row.id for row in wanted])
+    log.info("nudge email sent to user %s: %s", recipient.id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
+    return None
+
+
+def _retry(row, error: str, now: datetime, max_attempts: int, retry_base: int) -> dict:
+    """A failed nudge's new state: queued again after a backoff, or failed for good."""
+    attempts = row.attempts + 1
+    gave_up = attempts >= max_attempts
+    return {
+        "nudge_id": row.id,
+        "new_attempts": attempts,
+        "new_status": "failed" if gave_up else "pending",
+        "new_next": None if gave_up else now + backoff(attempts, retry_base),
+        "new_error": error[:2000],
+    }
 
 
 @dataclass

@@ -65,17 +65,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
         )
     }
     last = latest_dates(active)
-    milestones: dict[int, list[MilestoneFacts]] = {}
-    titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
-    for plan_id, mid, title, owner, due in core(
-        sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
-        .join(Plan, Plan.id == Milestone.plan_id)
-        .where(Plan.status == "active", Milestone.status == "todo")
-        .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
-    ):
-        milestones.setdefault(plan_id, []).append(
-            MilestoneFacts(mid, titles.setdefault(title, title), owner, due, "todo")
-        )
+    milestones = _open_milestones()
     default_cadence = config.get("CHECKIN_CADENCE_DAYS", 14)
     patterns: dict[str, tuple[str, ...]] = {}
     facts = []
@@ -100,6 +90,22 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
             )
         )
     return facts
+
+
+def _open_milestones() -> dict[int, list[MilestoneFacts]]:
+    """plan id -> the open milestones of each active plan, in plan order."""
+    milestones: dict[int, list[MilestoneFacts]] = {}
+    titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
+    for plan_id, mid, title, owner, due in core(
+        sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
+        .join(Plan, Plan.id == Milestone.plan_id)
+        .where(Plan.status == "active", Milestone.status == "todo")
+        .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+    ):
+        milestones.setdefault(plan_id, []).append(
+            MilestoneFacts(mid, titles.setdefault(title, title), owner, due, "todo")
+        )
+    return milestones
 
 
 @dataclass
@@ -156,30 +162,36 @@ def prefetch(batch: Batch, today: date) -> None:
                 )
             )
         }
-    digest_plans = [p.id for ps in batch.sponsored.values() for p in ps if p.status == "active"]
-    if digest_plans:
-        soon = today + timedelta(days=7)
-        todo = Milestone.status == "todo"
-
-        def count(condition):
-            return sa.func.sum(sa.case((condition, 1), else_=0))
-
-        # Counts for progress, and only the milestones the digest lists (open, due within a week).
-        for c in core(
-            sa.select(
-                Milestone.plan_id, count(Milestone.status == "done").label("done"),
-                count(Milestone.status == "skipped").label("skipped"),
-                count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
-            )
-            .where(in_(Milestone.plan_id, digest_plans))
-            .group_by(Milestone.plan_id)
-        ):
-            batch.digest_counts[c.plan_id] = c
-        for m in core(
-            sa.select(Milestone.plan_id, Milestone.status, Milestone.due_date, Milestone.title)
-            .where(in_(Milestone.plan_id, digest_plans), todo, Milestone.due_date <= soon)
-            .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
-        ):
-            batch.digest_milestones.setdefault(m.plan_id, []).append(m)
+    _load_digests(batch, today)
     # Nothing is held open while emails go out (a long read would hold SQLite's lock).
     db.session.commit()
+
+
+def _load_digests(batch: Batch, today: date) -> None:
+    """For digest emails: each plan's milestone counts (for progress) and only the
+    milestones the digest lists (open, due within a week)."""
+    digest_plans = [p.id for ps in batch.sponsored.values() for p in ps if p.status == "active"]
+    if not digest_plans:
+        return
+    soon = today + timedelta(days=7)
+    todo = Milestone.status == "todo"
+
+    def count(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    for c in core(
+        sa.select(
+            Milestone.plan_id, count(Milestone.status == "done").label("done"),
+            count(Milestone.status == "skipped").label("skipped"),
+            count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
+        )
+        .where(in_(Milestone.plan_id, digest_plans))
+        .group_by(Milestone.plan_id)
+    ):
+        batch.digest_counts[c.plan_id] = c
+    for m in core(
+        sa.select(Milestone.plan_id, Milestone.status, Milestone.due_date, Milestone.title)
+        .where(in_(Milestone.plan_id, digest_plans), todo, Milestone.due_date <= soon)
+        .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
+    ):
+        batch.digest_milestones.setdefault(m.plan_id, []).append(m)

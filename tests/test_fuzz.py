@@ -653,6 +653,8 @@ def test_fuzzed_input_never_breaks_the_server_leaks_markup_or_half_writes(app, c
     assert not fz.findings.items, fz.findings.report()
 
 
+# Real commits: it plants routes, which an app that has served requests no longer accepts.
+@pytest.mark.real_commits
 def test_the_fuzzer_reports_server_errors_unescaped_markup_and_half_writes(app, ctx, client):
     """Bugs planted on purpose: a fuzzer that stopped noticing them would pass everything."""
     from flask import request

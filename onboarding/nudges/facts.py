@@ -120,7 +120,7 @@ class Batch:
     checkins: dict[int, tuple] = field(default_factory=dict)  # plan id -> (held on, next date set) of its latest
     sponsored: dict[int, list] = field(default_factory=dict)  # digest recipient -> plans, by start date
     digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> open milestones due within a week
-    digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, skipped, overdue, total
+    digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, overdue, total
 
 
 def prefetch(batch: Batch, today: date) -> None:
@@ -182,7 +182,6 @@ def _load_digests(batch: Batch, today: date) -> None:
     for c in core(
         sa.select(
             Milestone.plan_id, count(Milestone.status == "done").label("done"),
-            count(Milestone.status == "skipped").label("skipped"),
             count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
         )
         .where(in_(Milestone.plan_id, digest_plans))

@@ -50,20 +50,20 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
     """
     result = DeliveryResult()
     now = now or utcnow()
+    # Read before anything is claimed: a broken setting is an error, not a failed delivery.
     max_attempts = int(config.get("NUDGE_MAX_ATTEMPTS", 5))
     retry_base = int(config.get("NUDGE_RETRY_BASE_MINUTES", 15))
     recipients = db.session.scalars(
         sa.select(Nudge.recipient_id).where(Nudge.status.in_(OPEN_STATUSES)).distinct().order_by(Nudge.recipient_id)
     ).all()
-    url = links(config)
-    unreachable: str | None = None
     untouched: list[int] = []  # recipients left queued because the mail server is down
     began = time.monotonic()
     renew_every = LEASE.total_seconds() / 3
     with mail.Mailer(config) as mailer, db.engine.connect() as marks:
+        run = _Run(today, config, now, mailer, marks, links(config), result, max_attempts, retry_base)
         for start in range(0, len(recipients), DELIVERY_BATCH):
             chunk = recipients[start : start + DELIVERY_BATCH]
-            if unreachable:
+            if run.unreachable:
                 untouched += chunk
                 continue
             batch = Batch()
@@ -79,7 +79,7 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
             order = [r for r in chunk if r in batch.nudges]
             for position, recipient_id in enumerate(order):
                 rows = batch.nudges[recipient_id]
-                if unreachable:
+                if run.unreachable:
                     # The mail server is down: leave the rest queued, untouched, for the next try.
                     to_release += rows
                     untouched.append(recipient_id)
@@ -91,30 +91,51 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
                     waiting = [r for rid in order[position:] for r in batch.nudges[rid]]
                     renew(waiting, now + timedelta(seconds=time.monotonic() - began) + LEASE)
                     next_renewal = time.monotonic() + renew_every
-                wanted = [row for row in rows if still_wanted(row, batch, today)]
-                gone = sorted({row.id for row in rows} - {row.id for row in wanted})
-                skipped += gone
-                result.skipped += len(gone)
-                if not wanted:
-                    continue
-                recipient = batch.people[recipient_id]
-                exc = _send(mailer, marks, recipient, wanted, today, config, batch, url)
-                if exc is None:
-                    result.sent += len(wanted)
-                    result.emails += 1
-                    continue
-                error = str(exc) or type(exc).__name__
-                failed += [_retry(row, error, now, max_attempts, retry_base) for row in wanted]
-                result.failed += len(wanted)
-                result.errors.append(f"{recipient.email}: {error}")
-                log.warning("nudge email to user %s failed (%d nudges): %s", recipient_id, len(wanted), error)
-                if isinstance(exc, mail.MailConnectionError):
-                    unreachable = error
+                _deliver_to(run, batch, batch.people.get(recipient_id), rows, failed, skipped)
             mark(failed, skipped)
             release(to_release, batch)
     if untouched:
         result.failed += count_pending(untouched)
     return result
+
+
+@dataclass
+class _Run:
+    """One delivery run: what every email in it shares."""
+
+    today: date
+    config: Mapping
+    now: datetime
+    mailer: mail.Mailer
+    marks: object  # the connection sent marks are committed on
+    url: dict
+    result: DeliveryResult
+    max_attempts: int
+    retry_base: int
+    unreachable: str | None = None  # the error, once the mail server cannot be reached
+
+
+def _deliver_to(run: _Run, batch: Batch, recipient, rows: list, failed: list[dict], skipped: list[int]) -> None:
+    """One recipient's claimed nudges: skip those no longer wanted (all of them when the
+    recipient is gone, None), send the rest in one email; failures go into ``failed``."""
+    wanted = [row for row in rows if still_wanted(row, batch, run.today)]
+    gone = sorted({row.id for row in rows} - {row.id for row in wanted})
+    skipped += gone
+    run.result.skipped += len(gone)
+    if not wanted:
+        return
+    exc = _send(run.mailer, run.marks, recipient, wanted, run.today, run.config, batch, run.url)
+    if exc is None:
+        run.result.sent += len(wanted)
+        run.result.emails += 1
+        return
+    error = str(exc) or type(exc).__name__
+    failed += [_retry(row, error, run.now, run.max_attempts, run.retry_base) for row in wanted]
+    run.result.failed += len(wanted)
+    run.result.errors.append(f"{recipient.email}: {error}")
+    log.warning("nudge email to user %s failed (%d nudges): %s", recipient.id, len(wanted), error)
+    if isinstance(exc, mail.MailConnectionError):
+        run.unreachable = error
 
 
 def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, batch: Batch, url: dict):

@@ -230,11 +230,9 @@ def seed(app, n_plans: int, today: date, password_hash: str, seed_value: int = 2
             )
             for position, (t, due) in enumerate(zip(templates[slug], due_dates(slug, start, months, pattern))):
                 if status == "completed":
-                    state = "done" if t["required"] or rng.random() < 0.8 else "skipped"
+                    state = "done" if t["required"] or rng.random() < 0.8 else "todo"
                 elif due < anchor:
-                    state = rng.choices(("done", "todo", "skipped"), (85, 13, 2))[0]
-                    if state == "skipped" and t["required"]:
-                        state = "done"
+                    state = rng.choices(("done", "todo"), (87, 13))[0]
                 else:
                     state = "done" if rng.random() < 0.05 else "todo"
                 done = state == "done"

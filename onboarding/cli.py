@@ -13,7 +13,6 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 def main() -> None:
     from . import create_app
-
     from .cli_nudges import run_command
 
     group = FlaskGroup(create_app=create_app, name="onboarding", help="Leader onboarding tracker.")
@@ -68,7 +67,7 @@ def demo_command() -> None:
     from . import demo
 
     logins = demo.seed()
-    click.echo("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for role, email in logins:
         click.echo(f"  {role:<34} {email}")
 

@@ -2,6 +2,7 @@
 (Flask's development server plus the in-process scheduler)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -82,10 +83,8 @@ def scheduler_command() -> None:
         f"{app.config.get('TIMEZONE')}, queued emails retried every {scheduler.RETRY_MINUTES} minutes. "
         "Press Ctrl+C to stop."
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @click.command("run", short_help="Run the development server with the in-process scheduler.")

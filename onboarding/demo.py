@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from . import accounts, planning, playbooks, plans
+from . import accounts, planning, plans, playbooks
 from .extensions import db
 from .models import CheckIn, ClinicianInterview, Goal, Plan, Stakeholder
 

@@ -261,7 +261,7 @@ def make_user(email: str, name: str | None = None, hr: bool = False, password: s
 @pytest.fixture
 def cast(loaded):
     """The people of DESIGN.md's access table, with plan A (leader A) and plan B (leader B)."""
-    from onboarding import playbooks, plans
+    from onboarding import plans, playbooks
 
     people = {
         "leader_a": make_user("leader.a@example.nhs.uk", "Leader A"),

@@ -8,9 +8,10 @@ import hashlib
 import json
 import re
 import traceback
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from onboarding import playbooks, plans
+from onboarding import plans, playbooks
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
 

@@ -3,9 +3,8 @@ stable UIDs, updates when dates move, and refused for a wrong or replaced token.
 token's hash is stored, so the address is shown once, when it is made."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa

@@ -110,8 +110,10 @@ def test_demo_seeds_plans_at_different_stages_and_is_safe_to_repeat(runner, load
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "hr@example.nhs.uk" in first.output and "leader.cdio@example.nhs.uk" in first.output
-    counts = lambda: (db.session.scalar(db.select(db.func.count()).select_from(User)),
-                      db.session.scalar(db.select(db.func.count()).select_from(Plan)))
+    def counts():
+        return (db.session.scalar(db.select(db.func.count()).select_from(User)),
+                db.session.scalar(db.select(db.func.count()).select_from(Plan)))
+
     before = counts()
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert counts() == before == (7, 3)

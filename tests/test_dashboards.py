@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import g
 
-from onboarding import access, checkins, dashboards, playbooks, plans
+from onboarding import access, checkins, dashboards, plans, playbooks
 from onboarding.checkins import CheckInInput
 from onboarding.extensions import db
 from onboarding.models import Plan

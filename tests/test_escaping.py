@@ -121,7 +121,7 @@ def _playbook_file(w) -> io.BytesIO:
     return io.BytesIO(yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode())
 
 
-def _set_password_from_invite(app, smtp, email: str, world: World, browser: "Browser") -> None:
+def _set_password_from_invite(app, smtp, email: str, world: World, browser: Browser) -> None:
     """Follow the link in the invite email, as the invited person would, then sign HR in again
     (the test requests share the app context, so setting a password signs everyone out)."""
     messages = smtp.handler.take()

@@ -22,9 +22,10 @@ import io
 import os
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,16 +36,51 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from jinja2 import BytecodeCache
 
-from onboarding import accounts, mail, playbook_editor, playbooks, plans, records, tokens
+from onboarding import accounts, mail, plans, playbook_editor, playbooks, records, tokens
 from onboarding.checkins import CheckInInput, log_checkin
 from onboarding.extensions import db
-from onboarding.models import (CATEGORIES, GOAL_STATUSES, OWNER_ROLES, PLAN_STATUSES, STANCES, CheckIn, ClinicianInterview,
-                               Goal, Nudge, Plan, Playbook, Stakeholder)
+from onboarding.models import (
+    CATEGORIES,
+    GOAL_STATUSES,
+    OWNER_ROLES,
+    PLAN_STATUSES,
+    STANCES,
+    CheckIn,
+    ClinicianInterview,
+    Goal,
+    Nudge,
+    Plan,
+    Playbook,
+    Stakeholder,
+)
 
 from .conftest import PASSWORD, ROOT, make_user
-from .fuzz_helpers import (FUZZ, Findings, Good, changed_tables, choice, describe, draw_fields, dynamic, fingerprint,
-                           form_body, fuzz_text, iso_date, json_request, many, markup, pick, query, segment, short, size, text,
-                           unescaped, web_link, where_raised)
+from .fuzz_helpers import (
+    FUZZ,
+    Findings,
+    Good,
+    changed_tables,
+    choice,
+    describe,
+    draw_fields,
+    dynamic,
+    fingerprint,
+    form_body,
+    fuzz_text,
+    iso_date,
+    json_request,
+    many,
+    markup,
+    pick,
+    query,
+    segment,
+    short,
+    size,
+    text,
+    unescaped,
+    web_link,
+    where_raised,
+)
 from .test_access_matrix import TABLE as ACCESS
 
 EMAILS = ["leader.a@example.nhs.uk", "leader.b@example.nhs.uk", "sponsor.a@example.nhs.uk", "sponsor.b@example.nhs.uk",

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import playbooks, plans
+from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
 

@@ -18,7 +18,7 @@ def test_integration_pages_are_accessible_and_work(live_server, page):
 
     app, base = live_server
     with app.app_context():
-        from onboarding import playbooks, plans
+        from onboarding import plans, playbooks
 
         playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
         hr = make_user("hr@example.nhs.uk", "Helen HR", hr=True)

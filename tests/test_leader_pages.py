@@ -1,9 +1,9 @@
 """The leader's pages and the shared plan pages, as the right and the wrong people."""
 from datetime import date
-from markupsafe import escape
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from onboarding import plans
 from onboarding.extensions import db

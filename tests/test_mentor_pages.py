@@ -3,7 +3,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from onboarding import playbooks, plans
+from onboarding import plans, playbooks
 from onboarding.extensions import db
 
 from .conftest import make_user

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from onboarding import playbook_editor, playbooks, plans, rebase
+from onboarding import plans, playbook_editor, playbooks, rebase
 from onboarding.extensions import db
 from onboarding.playbooks import PlaybookError
 

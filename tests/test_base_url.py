@@ -2,6 +2,7 @@
 ONBOARDING_BASE_URL, else from where `onboarding run` listens; a request to another host
 is logged once."""
 import logging
+import sys
 
 import pytest
 import werkzeug.serving
@@ -51,6 +52,8 @@ def serve(app, *args):
 
     mp = pytest.MonkeyPatch()
     mp.setattr(werkzeug.serving, "run_simple", run_simple)
+    # ...and where the command's module imported it, whichever module that is.
+    mp.setattr(sys.modules[run_command.callback.__module__], "run_simple", run_simple, raising=False)
     try:
         result = CliRunner().invoke(run_command, ["--no-scheduler", *args], obj=ScriptInfo(create_app=lambda: app))
     finally:

@@ -36,12 +36,19 @@ class MailConnectionError(MailError):
     """The mail server could not be reached at all: no point trying more messages now."""
 
 
+def header_text(subject: str) -> str:
+    """A subject as it may stand in a header: one line, and no "=?" that a mail reader (or
+    the email package, which let such a word write headers of its own before Python 3.11.10)
+    would decode as an RFC 2047 encoded word. Subjects carry user-written titles."""
+    return " ".join(subject.split()).replace("=?", "= ?")
+
+
 def build_message(config: Mapping, to: str, subject: str, text: str, html: str) -> EmailMessage:
     msg = EmailMessage()
     sender = config.get("MAIL_FROM") or "onboarding@localhost"
     msg["From"] = sender
     msg["To"] = to
-    msg["Subject"] = " ".join(subject.split())  # never a line break in a header
+    msg["Subject"] = header_text(subject)
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(domain=domain)
@@ -194,10 +201,8 @@ def plain_message_bytes(config: Mapping, to: str, subject: str, text: str, html:
     """The message build_message makes, as bytes, when every header is plain ASCII and
     the bodies are text; None otherwise (the caller then takes the full path)."""
     sender = config.get("MAIL_FROM") or "onboarding@localhost"
-    subject = " ".join(subject.split())
+    subject = header_text(subject)
     if not (_PLAIN_FROM.fullmatch(sender) and _PLAIN_ADDRESS.fullmatch(to) and _PLAIN_SUBJECT.fullmatch(subject)):
-        return None
-    if "=?" in subject:  # looks like an encoded word: leave it to the email package
         return None
     subject_lines = _fold(f"Subject: {subject}")
     if subject_lines is None:

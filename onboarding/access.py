@@ -1,6 +1,6 @@
 """Every "may this user do this to that object" decision, in one place.
 
-It follows DESIGN.md's table. A plan's roles (leader, sponsor, mentor) come from
+It follows the access table in docs/architecture.md. A plan's roles (leader, sponsor, mentor) come from
 the plan itself; HR is a flag on the user. Callers turn a refusal of something the
 user may not see into a 404.
 """
@@ -118,7 +118,7 @@ def plan_for(user, plan_id: int, *options) -> Plan | None:
     return plan if plan is not None and can_read_plan(user, plan) else None
 
 
-# Completed and withdrawn plans are kept as a read-only record (DESIGN.md: progress and
+# Completed and withdrawn plans are kept as a read-only record (docs/architecture.md: progress and
 # history must not vanish or drift once onboarding ends). The two checks below add that
 # rule to the role checks above; pages that change things should use them.
 def plan_is_closed(plan: Plan) -> bool:

@@ -260,7 +260,7 @@ def make_user(email: str, name: str | None = None, hr: bool = False, password: s
 
 @pytest.fixture
 def cast(loaded):
-    """The people of DESIGN.md's access table, with plan A (leader A) and plan B (leader B)."""
+    """The people of the access table in docs/architecture.md, with plan A (leader A) and plan B (leader B)."""
     from onboarding import plans, playbooks
 
     people = {

@@ -1,4 +1,4 @@
-"""Every route, as every kind of person, against DESIGN.md's access table.
+"""Every route, as every kind of person, against the access table in docs/architecture.md.
 
 Each case names the people allowed; everyone else signed in gets 404 (they may not
 know the object exists) or 403 (they can read the plan but not do this). Anonymous

@@ -1,5 +1,5 @@
 """The JSON API drives every endpoint with a token of each role and gets the outcomes
-of DESIGN.md's access table (404 for what the user may not see or do)."""
+of the access table in docs/architecture.md (404 for what the user may not see or do)."""
 from __future__ import annotations
 
 import json

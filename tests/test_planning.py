@@ -1,4 +1,4 @@
-"""The planning rules of DESIGN.md, as examples and as properties."""
+"""The planning rules of docs/architecture.md, as examples and as properties."""
 from datetime import date
 
 import pytest

@@ -1,5 +1,6 @@
 """Configuration layering, the generated secret key, and migrations on both databases."""
 import os
+import re
 import subprocess
 import sys
 
@@ -35,16 +36,30 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"] == first
 
 
-def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(database, tmp_path):
+@pytest.fixture
+def empty_database(database, tmp_path):
+    """A database with no tables at all: a new SQLite file, or a PostgreSQL schema of this
+    test's own (the worker's schema holds the tables other tests share)."""
+    if not database.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'init.sqlite3'}"
+        return
+    schema = f"onboarding_init_{os.getpid()}"
+    url = re.sub(r"csearch_path%3D[^&]+", f"csearch_path%3D{schema}", database)
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield url
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(empty_database, tmp_path):
     """`onboarding init` on a new database, twice; the migrated schema matches the models."""
+    database = empty_database
     env = os.environ | {"ONBOARDING_INSTANCE_PATH": str(tmp_path), "ONBOARDING_SQLALCHEMY_DATABASE_URI": database}
     exe = os.path.join(os.path.dirname(sys.executable), "onboarding")
-    if database.startswith("postgresql"):
-        engine = sa.create_engine(database)
-        with engine.begin() as conn:
-            for table in ("alembic_version", *[t.name for t in reversed(db.metadata.sorted_tables)]):
-                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-        engine.dispose()
     first = subprocess.run([exe, "init"], capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "cdio-cio-26-weeks: loaded as version 1" in first.stdout
@@ -57,8 +72,4 @@ def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(database, tm
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
-        if database.startswith("postgresql"):
-            with db.engine.begin() as conn:
-                for table in ("alembic_version", *[t.name for t in reversed(db.metadata.sorted_tables)]):
-                    conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
         db.engine.dispose()

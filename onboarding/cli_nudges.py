@@ -8,18 +8,16 @@ import os
 import sys
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, pass_script_info, with_appcontext
 from flask.helpers import get_debug_flag
 from werkzeug.serving import run_simple
 
-from . import nudges, scheduler
 from .cli import PlanDate
 from .config import DEFAULT_HOST, DEFAULT_PORT, base_url
-from .extensions import db
-from .models import Nudge, User
-from .plans import today as configured_today
+
+# The nudge, scheduler and database modules are imported inside the commands that use them:
+# they take almost half a second, and `onboarding --help` or `onboarding init` must start fast.
 
 EXIT_DELIVERY_FAILED = 3
 EXIT_UNEXPECTED = 1
@@ -37,6 +35,10 @@ def nudges_run(today, dry_run) -> None:
     Prints "recorded N, sent N, failed N". Exits 0 when every delivery succeeded,
     3 when any failed (those stay queued for a retry), 1 on an unexpected error.
     """
+    from . import nudges
+    from .extensions import db
+    from .plans import today as configured_today
+
     today = today or configured_today()
     try:
         if dry_run:
@@ -56,6 +58,12 @@ def nudges_run(today, dry_run) -> None:
 
 
 def _dry_run(today) -> None:
+    import sqlalchemy as sa
+
+    from . import nudges
+    from .extensions import db
+    from .models import Nudge, User
+
     dues = nudges.due_nudges(nudges.load_facts(current_app.config), today)
     existing = set(
         db.session.execute(
@@ -66,7 +74,7 @@ def _dry_run(today) -> None:
     emails = {u.id: u.email for u in db.session.scalars(sa.select(User))}
     for d in new:
         click.echo(f"would record: {d.kind} to {emails.get(d.recipient_id)} ({d.subject_type} {d.subject_id}, {d.period})")
-    queued = db.session.scalar(sa.select(sa.func.count()).where(Nudge.status == "pending")) or 0
+    queued = db.session.scalar(sa.select(sa.func.count()).where(Nudge.status.in_(nudges.OPEN_STATUSES))) or 0
     click.echo(f"dry run for {today}: would record {len(new)}, {queued} already queued; nothing written or sent")
     db.session.rollback()
 
@@ -76,6 +84,8 @@ def _dry_run(today) -> None:
 def scheduler_command() -> None:
     """Run the nudge jobs in this process until stopped (production: exactly one of these)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import scheduler
+
     app = current_app._get_current_object()
     sched = scheduler.blocking(app)
     click.echo(
@@ -115,6 +125,8 @@ def run_command(info: ScriptInfo, host, port, debug, reload, debugger, with_thre
     use_reloader = debug if reload is None else reload
     use_debugger = debug if debugger is None else debugger
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import scheduler
+
     if with_scheduler and scheduler.start_in_process(app, use_reloader) is not None:
         click.echo(f"Nudge scheduler running in this process (daily sweep at {int(app.config.get('SCHEDULER_HOUR', 8)):02d}:00 {app.config.get('TIMEZONE')}).")
     run_simple(host, port, app, use_reloader=use_reloader, use_debugger=use_debugger, threaded=with_threads)

@@ -95,8 +95,6 @@ def test_without_run_links_use_the_default_address(fresh_app):
 
 
 def test_a_request_to_another_host_is_logged_once(fresh_app, caplog, monkeypatch):
-    # `onboarding init` in an earlier test runs Alembic's fileConfig, which disables existing loggers.
-    monkeypatch.setattr(logging.getLogger("onboarding.config"), "disabled", False)
     app = fresh_app(BASE_URL="http://127.0.0.1:5000")
     client = app.test_client()
     with caplog.at_level(logging.WARNING, logger="onboarding.config"):

@@ -73,3 +73,17 @@ def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(empty_databa
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         db.engine.dispose()
+
+
+def test_migrating_in_process_leaves_the_apps_loggers_working(tmp_path):
+    """Alembic's logging set-up must not silence the scheduler's and the app's own loggers."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    logger = logging.getLogger("onboarding.scheduler")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert not logger.disabled

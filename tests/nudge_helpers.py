@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
 import socket
 import threading
 from datetime import date
+from pathlib import Path
 
 from onboarding.extensions import db
+
+from .conftest import ROOT
 
 FIXTURE_PLAYBOOK = """\
 slug: nudge-fixture
@@ -189,3 +193,18 @@ def parts(msg) -> tuple[str, str]:
     text = msg.get_body(preferencelist=("plain",)).get_content()
     html = msg.get_body(preferencelist=("html",)).get_content()
     return text.replace("\r\n", "\n"), html.replace("\r\n", "\n")
+
+
+def sweep_command(app, server: SMTPServer, tmp_path, day: str) -> tuple[list[str], dict]:
+    """`onboarding nudges run --today DAY` as a process of its own, with the environment that points
+    it at this test's database and SMTP server."""
+    env = os.environ | {
+        "ONBOARDING_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "ONBOARDING_INSTANCE_PATH": str(tmp_path),
+        "ONBOARDING_SECRET_KEY": "test-secret-key",
+        "ONBOARDING_BASE_URL": "http://onboarding.test",
+        "ONBOARDING_MAIL_BACKEND": "smtp",
+        "ONBOARDING_SMTP_HOST": "127.0.0.1",
+        "ONBOARDING_SMTP_PORT": str(server.port),
+    }
+    return [str(Path(ROOT) / ".venv/bin/onboarding"), "nudges", "run", "--today", day], env

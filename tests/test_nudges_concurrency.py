@@ -2,10 +2,8 @@
 recorded once and delivered once."""
 from __future__ import annotations
 
-import os
 import subprocess
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +11,8 @@ import sqlalchemy as sa
 from onboarding.extensions import db
 from onboarding.models import Nudge
 
-from .conftest import ROOT, make_user
-from .nudge_helpers import SMTPServer, fixture_version, make_plan
+from .conftest import make_user
+from .nudge_helpers import SMTPServer, fixture_version, make_plan, sweep_command
 
 # Real commits: two sweeps in subprocesses.
 pytestmark = pytest.mark.real_commits
@@ -36,16 +34,7 @@ def test_two_sweeps_at_the_same_moment_send_each_nudge_once(app, ctx, tmp_path):
 
     # A slow server widens the window in which the two sweeps overlap.
     server = SMTPServer(delay=0.05).start()
-    env = os.environ | {
-        "ONBOARDING_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "ONBOARDING_INSTANCE_PATH": str(tmp_path),
-        "ONBOARDING_SECRET_KEY": "test-secret-key",
-        "ONBOARDING_BASE_URL": "http://onboarding.test",
-        "ONBOARDING_MAIL_BACKEND": "smtp",
-        "ONBOARDING_SMTP_HOST": "127.0.0.1",
-        "ONBOARDING_SMTP_PORT": str(server.port),
-    }
-    command = [str(Path(ROOT) / ".venv/bin/onboarding"), "nudges", "run", "--today", DAY]
+    command, env = sweep_command(app, server, tmp_path, DAY)
     try:
         procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in procs]

@@ -4,12 +4,10 @@ delivery is allowed to repeat) and none is lost. A real SMTP server (aiosmtpd), 
 separate sweep process, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +16,8 @@ from onboarding import nudges
 from onboarding.extensions import db
 from onboarding.models import Nudge, User, utcnow
 
-from .conftest import ROOT, make_user
-from .nudge_helpers import SMTPServer, fixture_version, make_plan
+from .conftest import make_user
+from .nudge_helpers import SMTPServer, fixture_version, make_plan, sweep_command
 
 # Real commits: a killed subprocess and a second run read what was committed.
 pytestmark = pytest.mark.real_commits
@@ -27,19 +25,6 @@ pytestmark = pytest.mark.real_commits
 PLANS = 8  # 17 recipients: each leader, each sponsor, and HR
 DAY = "2027-01-04"  # each leader has an overdue milestone, each sponsor an escalation and a digest
 KILL_AFTER = 5  # emails the server has accepted when the sweep is killed
-
-
-def sweep_command(app, server: SMTPServer, tmp_path) -> tuple[list[str], dict]:
-    env = os.environ | {
-        "ONBOARDING_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "ONBOARDING_INSTANCE_PATH": str(tmp_path),
-        "ONBOARDING_SECRET_KEY": "test-secret-key",
-        "ONBOARDING_BASE_URL": "http://onboarding.test",
-        "ONBOARDING_MAIL_BACKEND": "smtp",
-        "ONBOARDING_SMTP_HOST": "127.0.0.1",
-        "ONBOARDING_SMTP_PORT": str(server.port),
-    }
-    return [str(Path(ROOT) / ".venv/bin/onboarding"), "nudges", "run", "--today", DAY], env
 
 
 def sent_to() -> set[str]:
@@ -61,7 +46,7 @@ def test_a_sweep_killed_mid_delivery_sends_nothing_twice_and_loses_nothing(app, 
 
     # A little delay per message, so the kill lands while emails are going out.
     server = SMTPServer(delay=0.05).start()
-    command, env = sweep_command(app, server, tmp_path)
+    command, env = sweep_command(app, server, tmp_path, DAY)
     try:
         killed = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

@@ -1,58 +1,30 @@
-"""The domain model. Times are naive UTC; dates are calendar dates in the TIMEZONE setting (Europe/London)."""
+"""People, playbooks and plans: what the tracker is about. Times are naive UTC; dates are
+calendar dates in the TIMEZONE setting (Europe/London)."""
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-
-OWNER_ROLES = ("leader", "sponsor", "mentor", "hr")
-CATEGORIES = (
-    "stakeholder_mapping",
-    "clinician_interviews",
-    "goal_alignment",
-    "induction_governance",
-    "culture_inclusion",
-    "peer_mentoring",
+from ..extensions import db
+from .base import (
+    CATEGORIES,
+    CLOSED_PLAN_STATUSES,
+    GOAL_STATUSES,
+    MILESTONE_STATUSES,
+    NUDGE_MODES,
+    OPEN_PLAN_STATUSES,
+    OWNER_ROLES,
+    PLAN_STATUSES,
+    RAG_VALUES,
+    STANCES,
+    new_token,
+    one_of,
+    utcnow,
 )
-PLAN_STATUSES = ("active", "paused", "completed", "withdrawn")
-OPEN_PLAN_STATUSES = ("active", "paused")  # still running: milestones move, check-ins are due
-CLOSED_PLAN_STATUSES = ("completed", "withdrawn")  # kept read-only as a record
-MILESTONE_STATUSES = ("todo", "done")
-RAG_VALUES = ("red", "amber", "green")
-NUDGE_MODES = ("all", "digest", "mute")
-# "sending": claimed by a delivery run, between the outbox and the SMTP server's answer.
-NUDGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
-GOAL_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "dropped")
-STANCES = ("champion", "supporter", "neutral", "sceptic", "opponent")
-
-
-# Ids are 32-bit integers on PostgreSQL: a larger one names nothing, and would overflow the query.
-MAX_ID = 2**31 - 1
-
-
-def get_by_id(model, ident: int):
-    """``db.session.get`` for an id that came from outside (a URL, the API, the command line)."""
-    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
-
-
-def one_of(column: str, values: tuple[str, ...]) -> sa.CheckConstraint:
-    """The database's own guard that ``column`` holds one of ``values`` (the tuples above)."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return sa.CheckConstraint(f"{column} IN ({listed})", name=f"{column}_allowed")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -367,88 +339,3 @@ class CheckIn(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="checkins")
     sponsor: Mapped[User] = relationship()
-
-
-class Nudge(db.Model):
-    """The outbox: one row per nudge, recorded once whatever runs twice."""
-
-    __tablename__ = "nudge"
-    __table_args__ = (
-        sa.UniqueConstraint("recipient_id", "kind", "subject_type", "subject_id", "period"),
-        sa.Index("ix_nudge_status", "status", "next_attempt_at"),
-        one_of("status", NUDGE_STATUSES),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))
-    subject_type: Mapped[str] = mapped_column(sa.String(12))  # milestone | plan | user
-    subject_id: Mapped[int]
-    period: Mapped[str] = mapped_column(sa.String(20))
-    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestone.id"))
-    recorded_on: Mapped[date]
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-    next_attempt_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
-
-    recipient: Mapped[User] = relationship()
-    plan: Mapped[Plan | None] = relationship()
-    milestone: Mapped[Milestone | None] = relationship()
-
-
-class AuditEvent(db.Model):
-    __tablename__ = "audit_event"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    action: Mapped[str] = mapped_column(sa.String(60))
-    object_type: Mapped[str] = mapped_column(sa.String(40))
-    object_id: Mapped[int | None]
-    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
-
-    actor: Mapped[User | None] = relationship()
-
-
-class ApiToken(db.Model):
-    __tablename__ = "api_token"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(80), default="")
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 hex
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-
-class UserSession(db.Model):
-    """A signed-in browser session, kept on the server so that signing out, a password change or
-    deactivation ends it. The cookie carries only the raw id; the table keeps its SHA-256."""
-
-    __tablename__ = "user_session"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None]
-    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
-
-    user: Mapped[User] = relationship()
-
-
-class LoginThrottle(db.Model):
-    """Failed sign-ins counted per account and per address."""
-
-    __tablename__ = "login_throttle"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(300), unique=True)  # "account:<email>" or "address:<ip>"
-    failures: Mapped[int] = mapped_column(default=0)
-    first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked_until: Mapped[datetime | None]

@@ -132,6 +132,13 @@ def test_unknown_json_fields_are_422_naming_the_field(api, cast):  # noqa: F811
     assert count(CheckIn) == 0 and count(Plan) == 2
 
 
+def test_unknown_query_parameters_are_422_naming_the_parameter(api, cast):  # noqa: F811
+    response = api("hr", "GET", "/plans?page=1&statu=active")
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "statu"
+    assert api("hr", "GET", "/plans?page=1&status=active").status_code == 200
+
+
 # --- body size ----------------------------------------------------------------------------------
 
 

@@ -116,6 +116,13 @@ def _plan_or_404(plan_id: int) -> Plan:
     return plan
 
 
+def _only_args(*names: str) -> None:
+    """Refuse query parameters the operation does not take, as unknown JSON fields are refused."""
+    unknown = sorted(set(request.args) - set(names))
+    if unknown:
+        abort(error(422, f"unknown query parameter {unknown[0][:80]!r}", unknown[0][:80]))
+
+
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     value = request.args.get(name)
     if value is None:
@@ -180,6 +187,7 @@ def docs():
 
 @bp.get("/plans")
 def list_plans():
+    _only_args("page", "per_page", "status")
     page = _int_arg("page", 1, 1, 100000)
     per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     status = request.args.get("status")

@@ -186,8 +186,9 @@ def build(url: str, instance: Path, n_plans: int, today: date):
     import seed as seeding
     from flask_migrate import upgrade
 
-    from onboarding import accounts, create_app
+    from onboarding import create_app
     from onboarding.extensions import db
+    from onboarding.people import accounts
 
     instance.mkdir(parents=True, exist_ok=True)
     app = create_app(app_config(url, instance))
@@ -483,7 +484,7 @@ def _client(server, path: str, cookie: str, requests: int, budget: float) -> tup
 
 
 def previous_working_day(day: date) -> date:
-    from onboarding import planning
+    from onboarding.plans import planning
 
     cal = planning.Calendar()
     return cal.add_working_days(day, -1)
@@ -553,9 +554,10 @@ def create_rate(app, count: int, today: date) -> dict:
     """Create ``count`` plans through plans.create_plan, one commit each as the CLI does."""
     import seed as seeding
 
-    from onboarding import accounts, plans, playbooks
+    from onboarding import plans, playbooks
     from onboarding.extensions import db
     from onboarding.models import User
+    from onboarding.people import accounts
 
     with app.app_context():
         leader_ids = seeding.add_users("newleader", count, accounts._hasher.hash(seeding.PASSWORD))

@@ -4,7 +4,7 @@ The shape aims at a national cohort: every plan has its own leader, sponsors hol
 leaders each (at least the first one always does), most plans have a mentor, and the
 plans started at different times over the last seven months, so some are finished,
 most are running with a few overdue milestones, and a few are paused or withdrawn.
-Milestone due dates come from the real planner (onboarding.planning.lay_out) over the
+Milestone due dates come from the real planner (onboarding.plans.planning.lay_out) over the
 default playbooks, so the data looks like what `onboarding plans create` makes.
 
 Everything is generated from a fixed random seed, so two runs at one scale seed the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from onboarding import planning, playbooks
+from onboarding import playbooks
 from onboarding.extensions import db
 from onboarding.models import (
     CheckIn,
@@ -35,6 +35,7 @@ from onboarding.models import (
     Stakeholder,
     User,
 )
+from onboarding.plans import planning
 
 PASSWORD = "benchmark-password-2026"
 DOMAIN = "bench.nhs.uk"

@@ -125,7 +125,7 @@ def configure_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
-    from . import accounts
+    from .people import accounts
 
     accounts.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from . import accounts, planning, plans, playbooks
+from . import plans, playbooks
 from .extensions import db
 from .models import CheckIn, ClinicianInterview, Goal, Plan, Stakeholder
+from .people import accounts
+from .plans import planning
 
 DEMO_PASSWORD = "demo-onboarding-2026"
 DOMAIN = "example.nhs.uk"

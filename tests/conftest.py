@@ -183,7 +183,7 @@ def _committing_app(database: str, tmp_path: Path):
 
 
 def _rolled_back_app(app):
-    from onboarding import accounts
+    from onboarding.people import accounts
 
     config = dict(app.config)
     # Another app built in this worker (a test's own create_app) may have set other costs.
@@ -251,7 +251,7 @@ def loaded(ctx):
 
 
 def make_user(email: str, name: str | None = None, hr: bool = False, password: str | None = PASSWORD):
-    from onboarding import accounts
+    from onboarding.people import accounts
 
     user = accounts.create_user(email, name or email.split("@")[0].title(), is_hr=hr, password=password)
     db.session.commit()

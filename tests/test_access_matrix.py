@@ -111,7 +111,7 @@ def _objects(cast):
                   period="1", plan_id=plan.id, milestone_id=plan.milestones[5].id, recorded_on=plan.start_date, status="failed",
                   attempts=5, last_error="connection refused")
     db.session.add(nudge)
-    from onboarding import tokens
+    from onboarding.people import tokens
 
     token_row = tokens.create(cast["hr"], "matrix", actor=cast["hr"])[0] if hasattr(tokens, "create") else None
     db.session.commit()

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import plans, tokens
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan
+from onboarding.people import tokens
 
 from .conftest import make_user
 

@@ -17,8 +17,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from onboarding import api_schema, checkins, tokens  # noqa: E402
 from onboarding.extensions import db  # noqa: E402
+from onboarding.people import tokens  # noqa: E402
+from onboarding.plans import checkins
+from onboarding.web import api_schema
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]

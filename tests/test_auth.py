@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous.timed import TimestampSigner
 
-from onboarding import accounts
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, User
+from onboarding.people import accounts
 
 from .conftest import PASSWORD, make_user
 from .serving import at_once, post, serve, session_cookie

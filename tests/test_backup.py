@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import checkins, create_app, database_url
+from onboarding import create_app, database_url
 from onboarding.extensions import db
 from onboarding.models import Nudge
+from onboarding.plans import checkins
 
 from .conftest import PG_URL, base_config, make_user, skip_or_fail
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from onboarding import create_app
-from onboarding.cli_nudges import run_command
+from onboarding.cli.nudges import run_command
 from onboarding.config import base_url
 from onboarding.extensions import db
 

@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from onboarding import calendar_feed, checkins, plans
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, User
-from onboarding.tokens import hash_token
+from onboarding.people.tokens import hash_token
+from onboarding.plans import calendar_feed, checkins
 
 ADDRESS = re.compile(r"http://onboarding\.test/calendar/([A-Za-z0-9_-]+)\.ics")
 

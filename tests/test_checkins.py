@@ -6,10 +6,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from onboarding import checkins, plans
-from onboarding.checkins import CheckInError, CheckInInput
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn
+from onboarding.plans import checkins
+from onboarding.plans.checkins import CheckInError, CheckInInput
 
 TODAY = date(2026, 10, 5)
 
@@ -208,7 +209,7 @@ def test_an_invalid_form_keeps_its_key_so_the_corrected_post_saves_once(cast, cl
 
 @pytest.fixture
 def sponsor_api(cast, client):
-    from onboarding import tokens
+    from onboarding.people import tokens
 
     _, raw = tokens.create(cast["sponsor_a"], "HR system")
     db.session.commit()

@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from onboarding import accounts, planning
 from onboarding.extensions import db
 from onboarding.models import Milestone, Plan, User
+from onboarding.people import accounts
+from onboarding.plans import planning
 
 from .conftest import make_user
 

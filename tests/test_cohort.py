@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from onboarding import cohort, plans
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn
+from onboarding.plans import cohort
 
 from .conftest import make_user
 

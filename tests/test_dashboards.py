@@ -7,10 +7,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import g
 
-from onboarding import access, checkins, dashboards, plans, playbooks
-from onboarding.checkins import CheckInInput
+from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import Plan
+from onboarding.people import access
+from onboarding.plans import checkins, dashboards
+from onboarding.plans.checkins import CheckInInput
 
 from .conftest import make_user
 

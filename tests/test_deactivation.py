@@ -6,10 +6,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import cohort, user_admin
-from onboarding.accounts import AccountError
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
+from onboarding.people import user_admin
+from onboarding.people.accounts import AccountError
+from onboarding.plans import cohort
 
 
 def deactivations() -> int:

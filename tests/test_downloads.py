@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from onboarding import tokens
 from onboarding.extensions import db
+from onboarding.people import tokens
 
 DOWNLOADS = [
     ("leader_a", "/plans/{a}/export.csv", "text/csv"),

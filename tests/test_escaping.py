@@ -22,9 +22,10 @@ import yaml
 from flask import url_for
 from markupsafe import escape
 
-from onboarding import nudges, planning, plans
+from onboarding import nudges, plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, Stakeholder, User
+from onboarding.plans import planning
 
 from .conftest import PASSWORD
 from .nudge_helpers import SMTPServer, parts

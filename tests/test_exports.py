@@ -49,7 +49,7 @@ def test_csv_has_one_row_per_milestone_and_defuses_formulas(cast, client, login)
 def test_print_page_has_the_plan_and_no_private_notes(cast, client, login):
     from datetime import timedelta
 
-    from onboarding import checkins
+    from onboarding.plans import checkins
 
     plan = cast["plan_a"]
     held = plans.today()

@@ -36,8 +36,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from jinja2 import BytecodeCache
 
-from onboarding import accounts, mail, plans, playbook_editor, playbooks, records, tokens
-from onboarding.checkins import CheckInInput, log_checkin
+from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import (
     CATEGORIES,
@@ -53,6 +52,11 @@ from onboarding.models import (
     Playbook,
     Stakeholder,
 )
+from onboarding.nudges import mail
+from onboarding.people import accounts, tokens
+from onboarding.plans import records
+from onboarding.plans.checkins import CheckInInput, log_checkin
+from onboarding.playbooks import editor
 
 from .conftest import PASSWORD, ROOT, make_user
 from .fuzz_helpers import (
@@ -365,9 +369,9 @@ def _plan_to_rebase(fz: Fuzzer) -> Plan:
     """A plan on the first version of a playbook that has a newer one."""
     playbook = playbooks.get_playbook("cdio-cio-26-weeks")
     if len(playbook.versions) == 1:
-        content = playbook_editor.draft(playbook.latest)
+        content = editor.draft(playbook.latest)
         content.milestones[0]["title"] += " (revised)"
-        playbook_editor.publish(content, fz.cast["hr"])
+        editor.publish(content, fz.cast["hr"])
         db.session.commit()
     return _fresh_plan(fz, 6, playbook.versions[0])
 

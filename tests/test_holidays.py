@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from onboarding.planning import Calendar, is_bank_holiday
+from onboarding.plans.planning import Calendar, is_bank_holiday
 
 BANK_HOLIDAYS = {
     2026: [

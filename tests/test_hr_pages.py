@@ -506,7 +506,7 @@ def test_invite_user_shows_link(cast, client, login):
     text = response.get_data(as_text=True)
     link = re.search(r"http://onboarding\.test/set-password/[\w.-]+", text).group(0)
     assert "has been emailed" in text
-    from onboarding import mail
+    from onboarding.nudges import mail
 
     sent = [m for m in mail.memory_outbox() if m["To"] == "ivy@example.nhs.uk"]
     assert len(sent) == 1 and link in sent[0].get_body(("plain",)).get_content()

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import stamp
 
-from onboarding import playbook_editor, playbooks
+from onboarding import playbooks
 from onboarding.extensions import db
+from onboarding.playbooks import editor
 
 from .conftest import ROOT, make_user
 
@@ -37,10 +38,10 @@ def deployed(loaded, tmp_path):
 
 def edit_in_app(title: str):
     hr = make_user("hr@example.nhs.uk", "Helen HR", hr=True)
-    content = playbook_editor.draft(playbooks.get_playbook(SLUG).latest)
+    content = editor.draft(playbooks.get_playbook(SLUG).latest)
     first = content.milestones[0]
-    playbook_editor.edit_milestone(content, first["key"], first | {"title": title})
-    version, created = playbook_editor.publish(content, hr)
+    editor.edit_milestone(content, first["key"], first | {"title": title})
+    version, created = editor.publish(content, hr)
     db.session.commit()
     assert created and version.number == 2
     return first["key"]

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import planning, plans
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Milestone, Plan, Stakeholder
+from onboarding.plans import planning
 
 from .test_api import api, checkin_body, new_plan_body  # noqa: F401  (api is a fixture)
 from .test_hr_pages import _plan_form
@@ -113,7 +114,7 @@ def test_leader_record_dates_out_of_range_are_field_errors(cast, client, login):
 
 
 def test_the_records_domain_refuses_dates_out_of_range(cast):
-    from onboarding import records
+    from onboarding.plans import records
 
     for kind, values, field in [
         ("interview", {"name": "A", "interviewed_on": date(1, 1, 1)}, "interviewed_on"),

@@ -6,7 +6,8 @@ import email.policy
 
 import pytest
 
-from onboarding import create_app, mail
+from onboarding import create_app
+from onboarding.nudges import mail
 
 from .conftest import base_config
 from .nudge_helpers import SMTPServer, free_port, parts

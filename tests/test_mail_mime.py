@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onboarding import mail
+from onboarding.nudges import mail
 
 TO = "lee.leader@example.nhs.uk"
 FROM = "Leader onboarding <onboarding@example.nhs.uk>"

@@ -34,7 +34,7 @@ def test_nudges_run_prints_the_counts(ctx, runner):
 
 
 def test_dry_run_writes_and_sends_nothing(ctx, runner):
-    from onboarding import mail
+    from onboarding.nudges import mail
 
     world(make_user)
     result = runner.invoke(args=["nudges", "run", "--today", "2026-12-22", "--dry-run"])

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from onboarding import mail, nudges, plans
+from onboarding import nudges, plans
 from onboarding.extensions import db
 from onboarding.models import Nudge
+from onboarding.nudges import mail
 
 from .conftest import make_user
 from .nudge_helpers import END, START, SMTPServer, complete, log_checkin, make_plan, milestone, parts, world

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from onboarding import mail, nudges
+from onboarding import nudges
+from onboarding.nudges import mail
 
 from .conftest import make_user
 from .nudge_helpers import parts, world

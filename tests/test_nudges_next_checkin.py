@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import mail, nudges
+from onboarding import nudges
 from onboarding.extensions import db
 from onboarding.models import CheckIn, Nudge
+from onboarding.nudges import mail
 
 from .conftest import make_user
 from .nudge_helpers import make_plan, parts, world

@@ -5,9 +5,9 @@ import html
 import pytest
 import sqlalchemy as sa
 
-from onboarding import tokens
 from onboarding.extensions import db
 from onboarding.models import Milestone, Plan, User
+from onboarding.people import tokens
 
 GOOD = {"leader": "leader.b@example.nhs.uk", "sponsor": "sponsor.a@example.nhs.uk", "mentor": "mentor.a@example.nhs.uk",
         "playbook": "compressed-13-weeks", "start": "2026-10-05", "months": 3, "working_days": ["mon", "wed", "thu"]}

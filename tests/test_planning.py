@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onboarding import planning, playbooks
-from onboarding.planning import Calendar, Slot, lay_out, plan_end
+from onboarding import playbooks
+from onboarding.plans import planning
+from onboarding.plans.planning import Calendar, Slot, lay_out, plan_end
 
 from .conftest import ROOT
 

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
-from onboarding import planning, plans
+from onboarding import plans
 from onboarding.extensions import db
+from onboarding.plans import planning
 
 
 def test_pause_and_resume_move_open_milestones_by_the_working_days_paused(cast):

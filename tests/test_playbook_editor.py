@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from onboarding import plans, playbook_editor, playbooks, rebase
+from onboarding import plans, playbooks
 from onboarding.extensions import db
-from onboarding.playbooks import PlaybookError
+from onboarding.plans import rebase
+from onboarding.playbooks import PlaybookError, editor
 
 SLUG = "compressed-13-weeks"
 
@@ -25,9 +26,9 @@ def milestone(**overrides):
 
 def test_add_inserts_in_week_order_and_publishes(loaded):
     v1 = latest()
-    content = playbook_editor.draft(v1)
-    playbook_editor.add_milestone(content, milestone(week=2))
-    version, created = playbook_editor.publish(content, None)
+    content = editor.draft(v1)
+    editor.add_milestone(content, milestone(week=2))
+    version, created = editor.publish(content, None)
     db.session.commit()
     assert created and version.number == v1.number + 1
     weeks = [t.week for t in version.templates]
@@ -36,22 +37,22 @@ def test_add_inserts_in_week_order_and_publishes(loaded):
 
 
 def test_publishing_unchanged_content_makes_no_version(loaded):
-    version, created = playbook_editor.publish(playbook_editor.draft(latest()), None)
+    version, created = editor.publish(editor.draft(latest()), None)
     assert not created and version.number == 1
 
 
 def test_duplicate_key_and_unknown_key_are_refused(loaded):
-    content = playbook_editor.draft(latest())
-    with pytest.raises(playbook_editor.EditorError):
-        playbook_editor.add_milestone(content, milestone(key=content.milestones[0]["key"]))
-    with pytest.raises(playbook_editor.EditorError):
-        playbook_editor.remove_milestone(content, "no-such-key")
+    content = editor.draft(latest())
+    with pytest.raises(editor.EditorError):
+        editor.add_milestone(content, milestone(key=content.milestones[0]["key"]))
+    with pytest.raises(editor.EditorError):
+        editor.remove_milestone(content, "no-such-key")
 
 
 def test_edit_keeps_key_and_moves_on_week_change(loaded):
-    content = playbook_editor.draft(latest())
+    content = editor.draft(latest())
     key = content.milestones[0]["key"]
-    playbook_editor.edit_milestone(content, key, milestone(key="ignored", title="Renamed", week=10))
+    editor.edit_milestone(content, key, milestone(key="ignored", title="Renamed", week=10))
     keys = [m["key"] for m in content.milestones]
     assert key in keys and "ignored" not in keys
     assert [m["week"] for m in content.milestones] == sorted(m["week"] for m in content.milestones)
@@ -59,24 +60,24 @@ def test_edit_keeps_key_and_moves_on_week_change(loaded):
 
 
 def test_move_within_a_week_only(loaded):
-    content = playbook_editor.draft(latest())
+    content = editor.draft(latest())
     ms = content.milestones
     i = next(i for i in range(1, len(ms)) if ms[i]["week"] == ms[i - 1]["week"])
     a, b = ms[i - 1]["key"], ms[i]["key"]
-    playbook_editor.move(content, b, "up")
+    editor.move(content, b, "up")
     assert [m["key"] for m in content.milestones][i - 1:i + 1] == [b, a]
     j = next(j for j in range(1, len(ms)) if ms[j]["week"] != ms[j - 1]["week"])
-    with pytest.raises(playbook_editor.EditorError, match="week order"):
-        playbook_editor.move(content, ms[j]["key"], "up")
-    with pytest.raises(playbook_editor.EditorError):
-        playbook_editor.move(content, ms[0]["key"], "up")
+    with pytest.raises(editor.EditorError, match="week order"):
+        editor.move(content, ms[j]["key"], "up")
+    with pytest.raises(editor.EditorError):
+        editor.move(content, ms[0]["key"], "up")
 
 
 def test_invalid_draft_goes_through_the_cli_validator(loaded):
-    content = playbook_editor.draft(latest())
+    content = editor.draft(latest())
     content.milestones[0]["owner"] = "boss"
     with pytest.raises(PlaybookError) as info:
-        playbook_editor.publish(content, None)
+        editor.publish(content, None)
     assert any("unknown owner role 'boss'" in str(p) for p in info.value.problems)
     assert latest().number == 1
 
@@ -84,12 +85,12 @@ def test_invalid_draft_goes_through_the_cli_validator(loaded):
 def test_upload_reports_file_and_line(loaded):
     text = playbooks.to_yaml(playbooks.content_of(latest())).replace("owner: leader", "owner: boss", 1)
     with pytest.raises(PlaybookError) as info:
-        playbook_editor.upload(text.encode(), "mine.yaml", None)
+        editor.upload(text.encode(), "mine.yaml", None)
     assert all(str(p).startswith("mine.yaml:") for p in info.value.problems)
     with pytest.raises(PlaybookError, match="200 KB"):
-        playbook_editor.upload(b"x" * (200 * 1024 + 1), "big.yaml", None)
+        editor.upload(b"x" * (200 * 1024 + 1), "big.yaml", None)
     with pytest.raises(PlaybookError, match="UTF-8"):
-        playbook_editor.upload(b"\xff\xfe", "bin.yaml", None)
+        editor.upload(b"\xff\xfe", "bin.yaml", None)
     assert latest().number == 1
 
 
@@ -110,15 +111,15 @@ def test_rebase_keeps_done_and_evidence(cast):
     plans.complete_milestone(done, cast["leader_b"], note="Evidence", link="https://example.org/e")
     plans.complete_milestone(dropped_done, cast["leader_b"], note="Kept anyway")
     db.session.commit()
-    content = playbook_editor.draft(plan.playbook_version)
+    content = editor.draft(plan.playbook_version)
     content.milestones = [m for m in content.milestones if m["key"] not in (dropped_done.key, dropped_open.key)]
     for m in content.milestones:
         if m["key"] == renamed.key:
             m["title"] = "Renamed step"
         if m["key"] == done.key:
             m["title"] = "Done but renamed in the playbook"
-    playbook_editor.add_milestone(content, milestone(key="new-step", title="New step", week=4))
-    new_version, _ = playbook_editor.publish(content, None)
+    editor.add_milestone(content, milestone(key="new-step", title="New step", week=4))
+    new_version, _ = editor.publish(content, None)
     db.session.commit()
 
     changes = rebase.diff(plan, new_version)
@@ -151,9 +152,9 @@ def test_rebase_refuses_old_or_foreign_versions_and_closed_plans(cast):
         rebase.diff(plan, plan.playbook_version)
     with pytest.raises(plans.PlanError):
         rebase.diff(plan, latest())  # another playbook
-    content = playbook_editor.draft(plan.playbook_version)
+    content = editor.draft(plan.playbook_version)
     content.milestones[-1]["title"] = "Changed"
-    newer, _ = playbook_editor.publish(content, None)
+    newer, _ = editor.publish(content, None)
     plans.close(plan, cast["hr"], "completed")
     with pytest.raises(plans.PlanError):
         rebase.apply(plan, newer, cast["hr"])
@@ -165,8 +166,8 @@ def test_rebase_keeps_dates_moved_by_a_pause(cast):
     plans.resume(plan, cast["hr"], on=date(2026, 9, 28))
     db.session.commit()
     moved = {m.key: m.due_date for m in plan.milestones}
-    content = playbook_editor.draft(plan.playbook_version)
+    content = editor.draft(plan.playbook_version)
     content.description = "A new description"
-    newer, _ = playbook_editor.publish(content, None)
+    newer, _ = editor.publish(content, None)
     rebase.apply(plan, newer, cast["hr"])
     assert {m.key: m.due_date for m in plan.milestones} == moved

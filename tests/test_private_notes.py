@@ -7,8 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from onboarding import checkins, mail, plans, tokens
+from onboarding import plans
 from onboarding.extensions import db
+from onboarding.nudges import mail
+from onboarding.people import tokens
+from onboarding.plans import checkins
 
 PRIVATE = "Private: worried about the board dynamics"
 SHARED = "Shared: good first weeks"

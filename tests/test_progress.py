@@ -3,8 +3,8 @@ from datetime import UTC, date
 
 import pytest
 
-from onboarding import planning
-from onboarding.planning import Calendar, is_due_soon, plan_weeks, progress, week_of_plan, week_text
+from onboarding.plans import planning
+from onboarding.plans.planning import Calendar, is_due_soon, plan_weeks, progress, week_of_plan, week_text
 
 
 @pytest.mark.parametrize("start, end, weeks", [

@@ -17,9 +17,9 @@ from http.cookiejar import CookieJar
 import pytest
 import sqlalchemy as sa
 
-from onboarding import tokens
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, Milestone
+from onboarding.people import tokens
 
 from .conftest import PASSWORD
 

@@ -4,9 +4,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from onboarding import records
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, ClinicianInterview, Stakeholder
+from onboarding.plans import records
 
 
 def _stakeholder(**overrides):

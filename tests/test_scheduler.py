@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from onboarding import create_app, scheduler
+from onboarding import create_app
+from onboarding.nudges import scheduler
 
 from .conftest import ROOT, base_config
 from .nudge_helpers import free_port

@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from onboarding import accounts
 from onboarding.extensions import db
 from onboarding.models import User, UserSession, utcnow
+from onboarding.people import accounts
 
 from .conftest import PASSWORD, make_user
 

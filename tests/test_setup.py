@@ -81,7 +81,7 @@ def test_migrating_in_process_leaves_the_apps_loggers_working(tmp_path):
 
     from flask_migrate import upgrade
 
-    logger = logging.getLogger("onboarding.scheduler")
+    logger = logging.getLogger("onboarding.nudges.scheduler")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
     with app.app_context():
         upgrade()

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from onboarding import checkins, plans
-from onboarding.checkins import CheckInInput
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn
+from onboarding.plans import checkins
+from onboarding.plans.checkins import CheckInInput
 
 PRIVATE = "Private: worried about the board dynamics"
 

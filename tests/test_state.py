@@ -8,9 +8,10 @@ from datetime import datetime as real_datetime
 import pytest
 import sqlalchemy as sa
 
-from onboarding import planning, plans
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn, Goal, Milestone, Nudge, Plan, Stakeholder
+from onboarding.plans import planning
 
 
 def _count(statement) -> int:
@@ -128,7 +129,8 @@ def test_today_is_in_the_configured_time_zone(app, ctx, monkeypatch):
 def test_the_weekly_digest_says_the_week_as_the_pages_do(ctx):
     """A four-month plan from Monday 7 December 2026 to 7 April 2027 is 121 days: 17 weeks
     (the digest said 18). Monday 4 January 2027 is day 28: week 5."""
-    from onboarding import mail, nudges
+    from onboarding import nudges
+    from onboarding.nudges import mail
 
     from .conftest import make_user
     from .nudge_helpers import parts, world

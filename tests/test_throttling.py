@@ -113,7 +113,7 @@ def test_the_client_address_comes_from_trusted_proxies_only(app, client, ctx, da
 
 
 def test_an_unstorable_email_is_a_plain_failure(ctx):
-    from onboarding import accounts, throttle
+    from onboarding.people import accounts, throttle
 
     policy = throttle.Policy(5, 20, 100, 900)
     with pytest.raises(accounts.AccountError, match="Enter a correct email address and password"):

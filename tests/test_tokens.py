@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from onboarding import tokens
 from onboarding.extensions import db
 from onboarding.models import ApiToken, AuditEvent
+from onboarding.people import tokens
 
 
 def _use(client, raw):

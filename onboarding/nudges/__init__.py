@@ -9,7 +9,18 @@ The rules in plain words are in docs/architecture.md.
 from .delivery import DeliveryResult, SweepResult, deliver, retry_queued, sweep
 from .facts import load_facts
 from .outbox import LEASE, OPEN_STATUSES, SENDING, record
-from .policy import KINDS, Due, MilestoneFacts, Person, PlanFacts, Policy, backoff, due_nudges, still_wanted, wants
+from .policy import (
+    KINDS,
+    Due,
+    MilestoneFacts,
+    Person,
+    PlanFacts,
+    Policy,
+    backoff,
+    due_nudges,
+    still_wanted,
+    wants,
+)
 from .render import links, render_email
 
 __all__ = [

@@ -18,10 +18,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from .. import mail
 from ..extensions import db
 from ..models import Nudge, utcnow
 from ..plans import today as london_today
+from . import mail
 from .facts import Batch, load_facts, prefetch
 from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
 from .policy import Due, backoff, due_nudges, still_wanted

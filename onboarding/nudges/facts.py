@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
-from ..checkins import latest_dates
 from ..extensions import db
 from ..models import Milestone, Plan, PlaybookVersion, User
-from ..planning import parse_working_days
+from ..plans.checkins import latest_dates
+from ..plans.planning import parse_working_days
 from .policy import MilestoneFacts, Person, PlanFacts, Policy
 
 

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..checkins import next_due
-from ..planning import DEFAULT_WORKING_DAYS, Calendar, is_due_soon
+from ..plans.checkins import next_due
+from ..plans.planning import DEFAULT_WORKING_DAYS, Calendar, is_due_soon
 
 if TYPE_CHECKING:  # only for annotations
     from .facts import Batch

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from .. import planning
-from ..checkins import next_due
-from ..planning import Calendar, parse_working_days
+from ..plans import planning
+from ..plans.checkins import next_due
+from ..plans.planning import Calendar, parse_working_days
 from .facts import Batch
 from .policy import KINDS, between
 

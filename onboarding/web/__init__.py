@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from .. import access, sessions
 from ..extensions import db, login_manager
 from ..models import User
+from ..people import access, sessions
 
 
 def init_app(app: Flask) -> None:

@@ -7,9 +7,9 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from .. import audit
 from ..extensions import db
 from ..models import NUDGE_MODES
+from ..people import audit
 from . import remote_addr
 from .forms import Form
 

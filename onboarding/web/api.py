@@ -12,10 +12,13 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, render_te
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from .. import access, api_input, api_schema, checkins, plan_start, plans, playbook_editor, playbooks, records, tokens
+from .. import plans, playbooks
 from ..extensions import csrf, db
 from ..models import PLAN_STATUSES, Milestone, Plan
-from . import remote_addr
+from ..people import access, tokens
+from ..plans import checkins, plan_start, records
+from ..playbooks import editor
+from . import api_input, api_schema, remote_addr
 from .downloads import attachment
 from .main import message_for
 
@@ -311,7 +314,7 @@ def _playbook_or_404(slug: str):
 @bp.get("/playbooks")
 def list_playbooks():
     _hr_user()
-    return jsonify(items=[playbook_summary(p) for p in playbook_editor.published()])
+    return jsonify(items=[playbook_summary(p) for p in editor.published()])
 
 
 @bp.get("/playbooks/<slug>")

@@ -6,8 +6,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts, audit, sessions, throttle
 from ..extensions import db
+from ..people import accounts, audit, sessions, throttle
 from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
 from .forms import LoginForm, SetPasswordForm
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import calendar_feed
 from ..extensions import db
+from ..plans import calendar_feed
 from . import remote_addr
 from .forms import Form
 

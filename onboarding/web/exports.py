@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from .. import access, exports
+from ..people import access
+from ..plans import exports
 from .downloads import attachment
 
 bp = Blueprint("exports", __name__)

@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 
-from .. import planning
-from ..storable import is_storable
+from ..models.storable import is_storable
+from ..plans import planning
 
 
 def _label(field) -> str:

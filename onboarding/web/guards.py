@@ -6,8 +6,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from .. import access
 from ..extensions import login_manager
+from ..people import access
 
 
 def hr_required(view):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import access, accounts, cohort, plan_start, planning, plans, rebase, user_admin
+from .. import plans
 from ..extensions import db
 from ..models import Plan, PlaybookVersion, User
+from ..people import access, accounts, user_admin
+from ..plans import cohort, plan_start, planning, rebase
 from . import hr_forms as forms
 from . import remote_addr
 from .downloads import attachment

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
-from ..playbook_editor import MAX_UPLOAD_BYTES
+from ..playbooks.editor import MAX_UPLOAD_BYTES
 from .forms import DateField, Form
 
 NEW_LEADER = "new"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import playbook_editor, playbooks
+from .. import playbooks
 from ..extensions import db
 from ..models import Playbook, PlaybookVersion
-from ..playbooks import PlaybookError
+from ..playbooks import PlaybookError, editor
 from . import hr_forms as forms
 from . import remote_addr
 from .downloads import attachment
@@ -30,12 +30,12 @@ def _version(slug: str, number: int) -> PlaybookVersion:
 
 @bp.get("/playbooks", endpoint="playbooks")
 def playbooks_page():
-    items, counts = playbook_editor.listing()
+    items, counts = editor.listing()
     return render_template("hr/playbooks.html", playbooks=items, counts=counts, upload=forms.UploadForm(formdata=None))
 
 
 # The file plus room for the multipart wrapping and the CSRF token.
-UPLOAD_REQUEST_LIMIT = playbook_editor.MAX_UPLOAD_BYTES + 56 * 1024
+UPLOAD_REQUEST_LIMIT = editor.MAX_UPLOAD_BYTES + 56 * 1024
 
 
 @bp.url_value_preprocessor
@@ -53,7 +53,7 @@ def playbook_upload():
     if form.validate():
         upload = form.file.data
         try:
-            version, created = playbook_editor.upload(upload.read(), upload.filename or "upload.yaml", _me(), remote_addr())
+            version, created = editor.upload(upload.read(), upload.filename or "upload.yaml", _me(), remote_addr())
         except PlaybookError as exc:
             db.session.rollback()
             problems = [str(p) for p in exc.problems]
@@ -62,7 +62,7 @@ def playbook_upload():
             db.session.commit()
             flash(f"{version.playbook.slug}: {'published as version' if created else 'unchanged at version'} {version.number}.", "success")
             return redirect(url_for("hr.playbook_version", slug=version.playbook.slug, number=version.number))
-    items, counts = playbook_editor.listing()
+    items, counts = editor.listing()
     return render_template("hr/playbooks.html", playbooks=items, counts=counts, upload=form, form=form, problems=problems), 400
 
 
@@ -98,11 +98,11 @@ def _milestone_form(version: PlaybookVersion, **kwargs) -> forms.MilestoneForm:
 def _publish(version: PlaybookVersion, change):
     """Apply ``change`` to a draft of the latest version and publish it; returns a
     response either way."""
-    content = playbook_editor.draft(version)
+    content = editor.draft(version)
     try:
         change(content)
-        new, created = playbook_editor.publish(content, _me(), remote_addr())
-    except playbook_editor.EditorError as exc:
+        new, created = editor.publish(content, _me(), remote_addr())
+    except editor.EditorError as exc:
         db.session.rollback()
         return None, str(exc)
     except PlaybookError as exc:
@@ -126,7 +126,7 @@ def milestone_add(slug: str):
     form = _milestone_form(version, data={"required": True} if request.method == "GET" else None)
     problems = []
     if form.validate_on_submit():
-        response, error = _publish(version, lambda c: playbook_editor.add_milestone(c, form.data))
+        response, error = _publish(version, lambda c: editor.add_milestone(c, form.data))
         if response is not None:
             return response
         problems = _attach(form, error)
@@ -147,7 +147,7 @@ def milestone_edit(slug: str, key: str):
         form.key.data = key  # the key never changes
     problems = []
     if form.validate_on_submit():
-        response, error = _publish(version, lambda c: playbook_editor.edit_milestone(c, key, form.data))
+        response, error = _publish(version, lambda c: editor.edit_milestone(c, key, form.data))
         if response is not None:
             return response
         problems = _attach(form, error)
@@ -174,9 +174,9 @@ def milestone_action(slug: str, key: str, action: str):
     if not form.validate():
         return _version_page(version, 400, form)
     if action == "remove":
-        change = lambda c: playbook_editor.remove_milestone(c, key)  # noqa: E731
+        change = lambda c: editor.remove_milestone(c, key)  # noqa: E731
     else:
-        change = lambda c: playbook_editor.move(c, key, action)  # noqa: E731
+        change = lambda c: editor.move(c, key, action)  # noqa: E731
     response, error = _publish(version, change)
     if response is not None:
         return response

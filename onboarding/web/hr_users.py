@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from .. import accounts, user_admin
 from ..extensions import db
 from ..models import User, get_by_id
+from ..people import accounts, user_admin
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp

@@ -1,7 +1,7 @@
 """The leader's pages, and the plan pages every role that may read a plan shares:
 overview, milestones, stakeholder map, clinician interviews and goals.
 
-Views stay thin: onboarding.records loads and changes things, onboarding.access decides.
+Views stay thin: onboarding.plans.records loads and changes things, onboarding.people.access decides.
 A plan the user may not read is a 404; a readable plan where the user may not do the
 thing asked is a 403 with a page that says so."""
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, plans, records
+from .. import plans
 from ..extensions import db
 from ..models import Milestone
+from ..people import access
+from ..plans import records
 from . import remote_addr
 from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
 

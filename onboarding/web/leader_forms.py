@@ -1,6 +1,6 @@
 """Forms of the leader's pages: milestone evidence, stakeholders, interviews and goals.
 
-The domain (onboarding.records) checks the same limits again; these give the messages
+The domain (onboarding.plans.records) checks the same limits again; these give the messages
 next to each field."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from .. import records
 from ..models import GOAL_STATUSES, STANCES
+from ..plans import records
 from .forms import DateField, Form
 
 

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import access
 from ..extensions import db
+from ..people import access
 
 bp = Blueprint("main", __name__)
 

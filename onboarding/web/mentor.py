@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from .. import access, plans, records
+from .. import plans
+from ..people import access
+from ..plans import records
 
 bp = Blueprint("mentor", __name__)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import outbox_admin
 from ..extensions import db
-from ..nudges import SENDING
+from ..nudges import SENDING, outbox_admin
 from . import remote_addr
 from .forms import Form
 from .guards import hr_required

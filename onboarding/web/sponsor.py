@@ -10,9 +10,11 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import access, checkins, dashboards, plans
+from .. import plans
 from ..extensions import db
 from ..models import CheckIn, Plan
+from ..people import access
+from ..plans import checkins, dashboards
 from . import remote_addr
 from .sponsor_forms import CheckInForm
 

@@ -6,7 +6,7 @@ from wtforms import DateField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..checkins import MAX_TEXT, RAG_LABELS, CheckInInput
+from ..plans.checkins import MAX_TEXT, RAG_LABELS, CheckInInput
 from .forms import Form
 
 

@@ -6,8 +6,8 @@ from flask_login import current_user
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import accounts, tokens
 from ..extensions import db
+from ..people import accounts, tokens
 from . import remote_addr
 from .forms import Form
 from .guards import hr_required

@@ -1,0 +1,135 @@
+"""Every "may this user do this to that object" decision, in one place.
+
+It follows the access table in docs/architecture.md. A plan's roles (leader, sponsor, mentor) come from
+the plan itself; HR is a flag on the user. Callers turn a refusal of something the
+user may not see into a 404.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import MAX_ID, Milestone, Plan, get_by_id
+
+
+def _ok(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def roles(user, plan: Plan) -> set[str]:
+    if not _ok(user):
+        return set()
+    found = set()
+    if plan.leader_id == user.id:
+        found.add("leader")
+    if plan.sponsor_id == user.id:
+        found.add("sponsor")
+    if plan.mentor_id is not None and plan.mentor_id == user.id:
+        found.add("mentor")
+    if user.is_hr:
+        found.add("hr")
+    return found
+
+
+def can_read_plan(user, plan: Plan) -> bool:
+    return bool(roles(user, plan))
+
+
+def can_change_milestone(user, milestone: Milestone) -> bool:
+    """Complete or reopen: the milestone's owner role, or HR for any."""
+    held = roles(user, milestone.plan)
+    return "hr" in held or milestone.owner in held and milestone.owner != "hr"
+
+
+def can_edit_leader_records(user, plan: Plan) -> bool:
+    """Stakeholders, clinician interviews and goals belong to the leader."""
+    return "leader" in roles(user, plan)
+
+
+def can_log_checkin(user, plan: Plan) -> bool:
+    return "sponsor" in roles(user, plan)
+
+
+def can_edit_checkin(user, checkin) -> bool:
+    return can_log_checkin(user, checkin.plan) and checkin.sponsor_id == user.id
+
+
+def can_read_private_notes(user, plan: Plan) -> bool:
+    """Check-in private notes: the plan's sponsor or HR, but never the plan's own leader, even
+    one who also holds HR rights (the notes are about them)."""
+    held = roles(user, plan)
+    return "leader" not in held and bool(held & {"sponsor", "hr"})
+
+
+def is_hr(user) -> bool:
+    """Create plans, reassign, pause, extend, close; playbooks, users, cohort reports."""
+    return _ok(user) and user.is_hr
+
+
+# The plan's column naming the person in each role; HR-owned milestones belong to the plan's HR contact.
+ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id}
+
+
+def in_role(user, *roles: str):
+    """SQL condition on Plan: the user is one of ``roles`` (leader, sponsor, mentor; all
+    three when none are named) on the plan, whatever its status."""
+    if not _ok(user):
+        return sa.false()
+    return sa.or_(*(ROLE_COLUMNS[r] == user.id for r in roles or ROLE_COLUMNS))
+
+
+def plans_in_role(user, *roles: str) -> sa.Select:
+    """A query for the plans where the user is one of ``roles`` (see in_role)."""
+    return sa.select(Plan).where(in_role(user, *roles))
+
+
+def visible_plans(user) -> sa.Select:
+    """A query for every plan the user may read."""
+    return sa.select(Plan) if is_hr(user) else plans_in_role(user)
+
+
+def roles_held(user) -> set[str]:
+    """The roles a user holds on any plan, whatever its status (a closed plan stays
+    readable), plus HR: what the navigation and the home page offer them."""
+    if not _ok(user):
+        return set()
+    held = db.session.execute(
+        sa.select(*(sa.exists().where(column == user.id) for column in ROLE_COLUMNS.values()))
+    ).one()
+    return {role for role, yes in zip(ROLE_COLUMNS, held) if yes} | ({"hr"} if user.is_hr else set())
+
+
+def owns_milestone(user):
+    """SQL condition (Milestone joined to Plan): the milestone's owner role is the user's on
+    its plan, HR-owned ones being the plan's HR contact's."""
+    columns = ROLE_COLUMNS | {"hr": Plan.hr_contact_id}
+    return sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in columns.items()))
+
+
+def plan_for(user, plan_id: int, *options) -> Plan | None:
+    """The plan if the user may read it, else None (the caller answers 404). ``options``
+    (loader options) load what the caller shows with it in the same query."""
+    if not options:
+        plan = get_by_id(Plan, plan_id)
+    elif 0 < plan_id <= MAX_ID:
+        plan = db.session.scalars(sa.select(Plan).where(Plan.id == plan_id).options(*options)).unique().one_or_none()
+    else:
+        plan = None
+    return plan if plan is not None and can_read_plan(user, plan) else None
+
+
+# Completed and withdrawn plans are kept as a read-only record (docs/architecture.md: progress and
+# history must not vanish or drift once onboarding ends). The two checks below add that
+# rule to the role checks above; pages that change things should use them.
+def plan_is_closed(plan: Plan) -> bool:
+    return plan.is_closed
+
+
+def can_update_milestone(user, milestone: Milestone) -> bool:
+    """Complete or reopen now: the owner-role rule, and the plan is not closed."""
+    return can_change_milestone(user, milestone) and not plan_is_closed(milestone.plan)
+
+
+def can_write_leader_records(user, plan: Plan) -> bool:
+    """Add, edit or remove stakeholders, interviews and goals now: the leader, plan not closed."""
+    return can_edit_leader_records(user, plan) and not plan_is_closed(plan)

@@ -1,0 +1,203 @@
+"""Users: creation, argon2 password hashing, signing in, and single-use set-password
+links. No Flask request in here."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import unicodedata
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ..extensions import db
+from ..models import User, UserSession, new_token, utcnow
+from ..models.storable import is_storable
+from ..nudges import mail
+from . import audit, passwords, sessions, throttle
+
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+GENERIC_FAILURE = "Enter a correct email address and password"
+LOCKED = "Too many failed attempts. Wait 15 minutes and try again."
+LINK_USED = "This set-password link has already been used"
+_hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB: above OWASP ASVS appendix C minimums
+_dummy_hash: str | None = None
+
+
+def configure_hasher(time_cost: int, memory_cost: int) -> None:
+    """Tests lower the cost to keep the suite fast; production keeps the defaults."""
+    global _hasher, _dummy_hash
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_cost):
+        _hasher, _dummy_hash = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost), None
+
+
+def _dummy() -> str:
+    # Verified against when the email is unknown, so timing does not reveal which emails exist.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    return _dummy_hash
+
+
+INVITE_SALT = "set-password"
+
+
+class AccountError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def find_user(email: str) -> User | None:
+    email = User.normalise_email(email)
+    if not is_storable(email):  # no such user, and PostgreSQL would refuse the query
+        return None
+    return db.session.scalar(db.select(User).filter_by(email=email))
+
+
+def password_problem(password: str) -> str | None:
+    return passwords.problem(password)
+
+
+def set_password(user: User, password: str, keep_session: UserSession | None = None) -> None:
+    """Set the password and end every session of the user but ``keep_session``.
+
+    The change only applies if nobody changed the user's security stamp since ``user`` was
+    read, so one single-use link sets a password once even when used twice at the same
+    moment (the second gets AccountError(LINK_USED) with no field)."""
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem, "password")
+    password_hash = _hasher.hash(password)
+    if user.id is None:  # a new user, not written yet
+        user.password_hash, user.security_stamp = password_hash, new_token()
+        return
+    changed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.security_stamp == user.security_stamp)
+        .values(password_hash=password_hash, security_stamp=new_token())  # the new stamp spends invite links
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise AccountError(LINK_USED)
+    db.session.expire(user, ["password_hash", "security_stamp"])
+    sessions.end_all_for_user(user, keep=keep_session)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_dummy(), password or "")
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(email: str, name: str, *, is_hr: bool = False, password: str | None = None, actor=None, remote_addr=None) -> User:
+    email = User.normalise_email(email)
+    if not email or "@" not in email or len(email) > 254 or " " in email:
+        raise AccountError("Enter an email address like name@nhs.net", "email")
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("Enter the person's name", "name")
+    if len(name) > 120:
+        raise AccountError("Name must be 120 characters or fewer", "name")
+    if not _printable(name):
+        raise AccountError("Name must not contain control characters (such as tabs or line breaks)", "name")
+    if find_user(email) is not None:
+        raise AccountError(f"A user with the email {email} already exists", "email")
+    user = User(email=email, name=name, is_hr=is_hr, active=True)
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, remote_addr, email=email, hr=is_hr)
+    return user
+
+
+# Joiners (ZWNJ, ZWJ) belong in names in several scripts; other format characters, such as
+# the right-to-left override, only disguise what a name says.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def _printable(text: str) -> bool:
+    return all(unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _NAME_JOINERS
+               for ch in text)
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle.Policy) -> User:
+    """The user whose email and password these are, or AccountError (GENERIC_FAILURE, or
+    LOCKED when throttled). Every failure is audited.
+
+    Commits twice: the attempt is counted (throttle.reserve) and committed *before* the
+    slow password check, so concurrent guesses see each other; then the failure is
+    recorded. On success the caller starts the session and commits."""
+    email = User.normalise_email(email)
+    if not is_storable(email):  # no account has such an address; nothing to count or record
+        raise AccountError(GENERIC_FAILURE, "password")
+    allowed = throttle.reserve(email, remote_addr, policy)
+    db.session.commit()
+    user = find_user(email)
+    if allowed and check_password(user, password) and user.active:
+        throttle.release(email, remote_addr, policy)
+        user.last_login_at = utcnow()
+        audit.record(user, "user.login", user, remote_addr)
+        return user
+    audit.record(None, "user.login_failed", user, remote_addr, email=email[:254], locked=not allowed)
+    db.session.commit()
+    raise AccountError(GENERIC_FAILURE if allowed else LOCKED, "password")
+
+
+# --- set-password links ---------------------------------------------------------------------
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=INVITE_SALT)
+
+
+def invite_token(user: User, secret_key: str) -> str:
+    """A signed link token; it stops working once the password is set (the stamp changes)."""
+    return _serializer(secret_key).dumps({"u": user.id, "s": user.security_stamp})
+
+
+def user_for_invite(token: str, secret_key: str, max_age: int) -> User | None:
+    try:
+        data = _serializer(secret_key).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.security_stamp != data.get("s"):
+        return None
+    return user
+
+
+def invite_url(user: User, config) -> str:
+    """The user's single-use set-password link on the service's base URL (``config`` is the app's)."""
+    return f"{config['BASE_URL'].rstrip('/')}/set-password/{invite_token(user, config['SECRET_KEY'])}"
+
+
+def invite(user: User, config) -> tuple[str, bool]:
+    """The user's set-password link, and whether it was emailed to them too. A mail failure
+    must not undo the invite: HR is shown the link either way."""
+    link = invite_url(user, config)
+    try:
+        mail.send_invite(user, link)
+    except Exception:  # any mail failure: the link on screen still works
+        logging.getLogger(__name__).exception("could not send the invite email to %s", user.email)
+        return link, False
+    return link, True
+
+
+def record_invite_link(user: User, actor: User, remote_addr=None) -> bool:
+    """Audit HR showing a fresh set-password link; only an active user with no password yet
+    has one (False, nothing written, for anyone else)."""
+    if not user.active or user.password_hash:
+        return False
+    audit.record(actor, "user.invite_link", user, remote_addr)
+    return True

@@ -1,0 +1,92 @@
+"""HR's user administration: deactivate and reactivate, grant and remove HR.
+
+Nobody can lock the service out of HR: HR cannot deactivate themselves or drop their own
+HR rights, and each change is made only while its actor is still an active HR user, checked
+in the same statement with both rows locked, so two HR users removing each other at the
+same moment cannot both succeed. Deactivation and losing HR rights end the user's sessions.
+Nobody who sponsors or mentors an open plan is deactivated: that plan would be left with
+nobody able to log check-ins, so HR reassigns it first. Callers commit."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Plan, User, new_token
+from . import audit, sessions
+from .accounts import AccountError
+
+NO_LONGER_HR = "You no longer have HR rights, so nothing was changed"
+
+
+class OpenPlansError(AccountError):
+    """Deactivation refused: ``plans`` are the open plans the user sponsors or mentors."""
+
+    def __init__(self, user: User, plans: list[Plan]):
+        self.plans = plans
+        count = f"{len(plans)} open plan{'s' if len(plans) != 1 else ''}"
+        leaders = ", ".join(p.leader.name for p in plans)
+        super().__init__(f"{user.name} sponsors or mentors {count} ({leaders}); "
+                         "reassign the sponsor or mentor of each before deactivating them", "user")
+
+
+def open_plans_supported_by(user: User) -> list[Plan]:
+    """The open (active or paused) plans ``user`` sponsors or mentors, by leader name."""
+    return list(db.session.scalars(
+        sa.select(Plan).join(Plan.leader)
+        .where(Plan.is_open, sa.or_(Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+        .order_by(User.name, Plan.id)
+    ))
+
+
+def _change(user: User, actor: User, **values) -> None:
+    """Write ``values`` to ``user`` if ``actor`` is still an active HR user (access.is_hr,
+    read from the database at this moment), else AccountError."""
+    # Lock both rows in id order (PostgreSQL; SQLite has one writer at a time anyway), so
+    # the check below waits for, and then sees, a change another HR user is making to us.
+    db.session.execute(
+        sa.select(User.id).where(User.id.in_({user.id, actor.id})).order_by(User.id).with_for_update()
+    ).all()
+    acting = aliased(User)
+    actor_is_hr = sa.exists().where(acting.id == actor.id, acting.is_hr.is_(True), acting.active.is_(True))
+    changed = db.session.execute(
+        sa.update(User).where(User.id == user.id, actor_is_hr).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        raise AccountError(NO_LONGER_HR, "user")
+    db.session.expire(user, list(values))
+
+
+def set_active(user: User, active: bool, actor: User, remote_addr=None) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate your own account", "user")
+    if user.active == active:
+        return
+    if not active and (plans := open_plans_supported_by(user)):
+        raise OpenPlansError(user, plans)
+    if active:
+        _change(user, actor, active=True)
+    else:
+        _change(user, actor, active=False, security_stamp=new_token())  # the new stamp spends invite links
+        sessions.end_all_for_user(user)
+    audit.record(actor, "user.reactivate" if active else "user.deactivate", user, remote_addr, email=user.email)
+
+
+def set_hr(user: User, is_hr: bool, actor: User, remote_addr=None) -> None:
+    if user.id == actor.id and not is_hr:
+        raise AccountError("You cannot remove your own HR rights; ask another HR user", "user")
+    if user.is_hr == is_hr:
+        return
+    _change(user, actor, is_hr=is_hr)
+    if not is_hr:
+        sessions.end_all_for_user(user)  # pages they have open must not keep HR's view
+    audit.record(actor, "user.grant_hr" if is_hr else "user.remove_hr", user, remote_addr, email=user.email)
+
+
+def listing() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name, User.email)))
+
+
+def active_users() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.name, User.email)))

@@ -1,0 +1,320 @@
+"""Plans: create one from a playbook version, complete and reopen milestones,
+pause, resume, extend, reassign and close. Callers commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+
+from ..extensions import db
+from ..models import CLOSED_PLAN_STATUSES, Milestone, Plan, PlaybookVersion, User, utcnow
+from ..people import audit
+from . import planning
+
+
+def _setting(name: str, default=None):
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def today() -> date:
+    """Today in the TIMEZONE setting: every page, command, email and sweep asks this one."""
+    return planning.today_in(_setting("TIMEZONE"))
+
+
+def due_soon_working_days(playbook_nudges: dict | None = None) -> int:
+    """The "due soon" window: the playbook's own number, else NUDGE_DUE_SOON_WORKING_DAYS."""
+    value = (playbook_nudges or {}).get("due_soon_working_days", _setting("NUDGE_DUE_SOON_WORKING_DAYS", 3))
+    return max(1, int(value))
+
+
+class PlanError(ValueError):
+    """A plan request that cannot be carried out; ``field`` says which input is wrong."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class PlannedMilestone:
+    key: str
+    title: str
+    phase: str
+    phase_title: str
+    category: str
+    owner: str
+    week: int
+    due: date
+
+
+def preview(version: PlaybookVersion, start: date, months: int, working_days=None) -> list[PlannedMilestone]:
+    """The milestones and due dates a plan would get, without writing anything."""
+    try:
+        days = planning.parse_working_days(working_days)
+        end = planning.plan_end(start, months)
+    except planning.PlanningError as exc:
+        raise PlanError(str(exc), exc.field) from exc
+    templates = version.templates
+    dates = planning.lay_out(
+        [planning.Slot(t.week, t.pinned) for t in templates], version.weeks, start, end, days
+    )
+    return [
+        PlannedMilestone(t.key, t.title, t.phase, version.phase_title(t.phase), t.category, t.owner, t.week, d)
+        for t, d in zip(templates, dates)
+    ]
+
+
+def create_plan(
+    *,
+    leader: User,
+    sponsor: User,
+    version: PlaybookVersion,
+    start: date,
+    months: int,
+    mentor: User | None = None,
+    working_days=None,
+    actor: User | None = None,
+    remote_addr: str | None = None,
+) -> Plan:
+    if leader.id == sponsor.id:
+        raise PlanError("the sponsor must be someone other than the leader", "sponsor")
+    if mentor is not None and mentor.id in (leader.id, sponsor.id):
+        raise PlanError("the mentor must be someone other than the leader and the sponsor", "mentor")
+    laid_out = preview(version, start, months, working_days)
+    days = planning.parse_working_days(working_days)
+    plan = Plan(
+        leader=leader,
+        sponsor=sponsor,
+        mentor=mentor,
+        hr_contact=actor if actor is not None and actor.is_hr else None,
+        playbook_version=version,
+        start_date=start,
+        months=months,
+        end_date=planning.plan_end(start, months),
+        working_days=",".join(days),
+        status="active",
+        checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    # One multi-row INSERT rather than one per milestone: plans are created in bulk from HR systems.
+    db.session.execute(
+        sa.insert(Milestone),
+        [
+            _milestone_fields(template, version, item.due, position) | {"plan_id": plan.id}
+            for position, (template, item) in enumerate(zip(version.templates, laid_out))
+        ],
+    )
+    db.session.expire(plan, ["milestones"])
+    audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
+    return plan
+
+
+def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> dict:
+    """A plan's own copy of a milestone template, so later playbook edits never reach it."""
+    return {
+        "position": position,
+        "key": t.key,
+        "title": t.title,
+        "description": t.description,
+        "phase": t.phase,
+        "phase_title": version.phase_title(t.phase),
+        "category": t.category,
+        "owner": t.owner,
+        "week": t.week,
+        "pinned": t.pinned,
+        "required": t.required,
+        "evidence_prompt": t.evidence_prompt,
+        "due_date": due,
+        "status": "todo",
+    }
+
+
+def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) -> Milestone:
+    return Milestone(**_milestone_fields(t, version, due, position))
+
+
+# --- milestones -----------------------------------------------------------------------------
+
+
+def _change_milestone(milestone: Milestone, only_if, **values) -> bool:
+    """Write ``values`` in one conditional UPDATE and say whether it changed the row. Two
+    people clicking at once both pass any check made on a loaded copy; only one of them
+    matches ``only_if`` in the database (the other waits for its row lock, then finds no match)."""
+    result = db.session.execute(
+        sa.update(Milestone).where(Milestone.id == milestone.id, only_if).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(milestone)  # reload what the database now holds, whoever wrote it
+    return result.rowcount == 1
+
+
+def complete_milestone(milestone: Milestone, user: User, note: str = "", link: str = "", remote_addr=None) -> bool:
+    """Mark an open milestone done. False, with nothing written, when it is not open (any more)."""
+    changed = _change_milestone(milestone, Milestone.is_open, status="done", completed_at=utcnow(),
+                                completed_by_id=user.id, evidence_note=note.strip() or None,
+                                evidence_link=link.strip() or None)
+    if changed:
+        audit.record(user, "milestone.complete", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+    return changed
+
+
+def reopen_milestone(milestone: Milestone, user: User, remote_addr=None) -> bool:
+    """Open a done milestone again. False, with nothing written, when it is already open."""
+    changed = _change_milestone(milestone, Milestone.is_done, status="todo", completed_at=None,
+                                completed_by_id=None)
+    if changed:
+        audit.record(user, "milestone.reopen", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+    return changed
+
+
+# --- plan administration --------------------------------------------------------------------
+
+
+def _open(plan: Plan) -> list[Milestone]:
+    return [m for m in plan.milestones if m.is_open]
+
+
+def pause(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> None:
+    if not plan.is_active:
+        raise PlanError(f"only an active plan can be paused; this one is {plan.status}", "status")
+    plan.status = "paused"
+    plan.paused_on = on or today()
+    audit.record(user, "plan.pause", plan, remote_addr)
+
+
+def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> int:
+    """Resume a paused plan, moving every open milestone and the end date on by the
+    working days it was paused. Returns that number of working days."""
+    if not plan.is_paused:
+        raise PlanError("only a paused plan can be resumed", "status")
+    on = on or today()
+    cal = planning.Calendar(tuple(plan.working_day_list))
+    paused_days = max(0, cal.working_days_between(plan.paused_on, on))
+    open_ms = _open(plan)
+    for m, d in zip(open_ms, planning.shift_open([m.due_date for m in open_ms], paused_days, plan.working_day_list)):
+        m.due_date = d
+    if paused_days:
+        plan.end_date = cal.add_working_days(cal.on_or_before(plan.end_date), paused_days)
+    plan.status = "active"
+    plan.paused_on = None
+    audit.record(user, "plan.resume", plan, remote_addr, working_days_paused=paused_days)
+    return paused_days
+
+
+def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
+    """Change a plan's length and spread its open milestones over the new length."""
+    if not plan.is_open:
+        raise PlanError(f"a {plan.status} plan cannot be extended", "status")
+    if months <= plan.months:
+        raise PlanError(f"the new length must be longer than the current {plan.months} months", "months")
+    try:
+        end = planning.plan_end(plan.start_date, months)
+    except planning.PlanningError as exc:
+        raise PlanError(str(exc), "months") from exc
+    dates = planning.lay_out(
+        [planning.Slot(m.week, m.pinned) for m in plan.milestones],
+        plan.playbook_version.weeks,
+        plan.start_date,
+        end,
+        plan.working_day_list,
+    )
+    for m, d in zip(plan.milestones, dates):
+        if m.is_open:
+            m.due_date = d
+    audit.record(user, "plan.extend", plan, remote_addr, months_from=plan.months, months_to=months)
+    plan.months = months
+    plan.end_date = end
+
+
+def close(plan: Plan, user: User, status: str, remote_addr=None) -> None:
+    if status not in CLOSED_PLAN_STATUSES:
+        raise PlanError("a plan closes as completed or withdrawn", "status")
+    if plan.is_closed:
+        raise PlanError(f"this plan is already {plan.status}", "status")
+    plan.status = status
+    plan.closed_at = utcnow()
+    audit.record(user, {"completed": "plan.complete", "withdrawn": "plan.withdraw"}[status], plan, remote_addr)
+
+
+def reassign(plan: Plan, user: User, sponsor: User | None = None, mentor: User | None = None, clear_mentor=False, remote_addr=None) -> None:
+    if sponsor is not None:
+        if sponsor.id == plan.leader_id:
+            raise PlanError("the sponsor must be someone other than the leader", "sponsor")
+        plan.sponsor = sponsor
+    if clear_mentor:
+        plan.mentor = None
+    elif mentor is not None:
+        if mentor.id in (plan.leader_id, plan.sponsor_id):
+            raise PlanError("the mentor must be someone other than the leader and the sponsor", "mentor")
+        plan.mentor = mentor
+    audit.record(user, "plan.reassign", plan, remote_addr, sponsor=plan.sponsor.email, mentor=plan.mentor.email if plan.mentor else None)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def progress(plan: Plan, on: date | None = None) -> planning.Progress:
+    """planning.progress for a loaded plan and its milestones."""
+    on = on or today()
+    return planning.progress(
+        plan.start_date, plan.end_date, on,
+        done=sum(1 for m in plan.milestones if m.is_done),
+        total=len(plan.milestones),
+        overdue=sum(1 for m in plan.milestones if m.is_overdue(on)),
+        completed=plan.is_completed,
+    )
+
+
+def owner_calendar(milestone: Milestone) -> planning.Calendar:
+    """The leader works the plan's own days; sponsors, mentors and HR work Monday to Friday."""
+    if milestone.owner == "leader":
+        return planning.Calendar(planning.parse_working_days(milestone.plan.working_days))
+    return planning.Calendar()
+
+
+def milestone_state(milestone: Milestone, on: date | None = None, within: int | None = None) -> str:
+    """done | overdue | due_soon | not_started. ``within`` is the due-soon window in working
+    days (by default the plan's playbook's, else the setting: see due_soon_working_days)."""
+    on = on or today()
+    if milestone.is_done:
+        return "done"
+    if milestone.due_date < on:
+        return "overdue"
+    if within is None:
+        within = due_soon_working_days(milestone.plan.playbook_version.nudges)
+    if planning.is_due_soon(milestone.due_date, on, within, owner_calendar(milestone)):
+        return "due_soon"
+    return "not_started"
+
+
+def as_json(plan: Plan) -> dict:
+    """The plan as one JSON object: the shape of `plans show --json` and the API."""
+    return {
+        "id": plan.id,
+        "leader": plan.leader.email,
+        "sponsor": plan.sponsor.email,
+        "mentor": plan.mentor.email if plan.mentor else None,
+        "playbook": plan.playbook_version.playbook.slug,
+        "playbook_version": plan.playbook_version.number,
+        "start": plan.start_date.isoformat(),
+        "end": plan.end_date.isoformat(),
+        "months": plan.months,
+        "working_days": plan.working_day_list,
+        "status": plan.status,
+        "milestones": [milestone_json(m) for m in plan.milestones],
+    }
+
+
+def milestone_json(m: Milestone) -> dict:
+    return {
+        "key": m.key,
+        "title": m.title,
+        "phase": m.phase,
+        "category": m.category,
+        "owner": m.owner,
+        "due": m.due_date.isoformat(),
+        "status": m.status,
+    }

@@ -1,0 +1,161 @@
+"""The HR cohort: every plan, filtered and paginated, and the same rows as CSV.
+
+A page costs a fixed number of queries whatever the number of plans: one count,
+then dashboards.plan_rows (plans with people and playbook, milestone counts,
+latest check-ins) over the page.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from .. import plans as plans_mod
+from ..extensions import db
+from ..models import PLAN_STATUSES, Milestone, Plan, Playbook, PlaybookVersion, User
+from . import dashboards
+from .dashboards import PlanRow
+
+PER_PAGE = 25
+CSV_HEADER = (
+    "plan id", "leader", "leader email", "sponsor", "mentor", "playbook", "version", "status",
+    "start", "end", "week", "of weeks", "percent complete", "overdue", "last check-in", "last RAG",
+    "next check-in due",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    playbook: str | None = None  # slug
+    overdue_only: bool = False
+
+    def __post_init__(self):
+        if self.status is not None and self.status not in PLAN_STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+
+@dataclass
+class Page:
+    rows: list[PlanRow]
+    page: int
+    pages: int
+    total: int
+    per_page: int = PER_PAGE
+    # plan id -> "sponsor"/"mentor" when that person is deactivated on an open plan
+    inactive_people: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _filtered(filters: Filters, today: date) -> sa.Select:
+    query = sa.select(Plan)
+    if filters.status:
+        query = query.where(Plan.status == filters.status)
+    if filters.playbook:
+        query = query.where(
+            Plan.playbook_version_id.in_(
+                sa.select(PlaybookVersion.id).join(Playbook).where(Playbook.slug == filters.playbook)
+            )
+        )
+    if filters.overdue_only:
+        # An alias correlated to the plan only: plan_rows nests this query inside
+        # queries on Milestone, which must not capture it.
+        m = aliased(Milestone)
+        overdue = sa.select(m.id).where(m.plan_id == Plan.id, m.is_open, m.due_date < today).correlate(Plan)
+        # A closed plan has nothing overdue in the sense HR acts on.
+        query = query.where(overdue.exists(), Plan.is_open)
+    return query
+
+
+def _order(query: sa.Select) -> sa.Select:
+    return query.order_by(Plan.start_date.desc(), Plan.id.desc())
+
+
+def page(filters: Filters, number: int = 1, per_page: int = PER_PAGE, today: date | None = None) -> Page:
+    """One page of the cohort; a page number past the end gives the last page."""
+    today = today or plans_mod.today()
+    query = _filtered(filters, today)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(1, number), pages)
+    ids = _page_ids(query, per_page, (number - 1) * per_page)
+    return Page(dashboards.plan_rows(ids, today), number, pages, total, per_page, inactive_people(ids))
+
+
+def inactive_people(plan_ids: list[int]) -> dict[int, list[str]]:
+    """The open plans among ``plan_ids`` whose sponsor or mentor is deactivated (nobody may be
+    able to log their check-ins), each with who: ["sponsor"], ["mentor"] or both."""
+    sponsor, mentor = aliased(User), aliased(User)
+    rows = db.session.execute(
+        sa.select(Plan.id, sponsor.active, mentor.active)
+        .join(sponsor, Plan.sponsor_id == sponsor.id)
+        .outerjoin(mentor, Plan.mentor_id == mentor.id)
+        .where(Plan.id.in_(plan_ids), Plan.is_open, sa.or_(sponsor.active.is_(False), mentor.active.is_(False)))
+    )
+    return {plan_id: [who for who, active in (("sponsor", s), ("mentor", m)) if active is False]
+            for plan_id, s, m in rows}
+
+
+def _page_ids(query: sa.Select, limit: int, offset: int) -> list[int]:
+    # Pick the page's plans first and join their people afterwards: joining first makes
+    # the database join every matching plan before it can keep the 25 it shows.
+    return list(db.session.scalars(_order(query.with_only_columns(Plan.id)).limit(limit).offset(offset)))
+
+
+def all_rows(filters: Filters, today: date | None = None, batch: int = 500) -> Iterator[PlanRow]:
+    """Every row matching ``filters``, fetched in batches (for the CSV export)."""
+    today = today or plans_mod.today()
+    offset = 0
+    while True:
+        rows = dashboards.plan_rows(_page_ids(_filtered(filters, today), batch, offset), today)
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch
+
+
+def safe_cell(value) -> str:
+    """Stop spreadsheet programs reading a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def to_csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for r in rows:
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    r.plan_id, r.leader_name, r.leader_email, r.sponsor_name, r.mentor_name or "",
+                    r.playbook_slug, r.playbook_version, r.status,
+                    r.start_date.isoformat(), r.end_date.isoformat(), r.progress.week, r.progress.weeks,
+                    r.progress.percent, r.progress.overdue,
+                    r.last_checkin_on.isoformat() if r.last_checkin_on else "", r.last_rag or "",
+                    r.next_checkin_due.isoformat() if r.next_checkin_due else "",
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+def playbook_choices() -> list[tuple[str, str]]:
+    """(slug, title of the latest version) for the filter."""
+    rows = db.session.execute(
+        sa.select(Playbook.slug, PlaybookVersion.title)
+        .join(PlaybookVersion, PlaybookVersion.playbook_id == Playbook.id)
+        .order_by(Playbook.slug, PlaybookVersion.number.desc())
+    )
+    seen: dict[str, str] = {}
+    for slug, title in rows:
+        seen.setdefault(slug, title)
+    return list(seen.items())

@@ -1,0 +1,393 @@
+"""The playbook format: YAML parsed with line numbers and validated, and exported back.
+
+Every problem is reported as ``FILE:LINE: message``. No database in here: loading and
+versions are in ``playbooks``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import reprlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.nodes import ScalarNode
+
+from ..models import CATEGORIES, OWNER_ROLES
+from ..models.storable import is_storable
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MIN_WEEK = -8
+MAX_WEEKS = 52
+NUDGE_KEYS = (
+    "due_soon_working_days",
+    "overdue_every_working_days",
+    "escalate_after_working_days",
+    "checkin_cadence_days",
+)
+
+# field -> (type, required, max length for strings)
+TOP_FIELDS = {
+    "slug": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 5000),
+    "weeks": (int, True, None),
+    "phases": (list, True, None),
+    "milestones": (list, True, None),
+    "nudges": (dict, False, None),
+}
+PHASE_FIELDS = {
+    "key": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 2000),
+}
+MILESTONE_FIELDS = {
+    "key": (str, True, 80),
+    "title": (str, True, 200),
+    "description": (str, False, 5000),
+    "phase": (str, True, 80),
+    "category": (str, True, 40),
+    "owner": (str, True, 10),
+    "week": (int, True, None),
+    "pinned": (bool, False, None),
+    "required": (bool, False, None),
+    "evidence_prompt": (str, False, 2000),
+}
+TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
+# A playbook nests four levels (playbook, milestones, milestone, field); anything far
+# deeper is a mistake or an attack on the recursive composer.
+MAX_DEPTH = 12
+# A file with thousands of mistakes gets the first ones, not a page of megabytes.
+MAX_PROBLEMS = 100
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 40, 40
+
+
+def _cut(text: Any, limit: int = 60) -> str:
+    """Text as it may appear in a message: cut short, so an error never echoes a huge value."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    """A value's repr for a message, built and cut short without expanding all of it."""
+    return _cut(_SHORT.repr(value))
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlaybookError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class PlaybookContent:
+    """A validated playbook, independent of the database."""
+
+    slug: str
+    title: str
+    description: str
+    weeks: int
+    phases: list[dict]
+    milestones: list[dict]
+    nudges: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "slug": self.slug,
+            "title": self.title,
+            "description": self.description,
+            "weeks": self.weeks,
+            "phases": self.phases,
+            "milestones": self.milestones,
+        }
+        if self.nudges:
+            data["nudges"] = self.nudges
+        return data
+
+    @property
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class _Mapping(dict):
+    line: int = 0
+    key_lines: dict
+
+
+class _List(list):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping, key and list, and refuses
+    what could exhaust the server or the database: anchors and aliases (an alias bomb
+    expands a few hundred bytes into billions of items), nesting deeper than
+    MAX_DEPTH, keys that are lists or mappings, and unstorable characters."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            raise ComposerError(None, None, "anchors and aliases (& and *) are not allowed; write each value out in full",
+                                event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:  # a 5,000-digit number, 30 February...
+            raise ConstructorError(None, None, f"cannot read this value: {_cut(str(exc), 100)}", node.start_mark) from None
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and not is_storable(value):
+            raise ConstructorError(None, None, "text must not contain NUL, control characters or lone surrogates",
+                                   node.start_mark)
+        return value
+
+    def construct_mapping(self, node, deep=False):
+        mapping = _Mapping()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise ConstructorError(None, None, "a field name must be plain text, not a list or a mapping",
+                                       key_node.start_mark)
+            key = self.construct_object(key_node, deep=True)
+            if key in mapping:
+                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate field '{_cut(key)}'"))
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        items = _List(self.construct_object(child, deep=True) for child in node.value)
+        items.line = node.start_mark.line + 1
+        return items
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def _is_type(value: Any, expected: type) -> bool:
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int) -> list[Problem]:
+    """Unknown keys, missing fields, wrong types and overlong text of one mapping."""
+    if not isinstance(data, dict):
+        return [Problem(filename, line, f"{where} must be a mapping of fields")]
+    problems = []
+    lines = getattr(data, "key_lines", {})
+    for key in data:
+        if key not in fields:
+            allowed = ", ".join(fields)
+            problems.append(Problem(filename, lines.get(key, line), f"{where}: unknown field '{_cut(key)}' (allowed: {allowed})"))
+    for name, (kind, required, max_len) in fields.items():
+        if name not in data or data[name] is None:
+            if required:
+                problems.append(Problem(filename, getattr(data, "line", line), f"{where}: missing field '{name}'"))
+            continue
+        value, at = data[name], lines.get(name, line)
+        if not _is_type(value, kind):
+            problems.append(Problem(filename, at, f"{where}: field '{name}' must be {TYPE_NAMES[kind]}, not {_show(value)}"))
+        elif kind is str and (not value.strip() and required):
+            problems.append(Problem(filename, at, f"{where}: field '{name}' must not be empty"))
+        elif kind is str and max_len and len(value) > max_len:
+            problems.append(Problem(filename, at, f"{where}: field '{name}' is longer than {max_len} characters"))
+    return problems
+
+
+def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tuple[PlaybookContent | None, list[Problem]]:
+    """Parse and validate one playbook's YAML text."""
+    loader = None
+    try:
+        loader = _LineLoader(text)  # the reader refuses raw control characters here
+        data = loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Problem(filename, line, f"malformed YAML: character #x{exc.character:04x} is not allowed")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(filename, line, f"malformed YAML: {_cut(reason, 200)}")]
+    finally:
+        if loader is not None:
+            loader.dispose()
+    problems = [Problem(filename, line, message) for line, message in loader.duplicates]
+    problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
+    if not isinstance(data, dict):
+        return None, problems
+    lines = data.key_lines
+
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        if not KEY_RE.match(slug):
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{_cut(slug)}' must be lower-case letters, digits and hyphens"))
+        elif expected_slug is not None and slug != expected_slug:
+            problems.append(Problem(filename, lines["slug"], f"playbook: slug '{_cut(slug)}' must equal the file name '{_cut(expected_slug)}'"))
+    weeks = data.get("weeks")
+    if _is_type(weeks, int) and not 1 <= weeks <= MAX_WEEKS:
+        problems.append(Problem(filename, lines["weeks"], f"playbook: weeks must be between 1 and {MAX_WEEKS}, not {weeks}"))
+        weeks = None
+    if not _is_type(weeks, int):
+        weeks = None
+
+    phase_keys: set[str] = set()
+    phases = data.get("phases") if isinstance(data.get("phases"), list) else []
+    if isinstance(data.get("phases"), list) and not phases:
+        problems.append(Problem(filename, lines["phases"], "playbook: at least one phase is needed"))
+    for i, phase in enumerate(phases, 1):
+        where = f"phase {i}"
+        at = getattr(phase, "line", lines.get("phases", 1))
+        problems += _check_fields(phase, PHASE_FIELDS, where, filename, at)
+        key = phase.get("key") if isinstance(phase, dict) else None
+        if isinstance(key, str):
+            if not KEY_RE.match(key):
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: key '{_cut(key)}' must be lower-case letters, digits and hyphens"))
+            elif key in phase_keys:
+                problems.append(Problem(filename, phase.key_lines["key"], f"{where}: duplicate phase key '{_cut(key)}'"))
+            phase_keys.add(key)
+
+    milestone_keys: set[str] = set()
+    milestones = data.get("milestones") if isinstance(data.get("milestones"), list) else []
+    if isinstance(data.get("milestones"), list) and not milestones:
+        problems.append(Problem(filename, lines["milestones"], "playbook: at least one milestone is needed"))
+    previous_week = None
+    for i, item in enumerate(milestones, 1):
+        at = getattr(item, "line", lines.get("milestones", 1))
+        key = item.get("key") if isinstance(item, dict) else None
+        where = f"milestone '{_cut(key)}'" if isinstance(key, str) else f"milestone {i}"
+        problems += _check_fields(item, MILESTONE_FIELDS, where, filename, at)
+        if not isinstance(item, dict):
+            continue
+        kl = item.key_lines
+        if isinstance(key, str):
+            if not KEY_RE.match(key):
+                problems.append(Problem(filename, kl["key"], f"{where}: key must be lower-case letters, digits and hyphens"))
+            elif key in milestone_keys:
+                problems.append(Problem(filename, kl["key"], f"{where}: duplicate milestone key '{key}'"))
+            milestone_keys.add(key)
+        if isinstance(item.get("owner"), str) and item["owner"] not in OWNER_ROLES:
+            problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{_cut(item['owner'])}' (use {', '.join(OWNER_ROLES)})"))
+        if isinstance(item.get("category"), str) and item["category"] not in CATEGORIES:
+            problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{_cut(item['category'])}' (use {', '.join(CATEGORIES)})"))
+        if isinstance(item.get("phase"), str) and phases and item["phase"] not in phase_keys:
+            problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{_cut(item['phase'])}'"))
+        week = item.get("week")
+        if _is_type(week, int):
+            if weeks is not None and not MIN_WEEK <= week <= weeks:
+                problems.append(Problem(filename, kl["week"], f"{where}: week {week} is outside the playbook's range {MIN_WEEK} to {weeks}"))
+            elif previous_week is not None and week < previous_week:
+                problems.append(Problem(filename, kl["week"], f"{where}: week {week} comes before the previous milestone's week {previous_week}; list milestones in week order"))
+            previous_week = week
+
+    nudges = data.get("nudges")
+    if isinstance(nudges, dict):
+        for key, value in nudges.items():
+            at = nudges.key_lines.get(key, lines["nudges"])
+            if key not in NUDGE_KEYS:
+                problems.append(Problem(filename, at, f"nudges: unknown field '{_cut(key)}' (allowed: {', '.join(NUDGE_KEYS)})"))
+            elif not _is_type(value, int) or not 1 <= value <= 90:
+                problems.append(Problem(filename, at, f"nudges: field '{key}' must be a whole number from 1 to 90, not {_show(value)}"))
+
+    if problems:
+        problems.sort(key=lambda p: p.line)
+        if len(problems) > MAX_PROBLEMS:
+            rest = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(filename, problems[MAX_PROBLEMS].line, f"and {rest} more problems")]
+        return None, problems
+    return _content(data), []
+
+
+def _content(data: dict) -> PlaybookContent:
+    def text(d: dict, key: str) -> str:
+        return (d.get(key) or "").strip()
+
+    return PlaybookContent(
+        slug=data["slug"],
+        title=data["title"].strip(),
+        description=text(data, "description"),
+        weeks=data["weeks"],
+        phases=[{"key": p["key"], "title": p["title"].strip(), "description": text(p, "description")} for p in data["phases"]],
+        milestones=[
+            {
+                "key": m["key"],
+                "title": m["title"].strip(),
+                "description": text(m, "description"),
+                "phase": m["phase"],
+                "category": m["category"],
+                "owner": m["owner"],
+                "week": m["week"],
+                "pinned": bool(m.get("pinned", False)),
+                "required": bool(m.get("required", True)),
+                "evidence_prompt": text(m, "evidence_prompt"),
+            }
+            for m in data["milestones"]
+        ],
+        nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
+    )
+
+
+def parse_file(path: str | Path) -> tuple[PlaybookContent | None, list[Problem]]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(str(path), 1, f"cannot read file: {exc}")]
+    return parse_text(text, str(path), expected_slug=path.stem)
+
+
+def parse_files(paths: Iterable[str | Path]) -> tuple[list[PlaybookContent], list[Problem]]:
+    contents, problems = [], []
+    seen: dict[str, str] = {}
+    for path in paths:
+        content, found = parse_file(path)
+        problems += found
+        if content:
+            if content.slug in seen:
+                problems.append(Problem(str(path), 1, f"playbook: slug '{content.slug}' is also used by {seen[content.slug]}"))
+            seen[content.slug] = str(path)
+            contents.append(content)
+    return contents, problems
+
+
+def default_paths(directory: str | Path) -> list[Path]:
+    return sorted(Path(directory).glob("*.yaml"))
+
+
+def to_yaml(content: PlaybookContent) -> str:
+    return yaml.safe_dump(content.as_dict(), sort_keys=False, allow_unicode=True, width=100)

@@ -29,13 +29,7 @@ from .core import (
     Stakeholder,
     User,
 )
-from .ops import (
-    ApiToken,
-    AuditEvent,
-    LoginThrottle,
-    Nudge,
-    UserSession,
-)
+from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 
 __all__ = [
     "OWNER_ROLES",
@@ -65,6 +59,7 @@ __all__ = [
     "Goal",
     "CheckIn",
     "Nudge",
+    "SentEmail",
     "AuditEvent",
     "ApiToken",
     "UserSession",

@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     feed_token_created_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when a leader dismisses the welcome panel on My plan; until then it shows.
+    welcome_dismissed_at: Mapped[datetime | None]
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -138,6 +140,9 @@ class Plan(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
     checkin_cadence_days: Mapped[int] = mapped_column(default=14)
     paused_on: Mapped[date | None]
+    # Why HR paused the plan and when they expect it to resume (shown to the leader and sponsor).
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    expected_return_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 

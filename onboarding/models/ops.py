@@ -42,6 +42,18 @@ class Nudge(db.Model):
     milestone: Mapped[Milestone | None] = relationship()
 
 
+class SentEmail(db.Model):
+    """A log of every email the service sent (nudges, digests, invites, password links): who,
+    what subject, when. Never the body: it may hold a single-use link."""
+
+    __tablename__ = "sent_email"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # a nudge kind, or invite / password_reset
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -25,6 +25,16 @@ class Defaults:
     # this process serves: http://HOST:PORT of `onboarding run`, else DEFAULT_HOST:DEFAULT_PORT.
     BASE_URL = None
     SERVICE_NAME = "Leader onboarding"
+    # Who runs this service: named in the footer, invites and emails (e.g. "Example NHS
+    # Foundation Trust"). Unset, pages and emails name no organisation.
+    ORGANISATION_NAME = ""
+    # The header logo's accessible name; unset, "<SERVICE_NAME> homepage".
+    LOGO_LABEL = ""
+    # Footer links; unset, the link is left out (the accessibility statement falls back to
+    # this service's own page).
+    PRIVACY_NOTICE_URL = ""
+    ACCESSIBILITY_STATEMENT_URL = ""
+    CONTACT_URL = ""  # a page or a mailto: address
     TIMEZONE = "Europe/London"
 
     # Sessions and cookies: HttpOnly and SameSite always; Secure when served over HTTPS.

@@ -232,27 +232,53 @@ def _check_fields(data: Any, fields: dict, where: str, filename: str, line: int)
 
 def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tuple[PlaybookContent | None, list[Problem]]:
     """Parse and validate one playbook's YAML text."""
+    try:
+        data, problems = _read_yaml(text, filename)
+    except _Unreadable as exc:
+        return None, [exc.problem]
+    problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
+    if not isinstance(data, dict):
+        return None, problems
+    weeks, found = _check_header(data, filename, expected_slug)
+    problems += found
+    phase_keys, found = _check_phases(data, filename)
+    problems += found
+    problems += _check_milestones(data, filename, weeks, phase_keys)
+    problems += _check_nudges(data, filename)
+    if problems:
+        return None, _first_problems(problems, filename)
+    return _content(data), []
+
+
+class _Unreadable(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _read_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
+    """The YAML document and its duplicate-key problems; _Unreadable when it is not YAML."""
     loader = None
     try:
         loader = _LineLoader(text)  # the reader refuses raw control characters here
         data = loader.get_single_data()
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
-        return None, [Problem(filename, line, f"malformed YAML: character #x{exc.character:04x} is not allowed")]
+        raise _Unreadable(Problem(filename, line, f"malformed YAML: character #x{exc.character:04x} is not allowed")) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(filename, line, f"malformed YAML: {_cut(reason, 200)}")]
+        raise _Unreadable(Problem(filename, line, f"malformed YAML: {_cut(reason, 200)}")) from exc
     finally:
         if loader is not None:
             loader.dispose()
-    problems = [Problem(filename, line, message) for line, message in loader.duplicates]
-    problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
-    if not isinstance(data, dict):
-        return None, problems
-    lines = data.key_lines
+    return data, [Problem(filename, line, message) for line, message in loader.duplicates]
 
+
+def _check_header(data: dict, filename: str, expected_slug: str | None) -> tuple[int | None, list[Problem]]:
+    """The slug and the length in weeks (None when unusable, so weeks are not range-checked)."""
+    problems, lines = [], data.key_lines
     slug = data.get("slug")
     if isinstance(slug, str):
         if not KEY_RE.match(slug):
@@ -263,10 +289,11 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     if _is_type(weeks, int) and not 1 <= weeks <= MAX_WEEKS:
         problems.append(Problem(filename, lines["weeks"], f"playbook: weeks must be between 1 and {MAX_WEEKS}, not {weeks}"))
         weeks = None
-    if not _is_type(weeks, int):
-        weeks = None
+    return (weeks if _is_type(weeks, int) else None), problems
 
-    phase_keys: set[str] = set()
+
+def _check_phases(data: dict, filename: str) -> tuple[set[str], list[Problem]]:
+    problems, lines, phase_keys = [], data.key_lines, set()
     phases = data.get("phases") if isinstance(data.get("phases"), list) else []
     if isinstance(data.get("phases"), list) and not phases:
         problems.append(Problem(filename, lines["phases"], "playbook: at least one phase is needed"))
@@ -281,8 +308,11 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
             elif key in phase_keys:
                 problems.append(Problem(filename, phase.key_lines["key"], f"{where}: duplicate phase key '{_cut(key)}'"))
             phase_keys.add(key)
+    return phase_keys, problems
 
-    milestone_keys: set[str] = set()
+
+def _check_milestones(data: dict, filename: str, weeks: int | None, phase_keys: set[str]) -> list[Problem]:
+    problems, lines, milestone_keys = [], data.key_lines, set()
     milestones = data.get("milestones") if isinstance(data.get("milestones"), list) else []
     if isinstance(data.get("milestones"), list) and not milestones:
         problems.append(Problem(filename, lines["milestones"], "playbook: at least one milestone is needed"))
@@ -294,43 +324,55 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
         problems += _check_fields(item, MILESTONE_FIELDS, where, filename, at)
         if not isinstance(item, dict):
             continue
-        kl = item.key_lines
         if isinstance(key, str):
             if not KEY_RE.match(key):
-                problems.append(Problem(filename, kl["key"], f"{where}: key must be lower-case letters, digits and hyphens"))
+                problems.append(Problem(filename, item.key_lines["key"], f"{where}: key must be lower-case letters, digits and hyphens"))
             elif key in milestone_keys:
-                problems.append(Problem(filename, kl["key"], f"{where}: duplicate milestone key '{key}'"))
+                problems.append(Problem(filename, item.key_lines["key"], f"{where}: duplicate milestone key '{key}'"))
             milestone_keys.add(key)
-        if isinstance(item.get("owner"), str) and item["owner"] not in OWNER_ROLES:
-            problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{_cut(item['owner'])}' (use {', '.join(OWNER_ROLES)})"))
-        if isinstance(item.get("category"), str) and item["category"] not in CATEGORIES:
-            problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{_cut(item['category'])}' (use {', '.join(CATEGORIES)})"))
-        if isinstance(item.get("phase"), str) and phases and item["phase"] not in phase_keys:
-            problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{_cut(item['phase'])}'"))
+        problems += _check_milestone_values(item, where, filename, phase_keys)
         week = item.get("week")
         if _is_type(week, int):
+            line = item.key_lines["week"]
             if weeks is not None and not MIN_WEEK <= week <= weeks:
-                problems.append(Problem(filename, kl["week"], f"{where}: week {week} is outside the playbook's range {MIN_WEEK} to {weeks}"))
+                problems.append(Problem(filename, line, f"{where}: week {week} is outside the playbook's range {MIN_WEEK} to {weeks}"))
             elif previous_week is not None and week < previous_week:
-                problems.append(Problem(filename, kl["week"], f"{where}: week {week} comes before the previous milestone's week {previous_week}; list milestones in week order"))
+                problems.append(Problem(filename, line, f"{where}: week {week} comes before the previous milestone's week {previous_week}; list milestones in week order"))
             previous_week = week
+    return problems
 
-    nudges = data.get("nudges")
+
+def _check_milestone_values(item: dict, where: str, filename: str, phase_keys: set[str]) -> list[Problem]:
+    """Owner, category and phase name known values."""
+    problems, kl = [], item.key_lines
+    if isinstance(item.get("owner"), str) and item["owner"] not in OWNER_ROLES:
+        problems.append(Problem(filename, kl["owner"], f"{where}: unknown owner role '{_cut(item['owner'])}' (use {', '.join(OWNER_ROLES)})"))
+    if isinstance(item.get("category"), str) and item["category"] not in CATEGORIES:
+        problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{_cut(item['category'])}' (use {', '.join(CATEGORIES)})"))
+    if isinstance(item.get("phase"), str) and phase_keys and item["phase"] not in phase_keys:
+        problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{_cut(item['phase'])}'"))
+    return problems
+
+
+def _check_nudges(data: dict, filename: str) -> list[Problem]:
+    problems, nudges = [], data.get("nudges")
     if isinstance(nudges, dict):
         for key, value in nudges.items():
-            at = nudges.key_lines.get(key, lines["nudges"])
+            at = nudges.key_lines.get(key, data.key_lines["nudges"])
             if key not in NUDGE_KEYS:
                 problems.append(Problem(filename, at, f"nudges: unknown field '{_cut(key)}' (allowed: {', '.join(NUDGE_KEYS)})"))
             elif not _is_type(value, int) or not 1 <= value <= 90:
                 problems.append(Problem(filename, at, f"nudges: field '{key}' must be a whole number from 1 to 90, not {_show(value)}"))
+    return problems
 
-    if problems:
-        problems.sort(key=lambda p: p.line)
-        if len(problems) > MAX_PROBLEMS:
-            rest = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [Problem(filename, problems[MAX_PROBLEMS].line, f"and {rest} more problems")]
-        return None, problems
-    return _content(data), []
+
+def _first_problems(problems: list[Problem], filename: str) -> list[Problem]:
+    """In line order, at most MAX_PROBLEMS and a count of the rest."""
+    problems = sorted(problems, key=lambda p: p.line)
+    if len(problems) > MAX_PROBLEMS:
+        rest = len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS] + [Problem(filename, problems[MAX_PROBLEMS].line, f"and {rest} more problems")]
+    return problems
 
 
 def _content(data: dict) -> PlaybookContent:

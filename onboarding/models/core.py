@@ -123,6 +123,13 @@ class MilestoneTemplate(db.Model):
 
     version: Mapped[PlaybookVersion] = relationship(back_populates="templates")
 
+    # What a playbook file says about a milestone; a plan copies these onto its own milestones.
+    CONTENT_FIELDS = ("key", "title", "description", "phase", "category", "owner", "week", "pinned", "required",
+                      "evidence_prompt")
+
+    def content(self) -> dict:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
 
 class Plan(db.Model):
     __tablename__ = "plan"

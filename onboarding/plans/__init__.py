@@ -114,19 +114,9 @@ def create_plan(
 
 def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> dict:
     """A plan's own copy of a milestone template, so later playbook edits never reach it."""
-    return {
+    return t.content() | {
         "position": position,
-        "key": t.key,
-        "title": t.title,
-        "description": t.description,
-        "phase": t.phase,
         "phase_title": version.phase_title(t.phase),
-        "category": t.category,
-        "owner": t.owner,
-        "week": t.week,
-        "pinned": t.pinned,
-        "required": t.required,
-        "evidence_prompt": t.evidence_prompt,
         "due_date": due,
         "status": "todo",
     }

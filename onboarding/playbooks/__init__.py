@@ -31,21 +31,7 @@ def content_of(version) -> PlaybookContent:
         description=version.description,
         weeks=version.weeks,
         phases=[dict(p) for p in version.phases],
-        milestones=[
-            {
-                "key": t.key,
-                "title": t.title,
-                "description": t.description,
-                "phase": t.phase,
-                "category": t.category,
-                "owner": t.owner,
-                "week": t.week,
-                "pinned": t.pinned,
-                "required": t.required,
-                "evidence_prompt": t.evidence_prompt,
-            }
-            for t in version.templates
-        ],
+        milestones=[t.content() for t in version.templates],
         nudges=dict(version.nudges or {}),
     )
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import Plan, Playbook
 from ..people import audit
 from . import PlaybookContent, PlaybookError, Problem
+from .parsing import milestone_content
 
 MAX_UPLOAD_BYTES = 200 * 1024
 
@@ -49,32 +50,17 @@ def _insert_in_week_order(content: PlaybookContent, milestone: dict) -> None:
     content.milestones.insert(at, milestone)
 
 
-def _milestone(data: dict) -> dict:
-    return {
-        "key": data["key"],
-        "title": (data.get("title") or "").strip(),
-        "description": (data.get("description") or "").strip(),
-        "phase": data["phase"],
-        "category": data["category"],
-        "owner": data["owner"],
-        "week": data["week"],
-        "pinned": bool(data.get("pinned", False)),
-        "required": bool(data.get("required", True)),
-        "evidence_prompt": (data.get("evidence_prompt") or "").strip(),
-    }
-
-
 def add_milestone(content: PlaybookContent, data: dict) -> None:
     if any(m["key"] == data["key"] for m in content.milestones):
         raise EditorError(f"a milestone with the key '{data['key']}' already exists", "key")
-    _insert_in_week_order(content, _milestone(data))
+    _insert_in_week_order(content, milestone_content(data))
 
 
 def edit_milestone(content: PlaybookContent, key: str, data: dict) -> None:
     """Change everything but the key (keys stay stable so plans can follow)."""
     i = _index(content, key)
     old = content.milestones[i]
-    new = _milestone(data | {"key": key})
+    new = milestone_content(data | {"key": key})
     if new["week"] == old["week"]:
         content.milestones[i] = new
     else:

@@ -375,31 +375,34 @@ def _first_problems(problems: list[Problem], filename: str) -> list[Problem]:
     return problems
 
 
-def _content(data: dict) -> PlaybookContent:
-    def text(d: dict, key: str) -> str:
-        return (d.get(key) or "").strip()
+def _text(d: dict, key: str) -> str:
+    return (d.get(key) or "").strip()
 
+
+def milestone_content(m: dict) -> dict:
+    """A milestone as PlaybookContent holds it, from checked YAML or the editor's form."""
+    return {
+        "key": m["key"],
+        "title": _text(m, "title"),
+        "description": _text(m, "description"),
+        "phase": m["phase"],
+        "category": m["category"],
+        "owner": m["owner"],
+        "week": m["week"],
+        "pinned": bool(m.get("pinned", False)),
+        "required": bool(m.get("required", True)),
+        "evidence_prompt": _text(m, "evidence_prompt"),
+    }
+
+
+def _content(data: dict) -> PlaybookContent:
     return PlaybookContent(
         slug=data["slug"],
         title=data["title"].strip(),
-        description=text(data, "description"),
+        description=_text(data, "description"),
         weeks=data["weeks"],
-        phases=[{"key": p["key"], "title": p["title"].strip(), "description": text(p, "description")} for p in data["phases"]],
-        milestones=[
-            {
-                "key": m["key"],
-                "title": m["title"].strip(),
-                "description": text(m, "description"),
-                "phase": m["phase"],
-                "category": m["category"],
-                "owner": m["owner"],
-                "week": m["week"],
-                "pinned": bool(m.get("pinned", False)),
-                "required": bool(m.get("required", True)),
-                "evidence_prompt": text(m, "evidence_prompt"),
-            }
-            for m in data["milestones"]
-        ],
+        phases=[{"key": p["key"], "title": p["title"].strip(), "description": _text(p, "description")} for p in data["phases"]],
+        milestones=[milestone_content(m) for m in data["milestones"]],
         nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
     )
 

@@ -252,6 +252,10 @@ def memory_outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
+def invite_subject(config: Mapping) -> str:
+    return f"Set your password for {config.get('SERVICE_NAME', 'Leader onboarding')}"
+
+
 def send_invite(user, link: str) -> EmailMessage | None:
     """Email a new user their single-use set-password link (HR's invite)."""
     config = current_app.config
@@ -264,4 +268,4 @@ def send_invite(user, link: str) -> EmailMessage | None:
     env = current_app.jinja_env
     text = env.get_template("email/invite.txt").render(context)
     html = env.get_template("email/invite.html").render(context)
-    return send(config, user.email, f"Set your password for {context['service_name']}", text, html)
+    return send(config, user.email, invite_subject(config), text, html)

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..extensions import db
 from ..models import User, UserSession, new_token, utcnow
 from ..models.storable import is_storable
-from ..nudges import mail
+from ..nudges import mail, sent_log
 from . import audit, passwords, sessions, throttle
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
@@ -188,6 +188,7 @@ def invite(user: User, config) -> tuple[str, bool]:
     link = invite_url(user, config)
     try:
         mail.send_invite(user, link)
+        sent_log.record(user.email, mail.invite_subject(config), "invite")
     except Exception:  # any mail failure: the link on screen still works
         logging.getLogger(__name__).exception("could not send the invite email to %s", user.email)
         return link, False

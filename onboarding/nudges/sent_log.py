@@ -1,0 +1,72 @@
+"""The log of sent emails: who, what subject, what kind, when; never the body (it may hold a
+single-use link). Every email the service sends is recorded here by ``record`` once the mail
+server (or the file or memory backend) has taken it; HR searches the log on the outbox page."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import SentEmail, utcnow
+from .mail import header_text
+
+PER_PAGE = 25
+_RECIPIENT = SentEmail.__table__.c.recipient.type.length
+_SUBJECT = SentEmail.__table__.c.subject.type.length
+
+
+def record(recipient: str, subject: str, kind: str, *, connection=None) -> None:
+    """Log one email that has been sent.
+
+    Without ``connection`` the row is committed on the ORM session at once: the email has
+    gone, whatever the caller does next (an invite follows the new user's own commit; call
+    it after your writes are committed). With ``connection`` (the nudge sender's marks
+    connection) the row is only executed there, and commits with that email's sent marks.
+    ``kind`` is a nudge kind, ``reminders`` for an email of several, ``invite`` or
+    ``password_reset``."""
+    values = {
+        "recipient": recipient[:_RECIPIENT],
+        "subject": header_text(subject)[:_SUBJECT],  # as the email's own Subject header says it
+        "kind": kind[:20],
+        "sent_at": utcnow(),
+    }
+    if connection is not None:
+        connection.execute(sa.insert(SentEmail.__table__).values(**values))
+        return
+    db.session.add(SentEmail(**values))
+    db.session.commit()
+
+
+@dataclass
+class LogPage:
+    emails: list[SentEmail]
+    page: int
+    pages: int
+    total: int
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(query: str | None, number: int = 1) -> LogPage:
+    """Page ``number`` of the sent emails whose recipient or subject contains ``query``
+    (any case; every email without one), newest first, ``PER_PAGE`` a page. Two queries."""
+    statement = sa.select(SentEmail)
+    words = (query or "").strip()
+    if words:
+        pattern = f"%{_escaped(words.lower())}%"
+        statement = statement.where(sa.or_(
+            sa.func.lower(SentEmail.recipient).like(pattern, escape="\\"),
+            sa.func.lower(SentEmail.subject).like(pattern, escape="\\"),
+        ))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    number = min(max(1, number), pages)
+    emails = db.session.scalars(
+        statement.order_by(SentEmail.sent_at.desc(), SentEmail.id.desc())
+        .offset((number - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return LogPage(list(emails), number, pages, total)

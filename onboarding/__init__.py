@@ -111,6 +111,9 @@ def configure_templates(app: Flask) -> None:
             [FileSystemLoader(str(Path(__file__).parent / "templates")), PackageLoader("nhsuk_frontend_jinja")]
         ),
     }
+    from .web import dates
+
+    dates.register(app)  # |day, |weekday, |when: one date style on every page and email
 
 
 def configure_extensions(app: Flask) -> None:

@@ -1,11 +1,15 @@
-"""The base of every form, the shared date field, and the sign-in forms.
+"""The base of every form, the shared date fields, and the sign-in forms.
 
 Every form is a ``Form`` (a FlaskForm), so every form carries a CSRF token and no text
 field accepts a NUL or other control character (PostgreSQL refuses NUL; SQLite would
 store it), each refused with a message next to the field."""
+import re
+from datetime import date
+
 import wtforms
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 
 from ..models.storable import is_storable
@@ -44,6 +48,76 @@ class DateField(wtforms.DateField):
     def pre_validate(self, form):
         if self.data is not None and (problem := planning.date_problem(self.data, _label(self))):
             raise StopValidation(problem)
+
+
+class DateInputField(wtforms.Field):
+    """The NHS.UK date input: day, month and year boxes, posted as ``<name>-day``, ``-month``
+    and ``-year`` and rendered by the ``field`` macro (macros/forms.html).
+
+    "1" and "01" are both fine; the messages are the NHS.UK design system's, and
+    ``error_parts`` names the boxes at fault (none: the date as a whole). InputRequired or
+    Optional decide what an empty date means; a date outside the years the service plans in
+    is refused as DateField refuses it (planning.date_problem)."""
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, label=None, validators=None, example="15 3 2027", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.example = example
+        self.typed = dict.fromkeys(self.PARTS, "")
+        self.error_parts: tuple[str, ...] = ()
+        self._problem: tuple[str, tuple[str, ...]] | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(None, data, extra_filters)
+        self.raw_data = []
+        if isinstance(self.data, date):
+            self.typed = {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
+        if formdata is None:
+            return
+        self.typed = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in self.PARTS}
+        self.raw_data = [" ".join(v for v in self.typed.values() if v)] if any(self.typed.values()) else []
+        self.data, self._problem = _read_date(self.typed, _label(self))
+
+    def pre_validate(self, form):
+        if self._problem:
+            message, self.error_parts = self._problem
+            raise StopValidation(message)
+        if self.data is not None and (problem := planning.date_problem(self.data, _label(self))):
+            raise StopValidation(problem)
+
+    @property
+    def hint(self) -> str:
+        example = f"For example, {self.example}"
+        return f"{self.description} {example}" if self.description else example
+
+    @property
+    def error_anchor(self) -> str:
+        """The box the error summary links to: the first one at fault."""
+        return f"{self.id}-{(self.error_parts or self.PARTS)[0]}"
+
+
+def _read_date(typed: dict[str, str], label: str) -> tuple[date | None, tuple[str, tuple[str, ...]] | None]:
+    """The date the three boxes hold, or what is wrong and in which boxes, in the NHS.UK
+    order: missing parts first, then parts that are not numbers, then dates that cannot be."""
+    if not any(typed.values()):
+        return None, None
+    missing = tuple(p for p, v in typed.items() if not v)
+    if missing:
+        return None, (f"{label} must include a {' and '.join(missing)}", missing)
+    not_numbers = tuple(p for p, v in typed.items() if not re.fullmatch(r"[0-9]+", v))
+    if not_numbers:
+        return None, (f"{label} must be a number", not_numbers)
+    # A year of 2 digits is not guessed at; a run of zeros is not read (int() refuses 4,300 digits).
+    limits = {"day": 31, "month": 12, "year": 9999}
+    wrong = tuple(p for p, high in limits.items()
+                  if len(typed[p]) > 4 or not 1 <= int(typed[p]) <= high or (p == "year" and len(typed[p]) != 4))
+    if wrong:
+        return None, (f"{label} must be a real date", wrong)
+    try:
+        return date(int(typed["year"]), int(typed["month"]), int(typed["day"])), None
+    except ValueError:  # 31 2 2027: a day the month does not have
+        return None, (f"{label} must be a real date", ("day",))
 
 
 class LoginForm(Form):

@@ -83,8 +83,8 @@ def test_smtp_down_exits_3_and_loses_nothing_then_delivers_once(ctx, runner):
         received = sorted((msg["To"], msg["Subject"]) for _, msg in server.handler.take())
     finally:
         server.stop()
-    assert received == [("lee.leader@example.nhs.uk", "Due soon: Meet the digital team"),
-                        ("sam.sponsor@example.nhs.uk", "Your weekly onboarding digest")]
+    assert received == [("lee.leader@example.nhs.uk", "Due soon: Meet the digital team (due 24 Dec)"),
+                        ("sam.sponsor@example.nhs.uk", "Your weekly onboarding digest: week of 21 December 2026")]
     assert statuses() == [("digest", "sent"), ("due_soon", "sent")]
 
 

@@ -58,18 +58,22 @@ SPONSOR = "sam.sponsor@example.nhs.uk"
 
 
 def expected_emails() -> dict:
-    expected = {(D(day), SPONSOR): "Your weekly onboarding digest" for day in DIGEST_DAYS}
+    # The digest names the Monday of its week (a Tuesday after a bank holiday Monday too).
+    monday = {"2026-12-29": "28 December 2026", "2027-03-30": "29 March 2027"}
+    expected = {(D(day), SPONSOR): f"Your weekly onboarding digest: week of {monday.get(day) or f'{D(day).day} {D(day):%B %Y}'}"
+                for day in DIGEST_DAYS}
     expected.update({
-        (D("2026-12-22"), LEADER): "Due soon: Meet the digital team",  # 2 of the leader's working days before Thu 24th
-        (D("2026-12-29"), LEADER): "Overdue: Meet the digital team",  # 25th and 28th are bank holidays
-        (D("2027-01-04"), LEADER): "Overdue: Meet the digital team",  # 3 working days later (1 Jan is a holiday)
-        (D("2027-01-04"), SPONSOR): "2 onboarding reminders for Monday 4 January 2027",  # escalation + digest
-        (D("2027-01-13"), SPONSOR): "Due soon: Introduce the leader to the board",
+        (D("2026-12-22"), LEADER): "Due soon: Meet the digital team (due 24 Dec)",  # 2 of the leader's working days before Thu 24th
+        (D("2026-12-29"), LEADER): "Overdue: Meet the digital team (due 24 Dec)",  # 25th and 28th are bank holidays
+        (D("2027-01-04"), LEADER): "Overdue: Meet the digital team (due 24 Dec)",  # 3 working days later (1 Jan is a holiday)
+        # Escalation and digest in one email: the escalation, more urgent, is the subject.
+        (D("2027-01-04"), SPONSOR): "Lee Leader's milestone is overdue: Meet the digital team (due 24 Dec)",
+        (D("2027-01-13"), SPONSOR): "Due soon: Introduce the leader to the board (due 15 Jan)",
         (D("2027-02-05"), SPONSOR): "Check-in due with Lee Leader",  # 60 days after the start
-        (D("2027-03-23"), LEADER): "Due soon: Draw the stakeholder map",
-        (D("2027-03-30"), LEADER): "Overdue: Draw the stakeholder map",  # after Good Friday and Easter Monday
-        (D("2027-04-05"), LEADER): "Overdue: Draw the stakeholder map",
-        (D("2027-04-05"), SPONSOR): "2 onboarding reminders for Monday 5 April 2027",
+        (D("2027-03-23"), LEADER): "Due soon: Draw the stakeholder map (due 25 Mar)",
+        (D("2027-03-30"), LEADER): "Overdue: Draw the stakeholder map (due 25 Mar)",  # after Good Friday and Easter Monday
+        (D("2027-04-05"), LEADER): "Overdue: Draw the stakeholder map (due 25 Mar)",
+        (D("2027-04-05"), SPONSOR): "Lee Leader's milestone is overdue: Draw the stakeholder map (due 25 Mar)",
     })
     return expected
 
@@ -142,7 +146,7 @@ def test_a_sweep_after_ten_days_without_sweeps_catches_up_once(app, ctx, smtp):
     emails = {msg["To"]: msg for _, msg in smtp.handler.take()}
     assert set(emails) == {LEADER, SPONSOR}
     leader_text, _ = parts(emails[LEADER])
-    assert emails[LEADER]["Subject"] == "Overdue: Meet the digital team"
+    assert emails[LEADER]["Subject"] == "Overdue: Meet the digital team (due 24 Dec)"
     assert "DUE SOON" not in leader_text and leader_text.count("OVERDUE") == 1
     sponsor_text, _ = parts(emails[SPONSOR])
     assert sponsor_text.count("WEEKLY ONBOARDING DIGEST") == 1 and "ESCALATION" in sponsor_text
@@ -165,7 +169,7 @@ def test_a_queued_due_soon_is_dropped_once_the_milestone_is_overdue(app, ctx, sm
     smtp.start()
     nudges.sweep(D("2026-12-29"))
     [(_, msg)] = smtp.handler.take()
-    assert msg["Subject"] == "Overdue: Meet the digital team"
+    assert msg["Subject"] == "Overdue: Meet the digital team (due 24 Dec)"
     statuses = {r.kind: r.status for r in outbox_rows() if r.recipient_id == people["leader"].id}
     assert statuses == {"due_soon": "skipped", "overdue": "sent"}
 
@@ -204,7 +208,7 @@ def test_digest_only_people_get_just_the_digest(ctx):
     db.session.commit()
     nudges.sweep(D("2027-01-04"))
     sent = mail.memory_outbox()
-    assert [(m["To"], m["Subject"]) for m in sent] == [(SPONSOR, "Your weekly onboarding digest")]
+    assert [(m["To"], m["Subject"]) for m in sent] == [(SPONSOR, "Your weekly onboarding digest: week of 4 January 2027")]
 
 
 def test_muting_after_recording_stops_the_queued_nudge(ctx):

@@ -48,7 +48,8 @@ def test_the_sweep_waits_for_the_next_checkin_date_the_sponsor_set(ctx):
     nudges.sweep(date(2026, 11, 27))
     assert checkin_rows() == []
     sent = mail.memory_outbox()
-    assert {m["Subject"] for m in sent} == {"Your weekly onboarding digest"}
+    assert {m["Subject"] for m in sent} == {"Your weekly onboarding digest: week of 28 September 2026",
+                                             "Your weekly onboarding digest: week of 23 November 2026"}
     text, _ = parts(sent[0])
     assert "next due by Monday 30 November 2026" in text  # the digest agrees with the dashboard
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import Milestone, Plan, PlaybookVersion, User
+from ..models import CheckIn, Milestone, Plan, PlaybookVersion, User
 from ..plans.checkins import latest_dates
-from ..plans.planning import parse_working_days
+from ..plans.planning import next_days_end, parse_working_days
 from .policy import MilestoneFacts, Person, PlanFacts, Policy
 
 
@@ -121,6 +121,11 @@ class Batch:
     sponsored: dict[int, list] = field(default_factory=dict)  # digest recipient -> plans, by start date
     digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> open milestones due within a week
     digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, overdue, total
+    logged: dict[int, object] = field(default_factory=dict)  # check-in id -> what the leader's actions email says
+
+
+# The weekly digest lists what is due in the next this many days (planning.is_due_within).
+DIGEST_DAYS = 7
 
 
 def prefetch(batch: Batch, today: date) -> None:
@@ -137,7 +142,7 @@ def prefetch(batch: Batch, today: date) -> None:
         for p in core(
             sa.select(
                 Plan.id, Plan.status, Plan.sponsor_id, Plan.start_date, Plan.end_date, Plan.working_days,
-                Plan.checkin_cadence_days, leader.name.label("leader_name"),
+                Plan.checkin_cadence_days, Plan.leader_id, leader.name.label("leader_name"),
             )
             .join(leader, leader.id == Plan.leader_id)
             .where(sa.or_(*where))
@@ -162,9 +167,28 @@ def prefetch(batch: Batch, today: date) -> None:
                 )
             )
         }
+    _load_checkins(batch)
     _load_digests(batch, today)
     # Nothing is held open while emails go out (a long read would hold SQLite's lock).
     db.session.commit()
+
+
+def _load_checkins(batch: Batch) -> None:
+    """For the leader's check-in actions emails: the check-in and its sponsor's name (never
+    the private note)."""
+    ids = {n.subject_id for ns in batch.nudges.values() for n in ns if n.kind == "checkin_actions"}
+    if not ids:
+        return
+    sponsor = aliased(User)
+    batch.logged = {
+        c.id: c
+        for c in core(
+            sa.select(CheckIn.id, CheckIn.plan_id, CheckIn.held_on, CheckIn.actions, CheckIn.next_checkin_on,
+                      sponsor.name.label("sponsor_name"))
+            .join(sponsor, sponsor.id == CheckIn.sponsor_id)
+            .where(in_(CheckIn.id, ids))
+        )
+    }
 
 
 def _load_digests(batch: Batch, today: date) -> None:
@@ -173,7 +197,7 @@ def _load_digests(batch: Batch, today: date) -> None:
     digest_plans = [p.id for ps in batch.sponsored.values() for p in ps if p.status == "active"]
     if not digest_plans:
         return
-    soon = today + timedelta(days=7)
+    soon = next_days_end(today, DIGEST_DAYS)
     todo = Milestone.status == "todo"
 
     def count(condition):

@@ -11,6 +11,8 @@ one SMTP connection (the nudge sweep); ``send`` is one message on its own.
 from __future__ import annotations
 
 import binascii
+import email
+import email.policy
 import os
 import re
 import smtplib
@@ -44,6 +46,12 @@ def header_text(subject: str) -> str:
 
 
 def build_message(config: Mapping, to: str, subject: str, text: str, html: str) -> EmailMessage:
+    plain = plain_message_bytes(config, to, subject, text, html)
+    if plain is not None:
+        # The email package puts a long subject that fits one line on a line of its own
+        # ("Subject:" then a folded line), which readers show with a leading space; the plain
+        # path folds between words after "Subject:", and a parsed header keeps its folding.
+        return email.message_from_bytes(plain, policy=email.policy.default)
     msg = EmailMessage()
     sender = config.get("MAIL_FROM") or "onboarding@localhost"
     msg["From"] = sender

@@ -35,13 +35,7 @@ def record(dues: Sequence[Due], today: date) -> int:
     Also skips pending due-soon nudges whose milestone is now overdue or closed (the
     overdue nudge replaces them). Commits.
     """
-    created_at = utcnow()
-    # A stable order means two racing sweeps take row locks in the same order (no deadlock).
-    ordered = sorted(dues, key=due_key)
-    if db.engine.dialect.name == "postgresql":
-        recorded = _record_postgresql(ordered, today, created_at)
-    else:
-        recorded = _record_rows(ordered, today, created_at)
+    recorded = add(dues, today)
     stale = sa.select(Milestone.id).where(sa.or_(Milestone.due_date < today, Milestone.status != "todo"))
     db.session.execute(
         sa.update(Nudge)
@@ -51,6 +45,28 @@ def record(dues: Sequence[Due], today: date) -> int:
     )
     db.session.commit()
     return recorded
+
+
+def add(dues: Sequence[Due], today: date) -> int:
+    """Insert each due nudge unless it is already in the outbox, in the caller's transaction
+    (no commit); return how many were new."""
+    created_at = utcnow()
+    # A stable order means two racing sweeps take row locks in the same order (no deadlock).
+    ordered = sorted(dues, key=due_key)
+    if db.engine.dialect.name == "postgresql":
+        return _record_postgresql(ordered, today, created_at)
+    return _record_rows(ordered, today, created_at)
+
+
+def checkin_actions(checkin, today: date) -> bool:
+    """Queue the email telling the leader about the actions a check-in left them, once per
+    check-in (the outbox's unique key), in the check-in's own transaction; the normal
+    delivery run sends it. False when there are no actions or it was queued before."""
+    if not (checkin.actions or "").strip():
+        return False
+    plan = checkin.plan
+    due = Due(plan.leader_id, "checkin_actions", "checkin", checkin.id, "logged", plan.id)
+    return add([due], today) == 1
 
 
 _KEY = ("recipient_id", "kind", "subject_type", "subject_id", "period")
@@ -144,8 +160,8 @@ def claim(recipient_ids: Sequence[int], now: datetime, force: bool, batch: Batch
         sa.update(Nudge)
         .where(in_(Nudge.id, [c.id for c in candidates]), ready)
         .values(status=SENDING, next_attempt_at=lease_from + LEASE)
-        .returning(Nudge.id, Nudge.recipient_id, Nudge.kind, Nudge.period, Nudge.plan_id, Nudge.milestone_id,
-                   Nudge.attempts)
+        .returning(Nudge.id, Nudge.recipient_id, Nudge.kind, Nudge.subject_id, Nudge.period, Nudge.plan_id,
+                   Nudge.milestone_id, Nudge.attempts)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .. import plans
 from ..plans.checkins import next_due
 from ..plans.planning import DEFAULT_WORKING_DAYS, Calendar, is_due_soon
 
@@ -15,10 +16,9 @@ if TYPE_CHECKING:  # only for annotations
     from .facts import Batch
 
 # Kinds, in the order they appear in an email.
-KINDS = ("escalation", "overdue", "checkin_due", "due_soon", "digest")
+KINDS = ("escalation", "overdue", "checkin_due", "checkin_actions", "due_soon", "digest")
 
 POLICY_KEYS = {
-    "due_soon_working_days": "NUDGE_DUE_SOON_WORKING_DAYS",
     "overdue_every_working_days": "NUDGE_OVERDUE_EVERY_WORKING_DAYS",
     "escalate_after_working_days": "NUDGE_ESCALATE_AFTER_WORKING_DAYS",
 }
@@ -33,7 +33,8 @@ class Policy:
     @classmethod
     def from_settings(cls, config: Mapping, overrides: Mapping | None = None) -> Policy:
         """Global defaults from the app config, overridden by a playbook's ``nudges:`` block."""
-        values = {}
+        # "Due soon" is the pages' rule too: its one home works the number out.
+        values = {"due_soon_working_days": plans.due_soon_working_days(overrides, config)}
         for key, setting in POLICY_KEYS.items():
             value = (overrides or {}).get(key, config.get(setting))
             if value is not None:
@@ -211,6 +212,10 @@ def still_wanted(nudge, batch: Batch, today: date) -> bool:
     if nudge.kind == "digest":
         return any(p.status == "active" for p in batch.sponsored.get(nudge.recipient_id, ()))
     plan = batch.plans.get(nudge.plan_id)
+    if nudge.kind == "checkin_actions":
+        # A paused leader may still meet their sponsor; the actions may since have been cleared.
+        logged = batch.logged.get(nudge.subject_id)
+        return plan is not None and plan.status in ("active", "paused") and bool(logged and logged.actions.strip())
     if plan is None or plan.status != "active":
         return False
     if nudge.kind == "checkin_due":

@@ -1,5 +1,6 @@
 """Email content: one email per recipient carrying all their nudges, from the
-``email/nudges`` templates (autoescaped HTML), with links into the app."""
+``email/nudges`` templates (autoescaped HTML), with links into the app, and the one
+function that says in a subject what an email holds."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,16 +10,20 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..plans import planning
+from ..plans import dates, planning
 from ..plans.checkins import next_due
-from ..plans.planning import Calendar, parse_working_days
-from .facts import Batch
+from ..plans.planning import Calendar, is_due_within, parse_working_days
+from .facts import DIGEST_DAYS, Batch
 from .policy import KINDS, between
 
+# Thousands of emails name the same few hundred dates; the style is the pages' (plans.dates).
+long_date = lru_cache(maxsize=4096)(dates.weekday)
+plain_date = dates.day
 
-@lru_cache(maxsize=4096)  # thousands of emails name the same few hundred dates
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+
+def short_date(day: date) -> str:
+    """A subject's date: "2 Dec" (a subject has little room, and the email gives it in full)."""
+    return f"{day.day} {day:%b}"
 
 
 def links(config: Mapping) -> dict:
@@ -38,6 +43,7 @@ def links(config: Mapping) -> dict:
         "plan": lambda plan_id: url("leader.plan", plan_id=plan_id),
         "milestone": lambda plan_id, milestone_id: url("leader.milestone", plan_id=plan_id, milestone_id=milestone_id),
         "new_checkin": lambda plan_id: url("sponsor.new_checkin", plan_id=plan_id),
+        "checkin": lambda plan_id, checkin_id: f"{url('sponsor.checkins', plan_id=plan_id)}#checkin-{checkin_id}",
         "sponsor": url("sponsor.dashboard"),
         "settings": url("account.settings"),
     }
@@ -50,36 +56,61 @@ def _progress(plan, counts, today: date) -> planning.Progress:
                              completed=plan.status == "completed")
 
 
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week: the week a digest covers."""
+    return day - timedelta(days=day.weekday())
+
+
+def _digest(item: dict, nudge, batch: Batch, today: date, url) -> dict:
+    rows = []
+    for plan in batch.sponsored.get(nudge.recipient_id, ()):
+        if plan.status != "active":
+            continue
+        milestones = batch.digest_milestones.get(plan.id, [])
+        last, next_on = batch.checkins.get(plan.id, (None, None))
+        due = next_due(plan.start_date, plan.checkin_cadence_days, last, next_on)
+        rows.append({
+            "leader": plan.leader_name,
+            "progress": _progress(plan, batch.digest_counts.get(plan.id), today),
+            "overdue": [(m.title, long_date(m.due_date)) for m in milestones if m.status == "todo" and m.due_date < today],
+            "upcoming": [(m.title, long_date(m.due_date)) for m in milestones
+                         if m.status == "todo" and is_due_within(m.due_date, today, DIGEST_DAYS)],
+            "last_checkin": long_date(last) if last else None,
+            "next_checkin": long_date(due),
+            "checkin_overdue": due < today,
+            "url": url["plan"](plan.id),
+        })
+    week = f"Week of {plain_date(week_start(today))}"
+    item.update(week=week, days=DIGEST_DAYS, plans=rows, url=url["sponsor"],
+                headline=f"Your weekly onboarding digest: {week[0].lower()}{week[1:]}")
+    return item
+
+
+def _checkin_actions(item: dict, nudge, batch: Batch, url) -> dict:
+    logged = batch.logged[nudge.subject_id]
+    item.update(
+        sponsor=logged.sponsor_name,
+        held_on=long_date(logged.held_on),
+        held_short=short_date(logged.held_on),
+        actions=logged.actions.strip(),
+        next_checkin=long_date(logged.next_checkin_on) if logged.next_checkin_on else None,
+        url=url["checkin"](nudge.plan_id, logged.id),
+        headline=f"Actions for you from your check-in with {logged.sponsor_name}",
+    )
+    return item
+
+
 def _item(nudge, batch: Batch, today: date, url) -> dict:
     """What a template needs to say about one nudge."""
     item = {"kind": nudge.kind, "id": nudge.id}
     if nudge.kind == "digest":
-        rows = []
-        for plan in batch.sponsored.get(nudge.recipient_id, ()):
-            if plan.status != "active":
-                continue
-            milestones = batch.digest_milestones.get(plan.id, [])
-            progress = _progress(plan, batch.digest_counts.get(plan.id), today)
-            overdue = [m for m in milestones if m.status == "todo" and m.due_date < today]
-            upcoming = [m for m in milestones if m.status == "todo" and today <= m.due_date <= today + timedelta(days=7)]
-            last, next_on = batch.checkins.get(plan.id, (None, None))
-            due = next_due(plan.start_date, plan.checkin_cadence_days, last, next_on)
-            rows.append(
-                {
-                    "leader": plan.leader_name,
-                    "progress": progress,
-                    "overdue": [(m.title, long_date(m.due_date)) for m in overdue],
-                    "upcoming": [(m.title, long_date(m.due_date)) for m in upcoming],
-                    "last_checkin": long_date(last) if last else None,
-                    "next_checkin": long_date(due),
-                    "checkin_overdue": due < today,
-                    "url": url["plan"](plan.id),
-                }
-            )
-        item.update(week=long_date(today), plans=rows, url=url["sponsor"], headline="Your weekly onboarding digest")
-        return item
+        return _digest(item, nudge, batch, today, url)
     plan = batch.plans[nudge.plan_id]
-    item.update(leader=plan.leader_name, plan_url=url["plan"](plan.id))
+    # A leader's own nudges speak to them; anyone else is told whose plan it is.
+    item.update(leader=plan.leader_name, leader_id=plan.leader_id, you=nudge.recipient_id == plan.leader_id,
+                plan_url=url["plan"](plan.id))
+    if nudge.kind == "checkin_actions":
+        return _checkin_actions(item, nudge, batch, url)
     if nudge.kind == "checkin_due":
         last, _ = batch.checkins.get(plan.id, (None, None))
         item.update(
@@ -92,11 +123,11 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
     m = batch.milestones[nudge.milestone_id]
     # As PlanFacts.calendar_for: the leader's own pattern, Monday to Friday for the others.
     cal = Calendar(parse_working_days(plan.working_days)) if m.owner == "leader" else Calendar()
-    late = between(cal, m.due_date, today)
     item.update(
         title=m.title,
         due=long_date(m.due_date),
-        working_days_late=max(0, late),
+        due_on=m.due_date,
+        working_days_late=max(0, between(cal, m.due_date, today)),
         url=url["milestone"](plan.id, m.id),
         headline={
             "due_soon": f"Due soon: {m.title}",
@@ -107,22 +138,57 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
     return item
 
 
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def subject(items: Sequence[dict], today: date) -> str:
+    """What an email holds, in its subject: the most urgent kind in it (``items`` are in
+    KINDS order) says, naming the milestone or person when there is one and counting when
+    there are several. The one place subjects are made."""
+    kind = items[0]["kind"]
+    same = [i for i in items if i["kind"] == kind]
+    one, n = same[0], len(same)
+    if kind in ("overdue", "due_soon", "escalation") and n == 1:
+        due = f"(due {short_date(one['due_on'])})"
+        lead = {"overdue": "Overdue:", "due_soon": "Due soon:", "escalation": f"{one['leader']}'s milestone is overdue:"}
+        return f"{lead[kind]} {one['title']} {due}"
+    if kind == "overdue":
+        return f"{n} milestones overdue"
+    if kind == "due_soon":
+        this_week = all(week_start(i["due_on"]) == week_start(today) for i in same)
+        return f"{n} milestones due {'this week' if this_week else 'soon'}"
+    if kind == "escalation":
+        leaders = sorted({i["leader"] for i in same})
+        if len(leaders) == 1:
+            return f"{leaders[0]} has {n} milestones overdue"
+        return f"{n} milestones overdue for {_names(leaders)}" if len(leaders) <= 3 else f"{n} milestones overdue for {len(leaders)} leaders"
+    if kind == "checkin_due":
+        leaders = [i["leader"] for i in same]
+        return f"Check-in due with {leaders[0]}" if n == 1 else (
+            f"Check-ins due with {_names(leaders)}" if n <= 3 else f"{n} check-ins due with your leaders")
+    if kind == "checkin_actions":
+        if n == 1:
+            return f"Actions from your check-in with {one['sponsor']} ({one['held_short']})"
+        return f"Actions from {n} check-ins with your sponsor"
+    return one["headline"]  # the digest: one a week
+
+
 def render_email(recipient, nudges: Sequence, today: date, config: Mapping, *, batch: Batch,
                  url: dict | None = None) -> tuple[str, str, str]:
     """Subject, text and HTML of the one email that carries these nudges."""
     url = url or links(config)
     items = sorted((_item(n, batch, today, url) for n in nudges), key=lambda i: (KINDS.index(i["kind"]), i["id"]))
-    single = len(items) == 1
-    subject = items[0]["headline"] if single else f"{len(items)} onboarding reminders for {long_date(today)}"
     context = {
         "recipient": recipient,
         "items": items,
         "today": long_date(today),
         "settings_url": url["settings"],
         "service_name": config.get("SERVICE_NAME", "Leader onboarding"),
+        "organisation": config.get("ORGANISATION_NAME") or "",
     }
     env = current_app.jinja_env
     # Rendered straight from the environment: no request, so no web context processors.
     text = env.get_template("email/nudges.txt").render(context)
     html = env.get_template("email/nudges.html").render(context)
-    return " ".join(subject.split()), text, html
+    return " ".join(subject(items, today).split()), text, html

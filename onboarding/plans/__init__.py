@@ -23,9 +23,11 @@ def today() -> date:
     return planning.today_in(_setting("TIMEZONE"))
 
 
-def due_soon_working_days(playbook_nudges: dict | None = None) -> int:
-    """The "due soon" window: the playbook's own number, else NUDGE_DUE_SOON_WORKING_DAYS."""
-    value = (playbook_nudges or {}).get("due_soon_working_days", _setting("NUDGE_DUE_SOON_WORKING_DAYS", 3))
+def due_soon_working_days(playbook_nudges: dict | None = None, config=None) -> int:
+    """The "due soon" window: the playbook's own number, else NUDGE_DUE_SOON_WORKING_DAYS
+    (from ``config`` when given, e.g. the nudge sweep's, else the app's)."""
+    default = config.get("NUDGE_DUE_SOON_WORKING_DAYS", 3) if config is not None else _setting("NUDGE_DUE_SOON_WORKING_DAYS", 3)
+    value = (playbook_nudges or {}).get("due_soon_working_days", default)
     return max(1, int(value))
 
 

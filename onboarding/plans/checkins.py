@@ -129,7 +129,16 @@ def log_checkin(plan: Plan, sponsor: User, data: CheckInInput, today: date | Non
     db.session.flush()
     # The private note stays out of the audit trail: it is for the sponsor and HR only.
     audit.record(sponsor, "checkin.create", checkin, remote_addr, plan=plan.id, held_on=checkin.held_on, rag=checkin.rag)
+    _tell_leader(checkin, today)
     return checkin
+
+
+def _tell_leader(checkin: CheckIn, today: date | None) -> None:
+    """Queue the leader's email about the actions this check-in left them (once per check-in),
+    in the same transaction: web and API both log through here."""
+    from ..nudges import outbox  # at call time: the nudges package imports this module
+
+    outbox.checkin_actions(checkin, today or plans.today())
 
 
 def log_once(plan: Plan, sponsor: User, data: CheckInInput, key: str | None, today: date | None = None,
@@ -169,6 +178,8 @@ def update_checkin(checkin: CheckIn, user: User, data: CheckInInput, today: date
     changed = [name for name in fields if getattr(checkin, name) != before[name]]
     audit.record(user, "checkin.update", checkin, remote_addr, plan=checkin.plan_id, held_on=checkin.held_on,
                  rag=checkin.rag, changed=changed)
+    if "actions" in changed:  # actions added after the check-in was logged: the leader hears once
+        _tell_leader(checkin, today)
     return checkin
 
 

@@ -246,3 +246,14 @@ def is_due_soon(due: date, on: date, working_days: int, cal: Calendar = Calendar
     owner's working days away (NUDGE_DUE_SOON_WORKING_DAYS or the playbook's own number).
     Pages, downloads and the nudge policy all ask this."""
     return on <= due and cal.working_days_between(on, due) <= working_days
+
+
+def next_days_end(on: date, days: int) -> date:
+    """The last day of "the next ``days`` days" from ``on``: a week today for 7."""
+    return on + timedelta(days=days)
+
+
+def is_due_within(due: date, on: date, days: int) -> bool:
+    """Due in the next ``days`` days: from ``on`` to ``next_days_end``, both included, so
+    for 7 a milestone due a week today is in and one due the day after is not."""
+    return on <= due <= next_days_end(on, days)

@@ -192,8 +192,6 @@ def _plan_form(cast, **overrides):
         "start": "2026-10-05",
         "months": "3",
         "working_days": ["mon", "wed", "thu"],
-        "invite_name": "",
-        "invite_email": "",
     }
     data.update(overrides)
     return data
@@ -201,6 +199,8 @@ def _plan_form(cast, **overrides):
 
 def test_new_plan_preview_then_confirm(cast, client, login):
     login(cast["hr"])
+    cast["plan_b"].status = "withdrawn"  # so leader B has no open plan: nothing to warn about
+    db.session.commit()
     before = db.session.scalar(sa.select(sa.func.count(Plan.id)))
     page = client.post("/hr/plans/new", data=_plan_form(cast, step="preview"))
     assert page.status_code == 200
@@ -223,7 +223,7 @@ def test_new_plan_preview_then_confirm(cast, client, login):
 
 def test_new_plan_invites_a_new_leader(cast, client, login):
     login(cast["hr"])
-    data = _plan_form(cast, leader="new", invite_name="Nia New", invite_email="Nia.New@example.nhs.uk", step="confirm")
+    data = _plan_form(cast, leader="Nia.New@example.nhs.uk", new_leader="y", leader_name="Nia New", step="confirm")
     response = client.post("/hr/plans/new", data=data, follow_redirects=True)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
@@ -250,8 +250,11 @@ def test_new_plan_invites_a_new_leader(cast, client, login):
         ({"mentor": "leader.b@example.nhs.uk"}, "mentor"),
         ({"working_days": []}, "working_days"),
         ({"working_days": ["sat"]}, "working_days"),
-        ({"leader": "new", "invite_name": "", "invite_email": ""}, "invite_name"),
-        ({"leader": "new", "invite_name": "X", "invite_email": "hr@example.nhs.uk"}, "invite_email"),
+        ({"leader": "", "new_leader": "y", "leader_name": "Nia New"}, "leader"),
+        ({"leader": "nia@example.nhs.uk", "new_leader": "y", "leader_name": ""}, "leader_name"),
+        ({"leader": "hr@example.nhs.uk", "new_leader": "y", "leader_name": "X"}, "leader"),
+        ({"sponsor": "sam@example.nhs.uk", "new_sponsor": "y", "sponsor_name": ""}, "sponsor_name"),
+        ({"mentor": "leader.a@example.nhs.uk", "new_mentor": "y", "mentor_name": "X"}, "mentor"),
     ],
 )
 def test_new_plan_refuses_bad_input(cast, client, login, overrides, field):
@@ -291,7 +294,7 @@ def test_pause_and_resume_move_open_dates(cast, client, login):
     db.session.commit()
     before = {m.key: m.due_date for m in plan.milestones}
     end_before = plan.end_date
-    assert client.post(f"/hr/plans/{plan.id}/pause").status_code == 302
+    assert client.post(f"/hr/plans/{plan.id}/pause", data={"pause-reason": "Sick leave"}).status_code == 302
     db.session.expire_all()
     plan = db.session.get(Plan, plan.id)
     assert plan.status == "paused"
@@ -337,7 +340,10 @@ def test_extend_and_close(cast, client, login):
     login(cast["hr"])
     plan = make_plan_of(cast, months=4)
     assert client.post(f"/hr/plans/{plan.id}/extend", data={"extend-months": "3"}).status_code == 400
-    assert client.post(f"/hr/plans/{plan.id}/extend", data={"extend-months": "5"}).status_code == 302
+    assert client.post(f"/hr/plans/{plan.id}/extend", data={"extend-months": "5"}).status_code == 200  # the preview
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).months == 4
+    assert client.post(f"/hr/plans/{plan.id}/extend", data={"extend-months": "5", "extend-confirmed": "yes"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Plan, plan.id).months == 5
     no_confirm = client.post(f"/hr/plans/{plan.id}/close", data={"close-outcome": "withdrawn"})

@@ -8,8 +8,10 @@ Nobody who sponsors or mentors an open plan is deactivated: that plan would be l
 nobody able to log check-ins, so HR reassigns it first. Callers commit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
 from ..models import Plan, User, new_token
@@ -90,3 +92,53 @@ def listing() -> list[User]:
 
 def active_users() -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.name, User.email)))
+
+
+@dataclass
+class Involvement:
+    """What a person is part of, for the deactivation page: the plans they lead, sponsor and
+    mentor (open first, then by leader), whether they have HR rights, and the open plans
+    they sponsor or mentor, which block deactivation until reassigned."""
+
+    user: User
+    leads: list[Plan]
+    sponsors: list[Plan]
+    mentors: list[Plan]
+
+    @property
+    def blocking(self) -> list[Plan]:
+        return sorted((p for p in self.sponsors + self.mentors if p.is_open), key=lambda p: (p.leader.name, p.id))
+
+    @property
+    def is_hr(self) -> bool:
+        return self.user.is_hr
+
+
+def involvement(user: User) -> Involvement:
+    """One query for every plan ``user`` leads, sponsors or mentors, with their leaders."""
+    found = db.session.scalars(
+        sa.select(Plan).join(Plan.leader).options(contains_eager(Plan.leader))
+        .where(sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+        .order_by(Plan.is_open.desc(), User.name, Plan.id)
+    ).unique().all()
+    return Involvement(user, [p for p in found if p.leader_id == user.id], [p for p in found if p.sponsor_id == user.id],
+                       [p for p in found if p.mentor_id == user.id])
+
+
+MAX_MATCHES = 20
+
+
+def search(text: str, limit: int = MAX_MATCHES) -> list[User]:
+    """Active users whose name or email contains ``text`` (any case), names starting with it
+    first, at most ``limit``: one indexed-size query whatever the number of users."""
+    text = (text or "").strip().lower()[:254]
+    if not text:
+        return []
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    name = sa.func.lower(User.name)
+    starts = sa.case((name.like(literal + "%", escape="\\"), 0), else_=1)
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True), sa.or_(name.like(f"%{literal}%", escape="\\"),
+                                                             User.email.like(f"%{literal}%", escape="\\")))
+        .order_by(starts, User.name, User.email).limit(max(1, min(limit, MAX_MATCHES)))
+    ))

@@ -124,6 +124,13 @@ def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> 
     }
 
 
+def planned(plan: Plan, dates: list[date] | None = None) -> list[PlannedMilestone]:
+    """A plan's milestones as a preview lists them, with ``dates`` in place of their own."""
+    dates = dates or [m.due_date for m in plan.milestones]
+    return [PlannedMilestone(m.key, m.title, m.phase, m.phase_title, m.category, m.owner, m.week, d)
+            for m, d in zip(plan.milestones, dates)]
+
+
 def milestone_from(t, version: PlaybookVersion, due: date, position: int = 0) -> Milestone:
     return Milestone(**_milestone_fields(t, version, due, position))
 
@@ -169,20 +176,53 @@ def _open(plan: Plan) -> list[Milestone]:
     return [m for m in plan.milestones if m.is_open]
 
 
-def pause(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> None:
+MAX_PAUSE_REASON = 500
+
+
+def _pause_details(plan: Plan, reason: str | None, expected_return_on: date | None, on: date):
+    """The reason (required, at most 500 characters) and the expected return (optional, a
+    working day of the leader after ``on``), or PlanError naming the field."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanError("Enter why the plan is paused", "reason")
+    if len(reason) > MAX_PAUSE_REASON:
+        raise PlanError(f"The reason must be {MAX_PAUSE_REASON} characters or fewer", "reason")
+    if expected_return_on is not None:
+        if problem := planning.date_problem(expected_return_on, "The expected return date"):
+            raise PlanError(problem, "expected_return_on")
+        if expected_return_on <= on:
+            raise PlanError(f"The expected return date must be after {on:%-d %B %Y}", "expected_return_on")
+        if not planning.Calendar(tuple(plan.working_day_list)).is_working_day(expected_return_on):
+            raise PlanError("The expected return date must be one of the leader's working days, not a weekend "
+                            "or bank holiday", "expected_return_on")
+    return reason, expected_return_on
+
+
+def pause(plan: Plan, user: User, reason: str | None = None, expected_return_on: date | None = None,
+          on: date | None = None, remote_addr=None) -> None:
+    """Pause an active plan. People pausing one (the HR page) always give ``reason``, which
+    is then required; only fixtures and scripts that predate reasons leave it None."""
     if not plan.is_active:
         raise PlanError(f"only an active plan can be paused; this one is {plan.status}", "status")
+    on = on or today()
+    if reason is not None or expected_return_on is not None:
+        reason, expected_return_on = _pause_details(plan, reason, expected_return_on, on)
     plan.status = "paused"
-    plan.paused_on = on or today()
-    audit.record(user, "plan.pause", plan, remote_addr)
+    plan.paused_on = on
+    plan.pause_reason, plan.expected_return_on = reason, expected_return_on
+    audit.record(user, "plan.pause", plan, remote_addr, reason=reason,
+                 expected_return_on=expected_return_on.isoformat() if expected_return_on else None)
 
 
 def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> int:
-    """Resume a paused plan, moving every open milestone and the end date on by the
-    working days it was paused. Returns that number of working days."""
+    """Resume a paused plan as from ``on`` (the day the leader came back: today or earlier,
+    not before the pause), moving every open milestone and the end date on by the working
+    days it was paused. Returns that number of working days."""
     if not plan.is_paused:
         raise PlanError("only a paused plan can be resumed", "status")
     on = on or today()
+    if on < plan.paused_on:
+        raise PlanError(f"The return date cannot be before the pause, {plan.paused_on:%-d %B %Y}", "on")
     cal = planning.Calendar(tuple(plan.working_day_list))
     paused_days = max(0, cal.working_days_between(plan.paused_on, on))
     open_ms = _open(plan)
@@ -191,13 +231,30 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
     if paused_days:
         plan.end_date = cal.add_working_days(cal.on_or_before(plan.end_date), paused_days)
     plan.status = "active"
-    plan.paused_on = None
+    plan.paused_on = plan.pause_reason = plan.expected_return_on = None
     audit.record(user, "plan.resume", plan, remote_addr, working_days_paused=paused_days)
     return paused_days
 
 
-def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
-    """Change a plan's length and spread its open milestones over the new length."""
+def check_return_date(plan: Plan, on: date) -> None:
+    """A return date a person gives (the resume form): not in the future (a plan cannot be
+    resumed ahead of time) and, as resume checks, not before the pause."""
+    if on > (now := today()):
+        raise PlanError(f"The return date cannot be after today, {now:%-d %B %Y}", "on")
+    if plan.paused_on is not None and on < plan.paused_on:
+        raise PlanError(f"The return date cannot be before the pause, {plan.paused_on:%-d %B %Y}", "on")
+
+
+def resume_date(plan: Plan, on: date | None = None) -> date:
+    """The return date the resume form offers: the expected one once it has come, else today."""
+    on = on or today()
+    expected = plan.expected_return_on
+    return expected if expected is not None and plan.paused_on <= expected <= on else on
+
+
+def extended_dates(plan: Plan, months: int) -> tuple[date, list[date]]:
+    """The end and every milestone's due date if the plan ran ``months``, without writing:
+    open milestones spread over the new length, done ones keep their dates. Refusals as extend."""
     if not plan.is_open:
         raise PlanError(f"a {plan.status} plan cannot be extended", "status")
     if months <= plan.months:
@@ -208,14 +265,16 @@ def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
         raise PlanError(str(exc), "months") from exc
     dates = planning.lay_out(
         [planning.Slot(m.week, m.pinned) for m in plan.milestones],
-        plan.playbook_version.weeks,
-        plan.start_date,
-        end,
-        plan.working_day_list,
+        plan.playbook_version.weeks, plan.start_date, end, plan.working_day_list,
     )
+    return end, [d if m.is_open else m.due_date for m, d in zip(plan.milestones, dates)]
+
+
+def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
+    """Change a plan's length and spread its open milestones over the new length."""
+    end, dates = extended_dates(plan, months)
     for m, d in zip(plan.milestones, dates):
-        if m.is_open:
-            m.due_date = d
+        m.due_date = d
     audit.record(user, "plan.extend", plan, remote_addr, months_from=plan.months, months_to=months)
     plan.months = months
     plan.end_date = end
@@ -296,6 +355,8 @@ def as_json(plan: Plan) -> dict:
         "months": plan.months,
         "working_days": plan.working_day_list,
         "status": plan.status,
+        "pause_reason": plan.pause_reason,
+        "expected_return_on": plan.expected_return_on.isoformat() if plan.expected_return_on else None,
         "milestones": [milestone_json(m) for m in plan.milestones],
     }
 

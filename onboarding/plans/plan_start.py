@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
 
 from .. import plans, playbooks
-from ..models import PlaybookVersion, User
+from ..extensions import db
+from ..models import Plan, PlaybookVersion, User
 from ..models.storable import is_storable
 from ..people import accounts
 from . import planning
@@ -33,13 +37,14 @@ class StartError(plans.PlanError):
 @dataclass
 class Checked:
     leader: User | None  # None: a new leader the caller invites
-    sponsor: User
-    mentor: User | None
+    sponsor: User | None  # None: a new sponsor the caller invites
+    mentor: User | None  # None: no mentor, or a new one the caller invites (new_mentor)
     version: PlaybookVersion
     start: date
     months: int
     working_days: tuple[str, ...]
     milestones: list[plans.PlannedMilestone]
+    new_mentor: bool = False
 
     @property
     def end(self) -> date:
@@ -57,6 +62,26 @@ def _person(email: str | None, role: str, errors: dict) -> User | None:
     return None
 
 
+def person(email: str | None, role: str) -> User:
+    """The active user with ``email`` to be a plan's ``role`` (also for reassigning), or
+    StartError naming ``role``."""
+    errors: dict[str, str] = {}
+    user = _person(email, role, errors)
+    if user is None:
+        raise StartError(errors)
+    return user
+
+
+def _new_person(email: str | None, role: str, errors: dict) -> str:
+    """A new person's email, to be invited: nobody may have it yet."""
+    email = User.normalise_email(email or "")
+    if not email:
+        errors[role] = f"Enter the new {role}'s email address"
+    elif accounts.find_user(email) is not None:
+        errors[role] = f"Someone already has the email {email}: untick “new” to choose them"
+    return email
+
+
 def _version(slug: str | None, errors: dict) -> PlaybookVersion | None:
     found = playbooks.get_playbook(slug) if slug and len(slug) <= MAX_SLUG and is_storable(slug) else None
     if found is None or found.latest is None:
@@ -66,17 +91,24 @@ def _version(slug: str | None, errors: dict) -> PlaybookVersion | None:
 
 
 def check(*, leader: str | None, sponsor: str | None, mentor: str | None, playbook: str | None, start: date,
-          months: int, working_days=None, new_leader: bool = False) -> Checked:
-    """Judge a request to start a plan without writing anything. ``leader`` is an email,
-    or ignored when ``new_leader`` (the caller invites that person on ``start``).
-    Raises StartError with every problem found."""
+          months: int, working_days=None, new_leader: bool = False, new_sponsor: bool = False,
+          new_mentor: bool = False) -> Checked:
+    """Judge a request to start a plan without writing anything. ``leader``, ``sponsor`` and
+    ``mentor`` are emails; a ``new_*`` one is someone the caller invites on ``start`` (nobody
+    may have that email yet). Raises StartError with every problem found."""
     errors: dict[str, str] = {}
-    leader_user = None if new_leader else _person(leader, "leader", errors)
-    sponsor_user = _person(sponsor, "sponsor", errors)
-    mentor_user = _person(mentor, "mentor", errors) if mentor else None
-    if leader_user is not None and sponsor_user is not None and leader_user.id == sponsor_user.id:
+    found: dict[str, User | None] = {}
+    emails: dict[str, str] = {}
+    for role, email, new in (("leader", leader, new_leader), ("sponsor", sponsor, new_sponsor),
+                             ("mentor", mentor, new_mentor)):
+        if new:
+            emails[role], found[role] = _new_person(email, role, errors), None
+        elif email or role != "mentor":
+            found[role] = _person(email, role, errors)
+            emails[role] = found[role].email if found[role] else ""
+    if emails.get("sponsor") and emails.get("sponsor") == emails.get("leader"):
         errors["sponsor"] = "The sponsor must be someone other than the leader"
-    if mentor_user is not None and mentor_user.id in {getattr(leader_user, "id", None), getattr(sponsor_user, "id", None)}:
+    if emails.get("mentor") and emails["mentor"] in {emails.get("leader"), emails.get("sponsor")}:
         errors["mentor"] = "The mentor must be someone other than the leader and the sponsor"
     version = _version(playbook, errors)
     if problem := planning.date_problem(start, "The start date"):
@@ -93,12 +125,51 @@ def check(*, leader: str | None, sponsor: str | None, mentor: str | None, playbo
         laid_out = plans.preview(version, start, months, days)
     except plans.PlanError as exc:  # an end date past the planning years
         raise StartError({exc.field if exc.field in FIELDS else "start": str(exc)[0].upper() + str(exc)[1:]}) from exc
-    return Checked(leader_user, sponsor_user, mentor_user, version, start, months, days, laid_out)
+    return Checked(found.get("leader"), found.get("sponsor"), found.get("mentor"), version, start, months, days,
+                   laid_out, new_mentor)
 
 
-def start(checked: Checked, *, leader: User | None = None, actor: User | None = None, remote_addr=None):
-    """Write the plan ``check`` approved; ``leader`` is the invited person when the check
-    was made for a new leader."""
-    return plans.create_plan(leader=checked.leader or leader, sponsor=checked.sponsor, mentor=checked.mentor,
-                             version=checked.version, start=checked.start, months=checked.months,
-                             working_days=checked.working_days, actor=actor, remote_addr=remote_addr)
+class Warning(NamedTuple):
+    """Something HR should confirm before a plan starts, though it may start: ``field`` is
+    the input it is about (as StartError's fields)."""
+
+    field: str
+    message: str
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def warnings(checked: Checked) -> list[Warning]:
+    """What is unusual about a plan ``check`` approved, in the form's order."""
+    found = []
+    if checked.leader is not None:
+        already = db.session.scalars(
+            sa.select(Plan).where(Plan.leader_id == checked.leader.id, Plan.is_open).order_by(Plan.start_date)
+        ).first()
+        if already is not None:
+            found.append(Warning("leader", f"{checked.leader.name} already has an open plan, which started "
+                                           f"{_day(already.start_date)}: this would be a second one"))
+    if checked.mentor is None and not checked.new_mentor and any(t.owner == "mentor" for t in checked.version.templates):
+        found.append(Warning("mentor", f"The playbook {checked.version.title} has milestones for a mentor, "
+                                       "and no mentor is chosen: nobody will be asked to do them"))
+    if not planning.Calendar(checked.working_days).is_working_day(checked.start):
+        why = "a bank holiday" if planning.is_bank_holiday(checked.start) else "not one of the leader's working days"
+        found.append(Warning("start", f"The start date, {_day(checked.start)}, is {why}"))
+    weeks = planning.plan_weeks(checked.start, checked.end)
+    if weeks != checked.version.weeks:
+        found.append(Warning("months", f"The playbook is written for {checked.version.weeks} weeks and this plan "
+                                       f"runs {checked.months} months ({weeks} weeks): its milestones will be "
+                                       f"{'spread out' if weeks > checked.version.weeks else 'squeezed'} to fit"))
+    return found
+
+
+def start(checked: Checked, *, leader: User | None = None, sponsor: User | None = None, mentor: User | None = None,
+          actor: User | None = None, remote_addr=None):
+    """Write the plan ``check`` approved; ``leader``, ``sponsor`` and ``mentor`` are the
+    people invited when the check was made for new ones."""
+    return plans.create_plan(leader=checked.leader or leader, sponsor=checked.sponsor or sponsor,
+                             mentor=checked.mentor or mentor, version=checked.version, start=checked.start,
+                             months=checked.months, working_days=checked.working_days, actor=actor,
+                             remote_addr=remote_addr)

@@ -9,7 +9,7 @@ from ..people import access, sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401 (hr_playbooks and hr_users only add their routes to hr.bp)
+    from . import (  # noqa: F401 (hr_plans, hr_playbooks and hr_users only add routes to hr.bp)
         account,
         api,
         assets,
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         converters,
         exports,
         hr,
+        hr_plans,
         hr_playbooks,
         hr_users,
         leader,

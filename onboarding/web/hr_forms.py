@@ -20,8 +20,6 @@ from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
 from ..playbooks.editor import MAX_UPLOAD_BYTES
 from .forms import DateField, Form
 
-NEW_LEADER = "new"
-
 
 def opts(pairs) -> list[SelectChoice]:
     """(value, label) pairs as choices (WTForms 3.3 deprecates plain tuples)."""
@@ -46,18 +44,28 @@ class CohortFilterForm(Form):
     overdue = BooleanField("Only plans with overdue milestones")
 
 
+ROLES = ("leader", "sponsor", "mentor")
+PERSON_HINT = "Start typing a name or email address and choose from the list, or type their email address"
+
+
 class NewPlanForm(Form):
     """People, playbook, length and working days are judged by plan_start (the API's and
-    the CLI's rules too), so the choice fields here do not check membership of their lists."""
+    the CLI's rules too). Each person is an email address (the people picker fills it in);
+    a ticked ``new_<role>`` box invites someone who has no account yet, named in ``<role>_name``."""
 
-    leader = SelectField("Leader", validate_choice=False, validators=[DataRequired("Choose the leader or invite a new one")])
-    invite_name = StringField("New leader's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
-    invite_email = EmailField(
-        "New leader's email address",
-        validators=[Optional(), Length(max=254), EMAIL],
-    )
-    sponsor = SelectField("Executive sponsor", validate_choice=False, validators=[DataRequired("Choose the executive sponsor")])
-    mentor = SelectField("Mentor (optional)", validate_choice=False, validators=[Optional()])
+    leader = StringField("Leader", description=PERSON_HINT,
+                         validators=[DataRequired("Enter the leader's email address, or choose them from the list"),
+                                     Length(max=254)])
+    new_leader = BooleanField("The leader is new to this service: invite them")
+    leader_name = StringField("New leader's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    sponsor = StringField("Executive sponsor", description=PERSON_HINT,
+                          validators=[DataRequired("Enter the executive sponsor's email address, or choose them from the list"),
+                                      Length(max=254)])
+    new_sponsor = BooleanField("The sponsor is new to this service: invite them")
+    sponsor_name = StringField("New sponsor's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    mentor = StringField("Mentor (optional)", description=PERSON_HINT, validators=[Optional(), Length(max=254)])
+    new_mentor = BooleanField("The mentor is new to this service: invite them")
+    mentor_name = StringField("New mentor's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     playbook = SelectField("Playbook", validate_choice=False, validators=[DataRequired("Choose a playbook")])
     start = DateField("Start date", description="The leader's first day, for example 2026-09-07",
                       validators=[InputRequired("Enter the start date as a real date")])
@@ -66,32 +74,53 @@ class NewPlanForm(Form):
                         validators=[InputRequired("Choose a length of 3 to 6 months")])
     working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS, validate_choice=False,
                                        validators=[DataRequired("Choose at least one working day")])
+    # The warnings HR saw on the preview (plan_start.warnings' fields): confirming creates the
+    # plan only when no new warning has appeared since.
+    warned = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.leader.data == NEW_LEADER:
-            # Only needed when inviting, so checked after the fields' own validators.
-            for f, message in ((self.invite_name, "Enter the new leader's full name"),
-                               (self.invite_email, "Enter the new leader's email address")):
-                if not (f.data or "").strip() and not f.errors:
-                    f.errors = [*f.errors, message]
-                    valid = False
+        for role in ROLES:
+            # A name is only needed when inviting, so checked after the fields' own validators.
+            name = getattr(self, f"{role}_name")
+            if getattr(self, f"new_{role}").data and not (name.data or "").strip() and not name.errors:
+                name.errors = [*name.errors, f"Enter the new {role}'s full name"]
+                valid = False
         return valid
 
 
 class ReassignForm(Form):
-    sponsor = SelectField("Executive sponsor", validators=[DataRequired("Choose the executive sponsor")])
-    mentor = SelectField("Mentor", validators=[Optional()])
+    sponsor = StringField("Executive sponsor", description=PERSON_HINT,
+                          validators=[DataRequired("Enter the executive sponsor's email address, or choose them from the list"),
+                                      Length(max=254)])
+    mentor = StringField("Mentor (optional)", description=PERSON_HINT + "; leave it empty for no mentor",
+                         validators=[Optional(), Length(max=254)])
 
 
 class PauseForm(Form):
-    pass
+    reason = TextAreaField("Why is the plan paused?",
+                           description="The leader and the sponsor see this, for example “Parental leave”. At most 500 characters.",
+                           validators=[DataRequired("Enter why the plan is paused"),
+                                       Length(max=500, message="The reason must be 500 characters or fewer")])
+    expected_return_on = DateField("Expected return date (optional)",
+                                   description="A working day of the leader after today, for example 2027-01-05",
+                                   validators=[Optional()])
+
+
+class ResumeForm(Form):
+    on = DateField("Date the leader returned", description="Today or earlier. Open milestones move on by the working "
+                   "days from the pause to this date", validators=[Optional()])  # empty: today
+
+
+class ActionForm(Form):
+    """A button with nothing to fill in (its CSRF token only)."""
 
 
 class ExtendForm(Form):
     months = RadioField("New length", coerce=int, validators=[InputRequired("Choose the new length")],
                         invalid_value_message="Choose a new length from the list",
                         invalid_choice_message="Choose a new length from the list: longer than now, at most 6 months")
+    confirmed = HiddenField()
 
 
 class CloseForm(Form):

@@ -1,8 +1,9 @@
-"""HR's user pages: the list, invitations, deactivation and HR rights. Routes of the HR
-blueprint (hr.py), so HR only."""
+"""HR's user pages: the list, invitations, deactivation (after a page showing what the person
+is part of) and HR rights, and the people pickers' search. Routes of the HR blueprint
+(hr.py), so HR only."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import User, get_by_id
@@ -12,10 +13,10 @@ from . import remote_addr
 from .hr import _invited, _me, bp
 
 
-def _users_page(invite=None, status: int = 200, form=None, refused=None):
+def _users_page(invite=None, status: int = 200, form=None):
     return render_template(
         "hr/users.html", users=user_admin.listing(), invite=invite or forms.InviteUserForm(formdata=None),
-        action_form=forms.UserActionForm(), form=form, refused=refused,
+        action_form=forms.UserActionForm(), form=form,
     ), status
 
 
@@ -23,6 +24,27 @@ def _users_page(invite=None, status: int = 200, form=None, refused=None):
 def users_page():
     return _users_page()
 
+
+@bp.get("/people.json")
+def people_search():
+    """The people pickers' search: at most 20 active users whose name or email contains ``q``."""
+    found = user_admin.search(request.args.get("q", ""))
+    return jsonify([{"name": u.name, "email": u.email} for u in found])
+
+
+def _deactivate_page(user: User, status: int = 200, form=None):
+    """What ``user`` is part of, and the button to deactivate them unless open plans they
+    sponsor or mentor need reassigning first."""
+    return render_template("hr/deactivate.html", person=user, part=user_admin.involvement(user),
+                           form=form or forms.UserActionForm()), status
+
+
+@bp.get("/users/<int:user_id>/deactivate")
+def confirm_deactivate(user_id: int):
+    user = get_by_id(User, user_id)
+    if user is None or not user.active:
+        abort(404)
+    return _deactivate_page(user)
 
 
 @bp.post("/users/invite")
@@ -64,8 +86,9 @@ def user_action(user_id: int, action: str):
     except accounts.AccountError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
-        # Deactivation refused for open plans: list them, each linking to its reassign form.
-        return _users_page(status=400, form=form, refused=(user, exc.plans) if isinstance(exc, user_admin.OpenPlansError) else None)
+        if action == "deactivate" and user.active:  # refused: the confirmation page says why
+            return _deactivate_page(user, 400, form)
+        return _users_page(status=400, form=form)
     db.session.commit()
     if message is None:
         _invited(user)

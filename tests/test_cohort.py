@@ -83,3 +83,15 @@ def test_csv(cast):
     a = by_email["leader.a@example.nhs.uk"]
     assert a[3] == "'@Sponsor" and a[4] == "Mentor A" and a[5] == "cdio-cio-26-weeks" and a[7] == "active"
     assert by_email["leader.b@example.nhs.uk"][4] == ""
+    assert rows[0][-1] == "inactive people" and a[-1] == "" and by_email["leader.b@example.nhs.uk"][-1] == ""
+
+
+def test_csv_names_the_deactivated_sponsor_and_mentor_of_open_plans(cast):
+    cast["sponsor_a"].active = False
+    cast["mentor_a"].active = False
+    cast["other_sponsor"].active = False
+    plans.close(cast["plan_b"], cast["hr"], "withdrawn")  # a closed plan needs nobody
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(cohort.to_csv(cohort.all_rows(cohort.Filters(), today=TODAY, batch=1)))))
+    inactive = {r[2]: r[-1] for r in rows[1:]}
+    assert inactive == {"leader.a@example.nhs.uk": "Sponsor A (sponsor); Mentor A (mentor)", "leader.b@example.nhs.uk": ""}

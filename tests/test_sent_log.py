@@ -91,3 +91,36 @@ def test_the_log_searches_recipient_and_subject_in_any_case_and_takes_wildcards_
     assert [e.recipient for e in sent_log.search("n_1").emails] == ["ann_100%@example.nhs.uk"]  # _ is not "any one"
     assert sent_log.search("set your password").total == 1
     assert sent_log.search("nobody at all").emails == []
+
+
+def test_hr_searches_the_log_on_the_outbox_pages(app, ctx, client, login):
+    _fill(30)
+    login(make_user("hana.hr@example.nhs.uk", "Hana HR", hr=True))
+    outbox = client.get("/hr/outbox").get_data(as_text=True)
+    assert 'action="/hr/outbox/sent"' in outbox and 'for="q"' in outbox and "Search by recipient or subject" in outbox
+
+    page = client.get("/hr/outbox/sent").get_data(as_text=True)
+    assert "31 emails, newest first: page 1 of 2" in page
+    assert page.count('role="row"') == 26  # the header and 25 emails
+    assert page.index("person29@example.nhs.uk") < page.index("person5@example.nhs.uk")
+    assert "2 November 2026 at 9:29am" in page  # 09:29 UTC is 9:29am in London in November
+    assert 'href="/hr/outbox/sent?page=2"' in page
+
+    found = client.get("/hr/outbox/sent?q=Person12@").get_data(as_text=True)
+    assert "1 email matching “Person12@”, newest first" in found
+    assert "person12@example.nhs.uk" in found and "person13@" not in found and "Overdue" in found
+    assert 'value="Person12@"' in found
+
+    invites = client.get("/hr/outbox/sent?q=password").get_data(as_text=True)
+    assert "ann_100%@example.nhs.uk" in invites and "Invitation" in invites
+
+    paged = client.get("/hr/outbox/sent?q=number&page=2").get_data(as_text=True)
+    assert "30 emails matching “number”, newest first: page 2 of 2" in paged
+    assert 'href="/hr/outbox/sent?page=1&amp;q=number"' in paged
+
+    none = client.get("/hr/outbox/sent?q=nobody").get_data(as_text=True)
+    assert "No sent emails match “nobody”" in none
+
+    too_long = client.get("/hr/outbox/sent?q=" + "x" * 301)
+    assert too_long.status_code == 400
+    assert "Search must be 300 characters or fewer" in too_long.get_data(as_text=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +26,7 @@ PER_PAGE = 25
 CSV_HEADER = (
     "plan id", "leader", "leader email", "sponsor", "mentor", "playbook", "version", "status",
     "start", "end", "week", "of weeks", "percent complete", "overdue", "last check-in", "last RAG",
-    "next check-in due",
+    "next check-in due", "inactive people",
 )
 
 
@@ -87,9 +87,10 @@ def page(filters: Filters, number: int = 1, per_page: int = PER_PAGE, today: dat
     return Page(dashboards.plan_rows(ids, today), number, pages, total, per_page, inactive_people(ids))
 
 
-def inactive_people(plan_ids: list[int]) -> dict[int, list[str]]:
-    """The open plans among ``plan_ids`` whose sponsor or mentor is deactivated (nobody may be
-    able to log their check-ins), each with who: ["sponsor"], ["mentor"] or both."""
+def inactive_people(plan_ids: list[int] | sa.Select) -> dict[int, list[str]]:
+    """The open plans among ``plan_ids`` (a list, or a select of ids) whose sponsor or mentor
+    is deactivated (nobody may be able to log their check-ins), each with who: ["sponsor"],
+    ["mentor"] or both. One query."""
     sponsor, mentor = aliased(User), aliased(User)
     rows = db.session.execute(
         sa.select(Plan.id, sponsor.active, mentor.active)
@@ -107,13 +108,17 @@ def _page_ids(query: sa.Select, limit: int, offset: int) -> list[int]:
     return list(db.session.scalars(_order(query.with_only_columns(Plan.id)).limit(limit).offset(offset)))
 
 
-def all_rows(filters: Filters, today: date | None = None, batch: int = 500) -> Iterator[PlanRow]:
-    """Every row matching ``filters``, fetched in batches (for the CSV export)."""
+def all_rows(filters: Filters, today: date | None = None, batch: int = 500) -> Iterator[tuple[PlanRow, list[str]]]:
+    """Every row matching ``filters`` with its deactivated people (as ``Page.inactive_people``),
+    fetched in batches of four queries (for the CSV export)."""
     today = today or plans_mod.today()
     offset = 0
     while True:
-        rows = dashboards.plan_rows(_page_ids(_filtered(filters, today), batch, offset), today)
-        yield from rows
+        ids = _page_ids(_filtered(filters, today), batch, offset)
+        rows = dashboards.plan_rows(ids, today)
+        inactive = inactive_people(ids) if ids else {}
+        for row in rows:
+            yield row, inactive.get(row.plan_id, [])
         if len(rows) < batch:
             return
         offset += batch
@@ -127,11 +132,18 @@ def safe_cell(value) -> str:
     return text
 
 
-def to_csv(rows) -> str:
+def _inactive_text(row: PlanRow, who: list[str]) -> str:
+    """The deactivated people as the page flags them: "Sam Sponsor (sponsor); Mo Mentor (mentor)"."""
+    names = {"sponsor": row.sponsor_name, "mentor": row.mentor_name}
+    return "; ".join(f"{names[role]} ({role})" for role in who)
+
+
+def to_csv(rows: Iterable[tuple[PlanRow, list[str]]]) -> str:
+    """The rows of ``all_rows`` as CSV, a line per plan under CSV_HEADER."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for r in rows:
+    for r, who in rows:
         writer.writerow(
             [
                 safe_cell(v)
@@ -141,7 +153,7 @@ def to_csv(rows) -> str:
                     r.start_date.isoformat(), r.end_date.isoformat(), r.progress.week, r.progress.weeks,
                     r.progress.percent, r.progress.overdue,
                     r.last_checkin_on.isoformat() if r.last_checkin_on else "", r.last_rag or "",
-                    r.next_checkin_due.isoformat() if r.next_checkin_due else "",
+                    r.next_checkin_due.isoformat() if r.next_checkin_due else "", _inactive_text(r, who),
                 )
             ]
         )

@@ -78,6 +78,7 @@ NAV = (
     ("leader.my_plan", "My plan", "leader"),
     ("sponsor.dashboard", "My leaders", "sponsor"),
     ("mentor.plans", "Mentoring", "mentor"),
+    ("hr.attention", "Needs attention", "hr"),
     ("hr.cohort", "Cohort", "hr"),
     ("hr.new_plan", "Start a plan", "hr"),
     ("hr.playbooks", "Playbooks", "hr"),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import plans
 from ..models import User
 from ..people import accounts
-from ..plans import cohort
+from ..plans import attention, cohort
 from . import hr_forms as forms
 from .downloads import attachment
 from .guards import hr_required
@@ -34,6 +34,13 @@ def _invited(user: User) -> None:
         f"Their single-use set-password link is: {link}",
         "success",
     )
+
+
+@bp.get("/attention", endpoint="attention")
+def attention_page():
+    """HR's first page: what is waiting for HR across the cohort."""
+    today = plans.today()
+    return render_template("hr/attention.html", a=attention.attention(today), today=today)
 
 
 # --- cohort -----------------------------------------------------------------------------------

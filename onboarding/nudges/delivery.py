@@ -24,7 +24,7 @@ from ..plans import today as london_today
 from . import mail, sent_log
 from .facts import Batch, load_facts, prefetch
 from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
-from .policy import Due, backoff, due_nudges, still_wanted
+from .policy import KINDS, Due, backoff, due_nudges, still_wanted
 from .render import links, render_email
 
 log = logging.getLogger("onboarding.nudges")
@@ -147,8 +147,8 @@ def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, 
         return exc
     # Committed before the next email goes out: a crash can only ever repeat the one
     # email between the server's "accepted" and this commit. The log row commits with it.
-    kinds = {row.kind for row in wanted}
-    sent_log.record(recipient.email, subject, kinds.pop() if len(kinds) == 1 else "reminders", connection=marks)
+    # Logged as its subject reads: the most urgent kind in it (KINDS order).
+    sent_log.record(recipient.email, subject, min((r.kind for r in wanted), key=KINDS.index), connection=marks)
     mark_sent(marks, [row.id for row in wanted])
     log.info("nudge email sent to user %s: %s", recipient.id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
     return None

@@ -24,8 +24,8 @@ def record(recipient: str, subject: str, kind: str, *, connection=None) -> None:
     gone, whatever the caller does next (an invite follows the new user's own commit; call
     it after your writes are committed). With ``connection`` (the nudge sender's marks
     connection) the row is only executed there, and commits with that email's sent marks.
-    ``kind`` is a nudge kind, ``reminders`` for an email of several, ``invite`` or
-    ``password_reset``."""
+    ``kind`` is a nudge kind (an email of several: the most urgent, as its subject says),
+    ``invite`` or ``password_reset``."""
     values = {
         "recipient": recipient[:_RECIPIENT],
         "subject": header_text(subject)[:_SUBJECT],  # as the email's own Subject header says it

@@ -25,7 +25,6 @@ KIND_LABELS = {
 # The sent-email log names every kind of email, nudges and the others alike.
 SENT_KINDS = KIND_LABELS | {
     "checkin_actions": "Check-in actions",
-    "reminders": "Several reminders",
     "invite": "Invitation",
     "password_reset": "Password reset",
 }

@@ -78,20 +78,90 @@ def test_the_callers_order_filters_and_limit_are_kept(cast):
     assert [r.leader_name for r in dashboards.plan_rows(by_name, TODAY)] == ["Leader B"]
 
 
-def test_sponsor_milestones_are_the_open_sponsor_owned_ones_of_their_running_plans(cast):
+def test_owned_milestones_are_the_open_ones_of_that_role_on_the_users_running_plans(cast):
     plan = cast["plan_a"]
     owned = [m for m in plan.milestones if m.owner == "sponsor"]
     assert len(owned) >= 2
     plans.complete_milestone(owned[0], cast["sponsor_a"])
     db.session.commit()
-    found = dashboards.sponsor_milestones(cast["sponsor_a"].id, TODAY)
+    found = dashboards.owned_milestones(cast["sponsor_a"], "sponsor", TODAY)
     assert [m.milestone_id for m in found] == [m.id for m in owned[1:]]
     assert {m.leader_name for m in found} == {"Leader A"}
     assert found[0].state in ("overdue", "due_soon", "not_started")
-    assert dashboards.sponsor_milestones(cast["leader_a"].id, TODAY) == []
+    # The same rule for the mentor: their own milestones, not the sponsor's.
+    mentors = dashboards.owned_milestones(cast["mentor_a"], "mentor", TODAY)
+    assert [m.milestone_id for m in mentors] == [m.id for m in plan.milestones if m.owner == "mentor"] != []
+    # A role the user does not hold on the plan gives nothing, even for milestones of that role.
+    assert dashboards.owned_milestones(cast["leader_a"], "sponsor", TODAY) == []
+    assert dashboards.owned_milestones(cast["sponsor_a"], "mentor", TODAY) == []
+    assert dashboards.owned_milestones(cast["other_sponsor"], "sponsor", TODAY, plan.id) == []
     plans.close(plan, cast["hr"], "withdrawn")
     db.session.commit()
-    assert dashboards.sponsor_milestones(cast["sponsor_a"].id, TODAY) == []
+    assert dashboards.owned_milestones(cast["sponsor_a"], "sponsor", TODAY) == []
+    assert dashboards.owned_milestones(cast["mentor_a"], "mentor", TODAY) == []
+
+
+# --- who needs me: the sponsor's leaders by need ------------------------------------------------
+
+
+def seed_leaders_by_need() -> dict:
+    """A sponsor, Sam, with six leaders, one for each place in the order on TODAY (Monday
+    19 October 2026); every plan uses the 26-week playbook, whose check-ins are every 14 days.
+
+    - Ada: started 7 September, no check-in yet: due 21 September, overdue.
+    - Zed: started 7 September, red check-in on 21 September setting the next for 5 October:
+      overdue too, but later than Ada's (and its red rating does not move it).
+    - Bea: red check-in on 12 October, next on 2 November.
+    - Cal: amber check-in on 12 October, next on 26 October.
+    - Dee: green check-in on 12 October, next on 2 November; every milestone done but the
+      first two (due in August and September): 2 overdue, 23 of 25 done (92%).
+    - Eve: starts 4 January 2027: nothing is due yet; the first check-in is due 18 January.
+    Returns the sponsor ("sponsor"), an HR user ("hr") and the plans by leader name.
+    """
+    sponsor = make_user("sam.sponsor@example.nhs.uk", "Sam Sponsor")
+    hr = make_user("people.team@example.nhs.uk", "Pat People", hr=True)
+    version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+    start = date(2026, 9, 7)
+    made = {"sponsor": sponsor, "hr": hr}
+    for name, starts in (("Ada", start), ("Bea", start), ("Cal", start), ("Dee", start), ("Eve", date(2027, 1, 4)),
+                         ("Zed", start)):
+        leader = make_user(f"{name.lower()}@example.nhs.uk", f"{name} Leader")
+        made[name] = plans.create_plan(leader=leader, sponsor=sponsor, version=version, start=starts, months=6, actor=hr)
+    for name, held, rag, next_on in (("Zed", date(2026, 9, 21), "red", date(2026, 10, 5)),
+                                     ("Bea", date(2026, 10, 12), "red", date(2026, 11, 2)),
+                                     ("Cal", date(2026, 10, 12), "amber", date(2026, 10, 26)),
+                                     ("Dee", date(2026, 10, 12), "green", date(2026, 11, 2))):
+        _log(made[name], sponsor, held, rag, next_on)
+    for milestone in made["Dee"].milestones[2:]:
+        plans.complete_milestone(milestone, hr)
+    db.session.commit()
+    return made
+
+
+BY_NEED = ["Ada Leader", "Zed Leader", "Bea Leader", "Cal Leader", "Dee Leader", "Eve Leader"]
+
+
+def test_leaders_are_ordered_by_need(loaded):
+    made = seed_leaders_by_need()
+    query = access.plans_in_role(made["sponsor"], "sponsor").order_by(Plan.start_date.desc(), Plan.id)
+    rows = dashboards.by_need(dashboards.plan_rows(query, TODAY))
+    assert [r.leader_name for r in rows] == BY_NEED
+    assert [r.need for r in rows] == ["checkin_overdue", "checkin_overdue", "red", "amber", "milestones_overdue",
+                                      "on_track"]
+    by_name = {r.leader_name: r for r in rows}
+    assert (by_name["Ada Leader"].next_checkin_due, by_name["Zed Leader"].next_checkin_due) == (
+        date(2026, 9, 21), date(2026, 10, 5))
+    assert (by_name["Dee Leader"].progress.overdue, by_name["Dee Leader"].progress.done) == (2, 23)
+    assert by_name["Eve Leader"].progress.overdue == 0 and by_name["Eve Leader"].next_checkin_due == date(2027, 1, 18)
+
+    # A paused plan is not chased for its check-in, so its red rating places it: among the
+    # reds, Ada's next check-in (14 October + 14 days = 28 October) comes before Bea's (2 November).
+    plans.pause(made["Ada"], made["hr"], on=date(2026, 10, 1))
+    _log(made["Ada"], made["sponsor"], date(2026, 10, 14), "red")
+    db.session.commit()
+    rows = dashboards.by_need(dashboards.plan_rows(query, TODAY))
+    assert [(r.leader_name, r.need) for r in rows][:4] == [
+        ("Zed Leader", "checkin_overdue"), ("Ada Leader", "red"), ("Bea Leader", "red"), ("Cal Leader", "amber")]
 
 
 # --- the number of queries does not grow with the number of plans ---------------------------

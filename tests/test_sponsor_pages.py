@@ -6,12 +6,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn
 from onboarding.plans import checkins
 from onboarding.plans.checkins import CheckInInput
+
+from .test_dashboards import BY_NEED, TODAY, seed_leaders_by_need
 
 PRIVATE = "Private: worried about the board dynamics"
 
@@ -101,6 +104,40 @@ def test_closed_plans_are_listed_apart(cast, client, login):
     closed_part = html.split("<h2>Closed plans</h2>", 1)[1]
     assert "Leader A" in closed_part and "100%" in closed_part
     assert "None of the leaders you sponsor has a plan running" in html
+
+
+def test_dashboard_lists_leaders_by_need_and_links_every_number(loaded, client, login, monkeypatch):
+    monkeypatch.setattr(plans, "today", lambda: TODAY)
+    made = seed_leaders_by_need()
+    login(made["sponsor"])
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert "Leaders who need you most come first: an overdue check-in, then a red and then an amber last check-in" in html
+    places = [html.index(f'/plans/{made[name.split()[0]].id}">{name}</a>') for name in BY_NEED]
+    assert places == sorted(places)
+    dee, cal, eve = made["Dee"].id, made["Cal"].id, made["Eve"].id
+    # The overdue count opens the plan at its overdue milestones; none is not a link.
+    assert f'<a href="/plans/{dee}#overdue">2<span class="nhsuk-u-visually-hidden"> overdue milestones for Dee Leader' in html
+    assert f"/plans/{eve}#overdue" not in html
+    assert f'<a href="/plans/{dee}">92% done' in html
+    # The last check-in opens the history; every running plan has its one-click "Log a check-in".
+    assert (f'<a href="/plans/{cal}/checkins"><span class="nhsuk-u-visually-hidden">Check-ins for Cal Leader, last held </span>'
+            "Monday 12 October 2026</a>") in html
+    for name in BY_NEED:
+        assert f'/plans/{made[name.split()[0]].id}/checkins/new">Log a check-in<span class="nhsuk-u-visually-hidden"> with {name}' in html
+    # The sponsor's own milestones are links to their pages, where they are marked done.
+    assert "Open one to mark it done" not in html
+    for plan in (made["Ada"], made["Eve"]):
+        for m in plan.milestones:
+            if m.owner == "sponsor":
+                assert f'<a href="/plans/{plan.id}/milestones/{m.id}">{escape(m.title)}</a>' in html
+
+
+def test_closed_plans_take_no_log_a_checkin_link(cast, client, login):
+    plans.close(cast["plan_a"], cast["hr"], "completed")
+    db.session.commit()
+    login(cast["sponsor_a"])
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert "Log a check-in" not in html
 
 
 # --- who may do what, for every persona ------------------------------------------------------
@@ -322,9 +359,7 @@ def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
     expect(page.get_by_role("heading", level=1)).to_have_text("My leaders")
     assert_accessible(page)
 
-    page.get_by_role("link", name="Check-ins for Lee Leader").click()
-    assert_accessible(page)
-    page.get_by_role("button", name="Log a check-in").click()
+    page.get_by_role("link", name="Log a check-in with Lee Leader").click()
     assert_accessible(page)
 
     page.get_by_label("Summary").fill("")
@@ -358,3 +393,68 @@ def test_sponsor_pages_are_accessible_and_work_in_a_browser(live_server, page):
     response = page.goto(f"{base}/plans/{plan_id}/checkins/new")
     assert response.status == 403
     assert_accessible(page)
+
+
+@pytest.mark.browser
+def test_who_needs_me_in_a_browser(live_server, page, monkeypatch):
+    """The sponsor's first screen on known dates: leaders by need, each number a link to what it
+    counts, "Log a check-in" in one click; axe finds nothing; it fits a 375 px phone."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from onboarding import playbooks
+
+    from .conftest import PASSWORD, ROOT, assert_accessible
+
+    monkeypatch.setattr(plans, "today", lambda: TODAY)  # the server thread asks the same function
+    app, base = live_server
+    with app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        made = seed_leaders_by_need()
+        ids = {name: made[name].id for name in ("Ada", "Cal", "Dee")}
+        overdue_titles = [m.title for m in made["Dee"].milestones[:2]]
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("sam.sponsor@example.nhs.uk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/sponsor")
+    leaders = page.get_by_role("table", name="Leaders you sponsor").get_by_role("rowheader").get_by_role("link")
+    expect(leaders).to_have_text(BY_NEED)
+    assert_accessible(page)
+
+    # Dee's 2 overdue milestones: the number opens the plan where those two are.
+    page.get_by_role("link", name="2 overdue milestones for Dee Leader").click()
+    expect(page).to_have_url(f"{base}/plans/{ids['Dee']}#overdue")
+    for title in overdue_titles:
+        expect(page.get_by_role("link", name=title).first).to_be_visible()
+    page.go_back()
+    page.get_by_role("link", name=re.compile("^92% done .*for Dee Leader")).click()
+    expect(page).to_have_url(f"{base}/plans/{ids['Dee']}")
+    page.go_back()
+    # Cal's amber check-in of 12 October opens Cal's check-in history.
+    page.get_by_role("link", name="Check-ins for Cal Leader, last held Monday 12 October 2026").click()
+    expect(page).to_have_url(f"{base}/plans/{ids['Cal']}/checkins")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check-ins")
+    expect(page.get_by_text("Cal Leader,")).to_be_visible()
+    page.go_back()
+
+    # One click to the form; the dates come filled in (today, and 14 days on: Monday 2 November).
+    page.get_by_role("link", name="Log a check-in with Ada Leader").click()
+    expect(page).to_have_url(f"{base}/plans/{ids['Ada']}/checkins/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log a check-in")
+    page.get_by_label("Green").check()
+    page.get_by_label("Summary").fill("Settling in well.")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_text("Check-in saved")).to_be_visible()
+    # Ada's check-in is no longer overdue: her many overdue milestones place her before Dee's 2
+    # (both next meet on 2 November), after the red and amber ratings.
+    page.goto(f"{base}/sponsor")
+    expect(leaders).to_have_text(["Zed Leader", "Bea Leader", "Cal Leader", "Ada Leader", "Dee Leader", "Eve Leader"])
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    for path in ("/sponsor", f"/plans/{ids['Cal']}/checkins"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert_accessible(page)

@@ -3,7 +3,8 @@
 ``plan_rows`` issues the same three queries whatever the number of plans (plans with
 their people and playbook, milestone counts per plan, latest check-in per plan; up to
 ID_CHUNK plans), so a page listing 5 plans costs what a page listing 500 does. The sponsor dashboard and
-HR's cohort page both build on it.
+HR's cohort page both build on it; ``by_need`` orders the sponsor's leaders, and
+``owned_milestones`` lists what a sponsor or mentor has to complete themselves.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 from .. import plans
 from ..extensions import db
 from ..models import CLOSED_PLAN_STATUSES, CheckIn, Milestone, Plan, Playbook, PlaybookVersion, User
+from ..people import access
 from . import checkins, planning
 
 
@@ -48,6 +50,30 @@ class PlanRow:
     def closed(self) -> bool:
         return self.status in CLOSED_PLAN_STATUSES
 
+    @property
+    def need(self) -> str:
+        """Why this leader needs their sponsor now: the first of NEEDS that applies."""
+        if self.checkin_overdue:
+            return "checkin_overdue"
+        if self.last_rag in ("red", "amber"):
+            return self.last_rag
+        return "milestones_overdue" if self.progress.overdue else "on_track"
+
+    def need_key(self) -> tuple:
+        """Sort key for "who needs me": by NEEDS, then the earliest next check-in (so the
+        longest-overdue check-in leads), then the most overdue milestones, then the name."""
+        return (NEEDS.index(self.need), self.next_checkin_due or date.max, -self.progress.overdue,
+                self.leader_name.casefold(), self.plan_id)
+
+
+# The sponsor dashboard's order, most pressing first (the page says it in words too).
+NEEDS = ("checkin_overdue", "red", "amber", "milestones_overdue", "on_track")
+
+
+def by_need(rows: Iterable[PlanRow]) -> list[PlanRow]:
+    """The rows ordered by how much each leader needs their sponsor (PlanRow.need_key)."""
+    return sorted(rows, key=PlanRow.need_key)
+
 
 def _plans_query(source) -> tuple[sa.Select, list[int] | None]:
     """The caller's plans as a statement (keeping its filters, order, limit and offset:
@@ -76,6 +102,17 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
     with filters) or plan ids. Three queries in all, however many plans there are.
     """
     today = today or plans.today()
+    found = _plans_with_names(plan_query_or_ids)
+    counts, latest = {}, {}
+    for chunk in _chunks([r[0].id for r in found]):
+        counts.update(_milestone_counts(chunk, today))
+        latest.update(_latest_checkins(chunk))
+    return [_row(r, counts.get(r[0].id, (0, 0, 0)), latest.get(r[0].id, (None, None, None)), today) for r in found]
+
+
+def _plans_with_names(plan_query_or_ids: sa.Select | Iterable[int]) -> list[sa.Row]:
+    """(plan, leader name, leader email, sponsor name, sponsor email, mentor name, playbook
+    slug, version title, version number) per plan, in the caller's order: one query."""
     query, given_ids = _plans_query(plan_query_or_ids)
     # Aliases throughout, so a caller's query may join these tables itself (to filter).
     leader, sponsor, mentor = aliased(User), aliased(User), aliased(User)
@@ -92,51 +129,43 @@ def plan_rows(plan_query_or_ids: sa.Select | Iterable[int], today: date | None =
         )
     )
     found = db.session.execute(statement).all()
-    if not found:
-        return []
     if given_ids is not None:
         position = {plan_id: i for i, plan_id in enumerate(given_ids)}
         found.sort(key=lambda r: position.get(r[0].id, 0))
+    return found
 
-    ids = [r[0].id for r in found]
-    counts, latest = {}, {}
-    for chunk in _chunks(ids):
-        counts.update(_milestone_counts(chunk, today))
-        latest.update(_latest_checkins(chunk))
-    rows = []
-    for plan, leader_name, leader_email, sponsor_name, sponsor_email, mentor_name, slug, title, number in found:
-        done, counted, overdue = counts.get(plan.id, (0, 0, 0))
-        last_on, last_rag, last_next = latest.get(plan.id, (None, None, None))
-        progress = planning.progress(plan.start_date, plan.end_date, today, done=done, total=counted,
-                                     overdue=overdue, completed=plan.is_completed)
-        next_due = None if plan.is_closed else checkins.next_due(plan.start_date, plan.checkin_cadence_days, last_on, last_next)
-        rows.append(
-            PlanRow(
-                plan_id=plan.id,
-                status=plan.status,
-                leader_id=plan.leader_id,
-                leader_name=leader_name,
-                leader_email=leader_email,
-                sponsor_id=plan.sponsor_id,
-                sponsor_name=sponsor_name,
-                sponsor_email=sponsor_email,
-                mentor_id=plan.mentor_id,
-                mentor_name=mentor_name,
-                playbook_slug=slug,
-                playbook_title=title,
-                playbook_version=number,
-                start_date=plan.start_date,
-                end_date=plan.end_date,
-                months=plan.months,
-                progress=progress,
-                last_checkin_on=last_on,
-                last_rag=last_rag,
-                next_checkin_due=next_due,
-                # A paused plan is not chased for check-ins (nudges skip it too).
-                checkin_overdue=plan.is_active and next_due is not None and next_due < today,
-            )
-        )
-    return rows
+
+def _row(found: sa.Row, counts: tuple[int, int, int], latest: tuple, today: date) -> PlanRow:
+    plan, leader_name, leader_email, sponsor_name, sponsor_email, mentor_name, slug, title, number = found
+    done, counted, overdue = counts
+    last_on, last_rag, last_next = latest
+    progress = planning.progress(plan.start_date, plan.end_date, today, done=done, total=counted,
+                                 overdue=overdue, completed=plan.is_completed)
+    next_due = None if plan.is_closed else checkins.next_due(plan.start_date, plan.checkin_cadence_days, last_on, last_next)
+    return PlanRow(
+        plan_id=plan.id,
+        status=plan.status,
+        leader_id=plan.leader_id,
+        leader_name=leader_name,
+        leader_email=leader_email,
+        sponsor_id=plan.sponsor_id,
+        sponsor_name=sponsor_name,
+        sponsor_email=sponsor_email,
+        mentor_id=plan.mentor_id,
+        mentor_name=mentor_name,
+        playbook_slug=slug,
+        playbook_title=title,
+        playbook_version=number,
+        start_date=plan.start_date,
+        end_date=plan.end_date,
+        months=plan.months,
+        progress=progress,
+        last_checkin_on=last_on,
+        last_rag=last_rag,
+        next_checkin_due=next_due,
+        # A paused plan is not chased for check-ins (nudges skip it too).
+        checkin_overdue=plan.is_active and next_due is not None and next_due < today,
+    )
 
 
 def _milestone_counts(ids: list[int], today: date) -> dict[int, tuple[int, int, int]]:
@@ -186,9 +215,10 @@ class OwnedMilestone:
     leader_name: str
 
 
-def sponsor_milestones(sponsor_id: int, today: date | None = None, plan_id: int | None = None) -> list[OwnedMilestone]:
-    """Open sponsor-owned milestones of the running plans this user sponsors, soonest
-    first, in one query. ``plan_id`` narrows it to one plan."""
+def owned_milestones(user, role: str, today: date | None = None, plan_id: int | None = None) -> list[OwnedMilestone]:
+    """Open milestones owned by ``role`` on the running plans where ``user`` holds that role
+    (a sponsor's on the plans they sponsor, a mentor's on those they mentor), soonest first,
+    in one query. ``plan_id`` narrows it to one plan."""
     today = today or plans.today()
     leader = aliased(User)
     statement = (
@@ -196,12 +226,7 @@ def sponsor_milestones(sponsor_id: int, today: date | None = None, plan_id: int 
         .join(Plan, Plan.id == Milestone.plan_id)
         .join(leader, leader.id == Plan.leader_id)
         .join(PlaybookVersion, PlaybookVersion.id == Plan.playbook_version_id)
-        .where(
-            Plan.sponsor_id == sponsor_id,
-            Plan.is_open,
-            Milestone.owner == "sponsor",
-            Milestone.is_open,
-        )
+        .where(access.in_role(user, role), Plan.is_open, Milestone.owner == role, Milestone.is_open)
         .order_by(Milestone.due_date, Milestone.plan_id, Milestone.position)
     )
     if plan_id is not None:

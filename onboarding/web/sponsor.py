@@ -1,7 +1,7 @@
 """The sponsor's pages: my leaders, a plan's check-in history, log and edit a check-in.
 
-Views stay thin: the rules are in onboarding/checkins.py and onboarding/dashboards.py,
-and every decision about who may do what is in onboarding/access.py.
+Views stay thin: the rules are in plans/checkins.py and plans/dashboards.py (the order of
+"who needs me" too), and every decision about who may do what is in people/access.py.
 """
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ def dashboard():
     rows = dashboards.plan_rows(sponsored, today)
     return render_template(
         "sponsor/dashboard.html",
-        running=[r for r in rows if not r.closed],
+        running=dashboards.by_need(r for r in rows if not r.closed),
         closed=[r for r in rows if r.closed],
-        milestones=dashboards.sponsor_milestones(current_user.id, today),
+        milestones=dashboards.owned_milestones(current_user, "sponsor", today),
         today=today,
     )
 
@@ -63,7 +63,7 @@ def checkin_history(plan_id: int):
         show_private=access.can_read_private_notes(current_user, plan),
         can_log=is_sponsor and checkins.is_open(plan),
         editable={c.id for c in history if access.can_edit_checkin(current_user, c)},
-        milestones=dashboards.sponsor_milestones(current_user.id, today, plan.id) if is_sponsor else [],
+        milestones=dashboards.owned_milestones(current_user, "sponsor", today, plan.id) if is_sponsor else [],
         today=today,
     )
 

@@ -400,6 +400,32 @@ def test_rebase_previews_then_keeps_done_milestones(cast, client, login):
     assert "plan.rebase" in audit_actions()
 
 
+def test_rebase_refuses_a_forged_version_id(cast, client, login):
+    """Only a newer version of the plan's own playbook: another playbook's newer version, the
+    plan's own version and an id that names nothing are each refused, and the plan stays put."""
+    login(cast["hr"])
+    plan = cast["plan_a"]
+    current = plan.playbook_version
+    other = playbooks.get_playbook("compressed-13-weeks").latest
+    content = playbooks.content_of(other)
+    content.milestones[0]["title"] = "Another playbook's second version"
+    others_v2, _ = playbooks.publish(content)
+    db.session.commit()
+    assert others_v2.number == 2 and others_v2.playbook_id != current.playbook_id
+
+    for forged in (others_v2.id, current.id, 2**31 - 1):
+        for confirmed in ("", "yes"):
+            response = client.post(f"/hr/plans/{plan.id}/rebase",
+                                   data={"rebase-version": str(forged), "rebase-confirmed": confirmed})
+            assert response.status_code == 400, forged
+            assert "Choose a version from the list" in response.get_data(as_text=True)
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan.id)
+    assert plan.playbook_version_id == current.id
+    assert "Another playbook's second version" not in [m.title for m in plan.milestones]
+    assert "plan.rebase" not in audit_actions()
+
+
 # --- playbooks --------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import plans
 from ..extensions import db
-from ..models import Plan, PlaybookVersion
+from ..models import Plan
 from ..people import access, accounts
 from ..plans import cohort, plan_start, planning, rebase
 from . import hr_forms as forms
@@ -254,7 +254,12 @@ def rebase_plan(plan_id: int):
     form = _rebase_form(plan)
     if not form.validate():
         return _admin_page(plan, 400, "rebase", rebase=form)
-    version = db.session.get(PlaybookVersion, form.version.data)
+    # Only a newer version of the plan's own playbook, from the domain's list: a forged id
+    # names nothing here, whatever version of whichever playbook it is.
+    version = next((v for v in rebase.newer_versions(plan) if v.id == form.version.data), None)
+    if version is None:
+        form.version.errors.append("Choose a version from the list")
+        return _admin_page(plan, 400, "rebase", rebase=form)
     try:
         if form.confirmed.data != "yes":
             changes = rebase.diff(plan, version)

@@ -12,6 +12,8 @@ from onboarding.models import AuditEvent, CheckIn
 from onboarding.plans import checkins
 from onboarding.plans.checkins import CheckInError, CheckInInput
 
+from .date_input import boxes
+
 TODAY = date(2026, 10, 5)
 
 
@@ -184,7 +186,7 @@ def test_the_form_saved_twice_is_one_checkin_with_the_same_answer(cast, client, 
     page = client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True)
     key = _form_key(page)
     assert key != _form_key(client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True))  # new per form
-    data = {"request_key": key, "held_on": plans.today().isoformat(), "rag": "green", "summary": "Going well"}
+    data = {"request_key": key, **boxes("held_on", plans.today()), "rag": "green", "summary": "Going well"}
     first = client.post(f"/plans/{plan_id}/checkins/new", data=data)
     second = client.post(f"/plans/{plan_id}/checkins/new", data=data)
     checkin_id = db.session.scalar(sa.select(CheckIn.id))
@@ -199,7 +201,7 @@ def test_an_invalid_form_keeps_its_key_so_the_corrected_post_saves_once(cast, cl
     login(cast["sponsor_a"])
     plan_id = cast["plan_a"].id
     key = _form_key(client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True))
-    data = {"request_key": key, "held_on": plans.today().isoformat(), "rag": "green", "summary": ""}
+    data = {"request_key": key, **boxes("held_on", plans.today()), "rag": "green", "summary": ""}
     refused = client.post(f"/plans/{plan_id}/checkins/new", data=data)
     assert refused.status_code == 400 and _form_key(refused.get_data(as_text=True)) == key
     assert client.post(f"/plans/{plan_id}/checkins/new", data=data | {"summary": "Fixed"}).status_code == 302

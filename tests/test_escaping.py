@@ -28,6 +28,7 @@ from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, Stakehold
 from onboarding.plans import planning
 
 from .conftest import PASSWORD
+from .date_input import boxes
 from .nudge_helpers import SMTPServer, parts
 from .test_access_matrix import TABLE
 
@@ -197,7 +198,7 @@ def world(app, cast, client, login, smtp) -> World:
         "power": "5", "interest": "4", "stance": "neutral", "notes": w("stakeholder-notes")})
     browser.open("POST", u("leader.new_interview", plan_id=plan.id), data={
         "name": w("interview-name"), "role": w("interview-role"), "specialty": w("interview-specialty"),
-        "interviewed_on": today.isoformat(), "priorities": w("interview-priority"), "themes": w("interview-theme"),
+        **boxes("interviewed_on", today), "priorities": w("interview-priority"), "themes": w("interview-theme"),
         "follow_up": w("interview-follow-up")})
     browser.open("POST", u("leader.new_goal", plan_id=plan.id), data={
         "title": w("goal-title"), "objective": w("goal-objective"), "measure": w("goal-measure"),
@@ -209,9 +210,9 @@ def world(app, cast, client, login, smtp) -> World:
     # The sponsor: a check-in on the page, another and a milestone's evidence through the API.
     browser.login("sponsor", cast["sponsor_a"])
     browser.open("POST", u("sponsor.new_checkin", plan_id=plan.id), data={
-        "held_on": today.isoformat(), "rag": "amber", "summary": w("checkin-summary"),
+        **boxes("held_on", today), "rag": "amber", "summary": w("checkin-summary"),
         "private_note": w("checkin-private-note"), "actions": w("checkin-actions"),
-        "next_checkin_on": (today + timedelta(days=14)).isoformat()})
+        **boxes("next_checkin_on", today + timedelta(days=14))})
     headers = {"Authorization": f"Bearer {raw_token}"}
     response = client.post(f"/api/v1/plans/{plan.id}/checkins", headers=headers, json={
         "held_on": (today - timedelta(days=7)).isoformat(), "rag": "green", "summary": w("api-checkin-summary"),
@@ -224,7 +225,7 @@ def world(app, cast, client, login, smtp) -> World:
     # Pages that answer a POST with the text sent or stored: a refused check-in shows what
     # was typed; the editor names the milestone that cannot move; a rebase previews titles.
     browser.open("POST", u("sponsor.new_checkin", plan_id=plan.id), expect=400,
-                 data={"held_on": today.isoformat(), "summary": w("refused-checkin-summary")})
+                 data={**boxes("held_on", today), "summary": w("refused-checkin-summary")})
     browser.login("hr", cast["hr"])
     browser.open("POST", u("hr.milestone_action", slug=SLUG, key="hr-welcome", action="up"), expect=400)
     latest = plan.playbook_version.playbook.latest

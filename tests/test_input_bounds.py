@@ -13,6 +13,7 @@ from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Milestone, Plan, Stakeholder
 from onboarding.plans import planning
 
+from .date_input import boxes
 from .test_api import api, checkin_body, new_plan_body  # noqa: F401  (api is a fixture)
 from .test_hr_pages import _plan_form
 from .test_leader_pages import GOAL, INTERVIEW, STAKEHOLDER
@@ -78,16 +79,16 @@ def test_check_in_dates_out_of_range_are_field_errors(api, cast, client, login):
     plan = cast["plan_a"]
     login(cast["sponsor_a"])
     for field, value, message in [
-        ("next_checkin_on", "9999-12-31", f"The next check-in date {RANGE_MESSAGE}"),
-        ("next_checkin_on", "2100-01-01", f"The next check-in date {RANGE_MESSAGE}"),
-        ("held_on", "1999-12-31", f"The check-in date {RANGE_MESSAGE}"),
-        ("held_on", "0001-01-01", f"The check-in date {RANGE_MESSAGE}"),
+        ("next_checkin_on", "9999-12-31", f"Date of the next check-in {RANGE_MESSAGE}"),
+        ("next_checkin_on", "2100-01-01", f"Date of the next check-in {RANGE_MESSAGE}"),
+        ("held_on", "1999-12-31", f"Date of the check-in {RANGE_MESSAGE}"),
+        ("held_on", "0001-01-01", f"Date of the check-in {RANGE_MESSAGE}"),
     ]:
-        form = {"held_on": plans.today().isoformat(), "rag": "green", "summary": "Fine", field: value}
+        form = {**boxes("held_on", plans.today()), "rag": "green", "summary": "Fine", **boxes(field, value)}
         response = client.post(f"/plans/{plan.id}/checkins/new", data=form)
         assert response.status_code == 400, value
         text = response.get_data(as_text=True)
-        assert f'href="#{field}"' in text and message in text, value
+        assert f'href="#{field}-day"' in text and message in text, value
         api_response = api("sponsor_a", "POST", f"/plans/{plan.id}/checkins", json=checkin_body(**{field: value}))
         assert api_response.status_code == 422 and api_response.get_json()["field"] == field, value
     assert count(CheckIn) == 0
@@ -100,16 +101,16 @@ def test_leader_record_dates_out_of_range_are_field_errors(cast, client, login):
     plan = cast["plan_a"]
     login(cast["leader_a"])
     for kind, data, field, message in [
-        ("interviews", INTERVIEW | {"interviewed_on": "0001-01-01"}, "interviewed_on", f"Date of the interview {RANGE_MESSAGE}"),
-        ("interviews", INTERVIEW | {"interviewed_on": "9999-12-31"}, "interviewed_on", f"Date of the interview {RANGE_MESSAGE}"),
-        ("goals", GOAL | {"target_date": "9999-12-31"}, "target_date", f"Target date {RANGE_MESSAGE}"),
-        ("goals", GOAL | {"target_date": "1999-01-01"}, "target_date", f"Target date {RANGE_MESSAGE}"),
-        ("stakeholders", STAKEHOLDER | {"last_met": "1066-10-14"}, "last_met", f"Last met {RANGE_MESSAGE}"),
+        ("interviews", INTERVIEW | boxes("interviewed_on", "0001-01-01"), "interviewed_on", f"Date of the interview {RANGE_MESSAGE}"),
+        ("interviews", INTERVIEW | boxes("interviewed_on", "9999-12-31"), "interviewed_on", f"Date of the interview {RANGE_MESSAGE}"),
+        ("goals", GOAL | boxes("target_date", "9999-12-31"), "target_date", f"Target date {RANGE_MESSAGE}"),
+        ("goals", GOAL | boxes("target_date", "1999-01-01"), "target_date", f"Target date {RANGE_MESSAGE}"),
+        ("stakeholders", STAKEHOLDER | boxes("last_met", "1066-10-14"), "last_met", f"Last met {RANGE_MESSAGE}"),
     ]:
         response = client.post(f"/plans/{plan.id}/{kind}/new", data=data)
         assert response.status_code == 400, data
         text = response.get_data(as_text=True)
-        assert f'href="#{field}"' in text and message in text, data
+        assert f'href="#{field}-day"' in text and message in text, data
     assert count(ClinicianInterview) == count(Goal) == count(Stakeholder) == 0
 
 

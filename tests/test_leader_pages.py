@@ -9,6 +9,8 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, ClinicianInterview, Goal, Milestone, Stakeholder
 
+from .date_input import boxes, fill_date
+
 READERS = ["leader_a", "sponsor_a", "mentor_a", "hr"]
 OUTSIDERS = ["leader_b", "other_sponsor"]
 NOT_LEADER = ["sponsor_a", "mentor_a", "hr"]
@@ -34,7 +36,7 @@ def add_checkin(plan, sponsor):
 
 
 STAKEHOLDER = {"name": "Dr Ruth Adeyemi", "role": "CCIO", "organisation": "The trust", "power": "5",
-               "interest": "4", "stance": "champion", "last_met": "2026-09-10", "notes": "Ally on EPR."}
+               "interest": "4", "stance": "champion", **boxes("last_met", date(2026, 9, 10)), "notes": "Ally on EPR."}
 
 
 # --- My plan and the plan page ---------------------------------------------------------------
@@ -258,7 +260,8 @@ def test_leader_adds_edits_and_removes_a_stakeholder(cast, client, login):
     ({"power": "6"}, "Select a power score from 1 to 5"),
     ({"power": ""}, "Select a power score from 1 to 5"),
     ({"interest": "0"}, "Select an interest score from 1 to 5"),
-    ({"last_met": "2026-02-30"}, "must be a real date"),
+    (boxes("last_met", ("30", "2", "2026")), "Last met must be a real date"),
+    (boxes("last_met", ("10", "", "2026")), "Last met must include a month"),
     ({"notes": "x" * 5001}, "5,000 characters or fewer"),
 ])
 def test_invalid_stakeholder_saves_nothing(cast, client, login, change, message):
@@ -321,7 +324,7 @@ def test_quadrant_counts_on_the_map(cast, client, login):
 
 
 INTERVIEW = {"name": "Dr Amir Shah", "role": "Consultant", "specialty": "Emergency medicine",
-             "interviewed_on": "2026-09-20", "priorities": "Faster log-in\nFewer duplicate forms",
+             **boxes("interviewed_on", date(2026, 9, 20)), "priorities": "Faster log-in\nFewer duplicate forms",
              "themes": "Log-in time, Duplicate data entry", "follow_up": "Send the EPR roadmap."}
 
 
@@ -345,8 +348,8 @@ def test_leader_records_interviews_and_sees_recurring_themes(cast, client, login
 
 @pytest.mark.parametrize("change, message", [
     ({"name": ""}, "Enter the name of the person you interviewed"),
-    ({"interviewed_on": ""}, "Enter the date of the interview"),
-    ({"interviewed_on": "20/09/2026"}, "must be a real date"),
+    (boxes("interviewed_on", None), "Enter the date of the interview"),
+    (boxes("interviewed_on", ("20", "Sept", "2026")), "Date of the interview must be a number"),
     ({"follow_up": "x" * 5001}, "5,000 characters or fewer"),
     ({"themes": "x" * 61}, "Each theme must be 60 characters or fewer"),
 ])
@@ -370,7 +373,7 @@ def test_interviews_are_read_only_for_the_sponsor(cast, client, login):
 
 
 GOAL = {"title": "Cut EPR log-in time to under 10 seconds", "objective": "Support people",
-        "measure": "Median log-in time", "target_date": "2026-12-01", "status": "on_track"}
+        "measure": "Median log-in time", **boxes("target_date", date(2026, 12, 1)), "status": "on_track"}
 
 
 def test_leader_adds_edits_and_removes_goals(cast, client, login):
@@ -394,7 +397,7 @@ def test_leader_adds_edits_and_removes_goals(cast, client, login):
     ({"title": ""}, "Enter the goal"),
     ({"title": "x" * 201}, "200 characters or fewer"),
     ({"status": "finished"}, "Not a valid choice"),
-    ({"target_date": "2026-13-01"}, "must be a real date"),
+    (boxes("target_date", ("1", "13", "2026")), "Target date must be a real date"),
 ])
 def test_invalid_goal_saves_nothing(cast, client, login, change, message):
     plan = cast["plan_a"]
@@ -517,7 +520,7 @@ def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
     page.get_by_label("Name").fill("Dr Ruth Adeyemi")
     page.get_by_role("group", name="Power").get_by_label("5").check()
     page.get_by_role("group", name="Interest").get_by_label("4").check()
-    page.get_by_label("Last met (optional)").fill("2026-09-10")
+    fill_date(page, "Last met (optional)", "10", "9", "2026")
     page.get_by_role("button", name="Save stakeholder").click()
     expect(page.get_by_text("The stakeholder is added")).to_be_visible()
     assert page.locator("#count-manage_closely").inner_text().split() == ["Manage", "closely", "1", "1"]
@@ -528,7 +531,7 @@ def test_leader_pages_are_accessible_and_work_in_a_browser(live_server, page):
     page.get_by_role("button", name="Add an interview").click()
     assert_accessible(page)
     page.get_by_label("Name").fill("Claire Booth")
-    page.get_by_label("Date of the interview").fill("2026-09-21")
+    fill_date(page, "Date of the interview", "21", "9", "2026")
     page.get_by_label("Priorities heard").fill("Reliable handover lists")
     page.get_by_label("Themes").fill("Handover")
     page.get_by_role("button", name="Save interview").click()

@@ -22,6 +22,7 @@ from onboarding.models import AuditEvent, CheckIn, Milestone
 from onboarding.people import tokens
 
 from .conftest import PASSWORD
+from .date_input import boxes
 
 # Real commits: threads of a live server commit for each other.
 pytestmark = pytest.mark.real_commits
@@ -115,8 +116,8 @@ def writes_wait_for_each_other(app):
 def _checkin_form(html: str) -> dict:
     key = re.search(r'name="request_key"[^>]*value="([^"]+)"', html)
     assert key, "the check-in form carries a request key"
-    return {"request_key": key.group(1), "held_on": "2026-10-01", "rag": "amber", "summary": "Settling in",
-            "private_note": "", "actions": "", "next_checkin_on": ""}
+    return {"request_key": key.group(1), **boxes("held_on", "2026-10-01"), "rag": "amber", "summary": "Settling in",
+            "private_note": "", "actions": "", **boxes("next_checkin_on", None)}
 
 
 def _count(model, *where) -> int:

@@ -14,6 +14,7 @@ from onboarding.models import AuditEvent, CheckIn
 from onboarding.plans import checkins
 from onboarding.plans.checkins import CheckInInput
 
+from .date_input import boxes
 from .test_dashboards import BY_NEED, TODAY, seed_leaders_by_need
 
 PRIVATE = "Private: worried about the board dynamics"
@@ -36,16 +37,19 @@ def _seed_checkin(cast) -> CheckIn:
 
 
 def _form(**overrides) -> dict:
+    """The check-in form's data; the two dates (a date, ISO text or a typed tuple) as their three boxes."""
     today = plans.today()
     data = {
-        "held_on": today.isoformat(),
+        "held_on": today,
         "rag": "green",
         "summary": "Going well; the stakeholder map is filling up.",
         "private_note": "Nothing to worry about.",
         "actions": "Book the next clinical interviews",
-        "next_checkin_on": (today + timedelta(days=14)).isoformat(),
+        "next_checkin_on": today + timedelta(days=14),
     }
     data.update(overrides)
+    for name in ("held_on", "next_checkin_on"):
+        data |= boxes(name, data.pop(name))
     return data
 
 
@@ -231,7 +235,9 @@ def test_sponsor_logs_a_checkin_and_sees_it(cast, client, login):
     plan_id = cast["plan_a"].id
     form = client.get(f"/plans/{plan_id}/checkins/new").get_data(as_text=True)
     assert "Shared with the leader" in form and "Only you and HR can read this" in form
-    assert f'value="{plans.today().isoformat()}"' in form
+    today = plans.today()  # the date boxes start at today
+    for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
+        assert f'id="held_on-{part}" name="held_on-{part}" type="text" value="{value}"' in form
     response = client.post(f"/plans/{plan_id}/checkins/new", data=_form(rag="red", summary="Struggling with the board"))
     assert response.status_code == 302
     saved = db.session.scalars(sa.select(CheckIn)).one()
@@ -250,7 +256,7 @@ def test_sponsor_edits_their_checkin(cast, client, login):
     url = f"/plans/{cast['plan_a'].id}/checkins/{checkin.id}/edit"
     form = client.get(url).get_data(as_text=True)
     assert "Shared: good first weeks" in form and PRIVATE in form
-    assert client.post(url, data=_form(summary="Corrected summary", held_on=checkin.held_on.isoformat())).status_code == 302
+    assert client.post(url, data=_form(summary="Corrected summary", held_on=checkin.held_on)).status_code == 302
     db.session.expire_all()
     assert db.session.get(CheckIn, checkin.id).summary == "Corrected summary"
     assert _count() == 1
@@ -282,10 +288,12 @@ def test_closed_plans_take_no_new_checkins(cast, client, login):
     ({"rag": "purple"}, "Select a RAG rating"),
     ({"rag": ""}, "Select a RAG rating"),
     ({"held_on": ""}, "Enter the date the check-in was held"),
-    ({"held_on": "31/02/2026"}, "Enter the date of the check-in as a real date"),
-    ({"held_on": "2999-01-01", "next_checkin_on": ""}, "The check-in date must be today or in the past"),
+    ({"held_on": ("31", "2", "2026")}, "Date of the check-in must be a real date"),
+    ({"held_on": ("", "2", "2026")}, "Date of the check-in must include a day"),
+    ({"held_on": "2099-01-01", "next_checkin_on": ""}, "The check-in date must be today or in the past"),
+    ({"held_on": "2999-01-01"}, "Date of the check-in must be between 1 January 2000 and 31 December 2099"),
     ({"next_checkin_on": "2020-01-01"}, "The next check-in date must be after the date this check-in was held"),
-    ({"next_checkin_on": "soon"}, "Enter the date of the next check-in as a real date"),
+    ({"next_checkin_on": ("1", "soon", "2026")}, "Date of the next check-in must be a number"),
     ({"summary": "x" * 5001}, "Summary must be 5000 characters or fewer"),
     ({"private_note": "x" * 5001}, "Private note must be 5000 characters or fewer"),
     ({"actions": "x" * 5001}, "Actions must be 5000 characters or fewer"),

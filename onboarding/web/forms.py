@@ -50,6 +50,11 @@ class DateField(wtforms.DateField):
             raise StopValidation(problem)
 
 
+# The hint's example date must suit the question (NHS.UK date input guidance): a date already
+# past for "when did it happen", the design system's own for dates ahead.
+PAST_EXAMPLE, FUTURE_EXAMPLE = "15 3 2026", "15 3 2027"
+
+
 class DateInputField(wtforms.Field):
     """The NHS.UK date input: day, month and year boxes, posted as ``<name>-day``, ``-month``
     and ``-year`` and rendered by the ``field`` macro (macros/forms.html).
@@ -61,23 +66,30 @@ class DateInputField(wtforms.Field):
 
     PARTS = ("day", "month", "year")
 
-    def __init__(self, label=None, validators=None, example="15 3 2027", **kwargs):
+    def __init__(self, label=None, validators=None, example=FUTURE_EXAMPLE, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.example = example
-        self.typed = dict.fromkeys(self.PARTS, "")
         self.error_parts: tuple[str, ...] = ()
+        self._posted: dict[str, str] | None = None
         self._problem: tuple[str, tuple[str, ...]] | None = None
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         super().process(None, data, extra_filters)
         self.raw_data = []
-        if isinstance(self.data, date):
-            self.typed = {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
         if formdata is None:
             return
-        self.typed = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in self.PARTS}
-        self.raw_data = [" ".join(v for v in self.typed.values() if v)] if any(self.typed.values()) else []
-        self.data, self._problem = _read_date(self.typed, _label(self))
+        self._posted = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in self.PARTS}
+        self.raw_data = [" ".join(v for v in self._posted.values() if v)] if any(self._posted.values()) else []
+        self.data, self._problem = _read_date(self._posted, _label(self))
+
+    @property
+    def typed(self) -> dict[str, str]:
+        """What each box shows: what was sent, else the date (a view may set it after the form is made)."""
+        if self._posted is not None:
+            return self._posted
+        if isinstance(self.data, date):
+            return {"day": str(self.data.day), "month": str(self.data.month), "year": str(self.data.year)}
+        return dict.fromkeys(self.PARTS, "")
 
     def pre_validate(self, form):
         if self._problem:

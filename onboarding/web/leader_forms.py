@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..models import GOAL_STATUSES, STANCES
 from ..plans import records
-from .forms import DateField, Form
+from .forms import PAST_EXAMPLE, DateInputField, Form
 
 
 def _max(n: int, what: str) -> Length:
@@ -76,7 +76,7 @@ class StakeholderForm(Form):
         validators=[InputRequired("Select an interest score from 1 to 5")],
     )
     stance = SelectField("Stance towards your work", choices=[SelectChoice(s, _label(s)) for s in STANCES], default="neutral")
-    last_met = DateField("Last met (optional)", validators=[Optional()])
+    last_met = DateInputField("Last met (optional)", validators=[Optional()], example=PAST_EXAMPLE)
     notes = TextAreaField("Notes", validators=[_max(records.TEXT_MAX, "Notes")])
 
 
@@ -84,7 +84,8 @@ class InterviewForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the name of the person you interviewed"), _max(records.NAME_MAX, "Name")])
     role = StringField("Role", validators=[_max(records.NAME_MAX, "Role")])
     specialty = StringField("Specialty or division", validators=[_max(records.NAME_MAX, "Specialty or division")])
-    interviewed_on = DateField("Date of the interview", validators=[InputRequired("Enter the date of the interview")])
+    interviewed_on = DateInputField("Date of the interview", validators=[InputRequired("Enter the date of the interview")],
+                                    example=PAST_EXAMPLE)
     priorities = TextAreaField(
         "Priorities heard",
         description="One priority a line.",
@@ -121,5 +122,5 @@ class GoalForm(Form):
         "Measure", description="How you and your sponsor will know it has been achieved.",
         validators=[_max(records.TEXT_MAX, "Measure")],
     )
-    target_date = DateField("Target date (optional)", validators=[Optional()])
+    target_date = DateInputField("Target date (optional)", validators=[Optional()])
     status = SelectField("Status", choices=[SelectChoice(s, _label(s)) for s in GOAL_STATUSES], default="not_started")

@@ -2,17 +2,17 @@
 input and carries the messages back to the fields."""
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..plans.checkins import MAX_TEXT, RAG_LABELS, CheckInInput
-from .forms import Form
+from .forms import PAST_EXAMPLE, DateInputField, Form
 
 
 class CheckInForm(Form):
-    held_on = DateField("Date of the check-in", validators=[Optional()],
-                        description="Today or an earlier date.")
+    held_on = DateInputField("Date of the check-in", validators=[Optional()],
+                             description="Today or an earlier date.", example=PAST_EXAMPLE)
     rag = RadioField(
         "How is the leader doing overall?",
         choices=[SelectChoice(value, label) for value, label in RAG_LABELS.items()],
@@ -32,8 +32,8 @@ class CheckInForm(Form):
         "Actions (optional)",
         description=f"What each of you will do before the next check-in. Shared with the leader. Up to {MAX_TEXT} characters.",
     )
-    next_checkin_on = DateField("Date of the next check-in (optional)", validators=[Optional()],
-                                description="After the date of this check-in.")
+    next_checkin_on = DateInputField("Date of the next check-in (optional)", validators=[Optional()],
+                                     description="After the date of this check-in.")
     # Random per rendered form: posting the same form twice logs one check-in (checkins.log_once).
     request_key = HiddenField()
 
@@ -56,13 +56,10 @@ class CheckInForm(Form):
                 self.form_errors.append(message)
 
     def parse_errors(self) -> dict[str, str]:
-        """Dates that did not parse (call after validate()), worded for people."""
+        """What the fields themselves found (call after validate()): dates that are incomplete or
+        not real (the NHS.UK date input's messages), text with control characters (storable_text)."""
         found = {}
-        if self.held_on.errors:
-            found["held_on"] = "Enter the date of the check-in as a real date"
-        if self.next_checkin_on.errors:
-            found["next_checkin_on"] = "Enter the date of the next check-in as a real date, or leave it empty"
-        for field in (self.summary, self.private_note, self.actions):  # NUL and the like (forms.storable_text)
+        for field in (self.held_on, self.next_checkin_on, self.summary, self.private_note, self.actions):
             if field.errors:
                 found[field.name] = field.errors[0]
         return found

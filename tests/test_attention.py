@@ -183,3 +183,98 @@ def test_queries_do_not_grow_with_the_cohort(app, ctx, client, login, monkeypatc
     # Every new plan is escalated or has a check-in overdue, and its welcome pack is open.
     assert len(a.overdue) == 2 + 45 and a.hr_milestone_count == 2 + 45
     assert len(a.hr_milestones) == attention.HR_MILESTONES_SHOWN
+
+
+def _fits_a_phone(page) -> None:
+    """At 375 px wide nothing scrolls sideways."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, page.url
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+@pytest.mark.browser
+def test_hr_works_through_needs_attention_and_the_sent_email_log_in_a_browser(live_server, page, monkeypatch):
+    from playwright.sync_api import expect  # imported only when a browser test runs
+
+    from .conftest import PASSWORD, assert_accessible
+    from .nudge_helpers import SMTPServer
+
+    app, base = live_server
+    monkeypatch.setattr(plans, "today", lambda: TODAY)
+    smtp = SMTPServer().start()
+    try:
+        app.config.update(smtp.config())
+        with app.app_context():
+            s = seed()
+            ids = {k: s[k].id for k in ("lee", "kim", "pat")}
+            meet = milestone(s["lee"], "meet-team").id
+            welcome = milestone(s["lee"], "welcome").id
+            # The day's nudges go out through the SMTP server: the escalation reaches Sam Sponsor.
+            nudges.deliver(TODAY, app.config)
+        accepted = {rcpt[0]: msg["Subject"] for rcpt, msg in smtp.handler.take()}
+        assert accepted["sam.sponsor@example.nhs.uk"] == (
+            "Lee Leader's milestone is overdue: Meet the digital team (due 24 Dec)")
+
+        page.goto(f"{base}/login")
+        page.get_by_label("Email address").fill("hana.hr@example.nhs.uk")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Needs attention")  # HR lands here
+        assert page.url == f"{base}/hr/attention"
+        nav = page.get_by_role("navigation", name="Menu")
+        expect(nav.get_by_role("link").first).to_have_text("Needs attention")
+        assert_accessible(page)
+        _fits_a_phone(page)
+
+        expect(page.get_by_role("heading", name="Milestones HR owns (2)")).to_be_visible()
+        expect(page.get_by_role("heading", name="Sponsor or mentor deactivated (2)")).to_be_visible()
+        expect(page.get_by_role("heading", name="Check-ins overdue or milestones escalated (2)")).to_be_visible()
+        expect(page.get_by_role("heading", name="Failed emails (3)")).to_be_visible()
+        expect(page.get_by_role("link", name="Welcome pack sent on Lee Leader's plan")).to_have_attribute(
+            "href", f"/plans/{ids['lee']}/milestones/{welcome}")
+        expect(page.get_by_role("link", name="Meet the digital team")).to_have_attribute(
+            "href", f"/plans/{ids['lee']}/milestones/{meet}")
+        expect(page.get_by_text("Check-in overdue: due 1 January 2027, none held yet")).to_be_visible()
+        expect(page.get_by_text("3 nudges to 2 people could not be delivered")).to_be_visible()
+
+        page.get_by_role("link", name="Reassign on Pat Leader's plan").click()
+        assert page.url == f"{base}/hr/plans/{ids['pat']}#reassign"
+        expect(page.get_by_role("heading", name="Sponsor and mentor")).to_be_visible()
+        page.go_back()
+        page.get_by_role("link", name="Kim Leader's plan").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Plan for Kim Leader")
+        page.go_back()
+        page.get_by_role("link", name="Review and resend failed emails in the outbox").click()
+        assert page.url == f"{base}/hr/outbox#failed"
+        assert_accessible(page)
+
+        # An invitation goes out through the same SMTP server.
+        page.goto(f"{base}/hr/users")
+        page.get_by_label("Full name").fill("Ivy Invite")
+        page.get_by_label("Email address").fill("ivy.invite@example.nhs.uk")
+        page.get_by_role("button", name="Invite").click()
+        expect(page.get_by_text("Ivy Invite is invited and has been emailed")).to_be_visible()
+        assert smtp.handler.wait_for(1)
+        assert [rcpt for rcpt, _ in smtp.handler.take()] == [["ivy.invite@example.nhs.uk"]]
+
+        page.goto(f"{base}/hr/outbox")
+        page.get_by_label("Search by recipient or subject").fill("sam.sponsor@")
+        page.get_by_role("button", name="Search sent emails").click()
+        log = page.get_by_role("table")
+        expect(log.get_by_role("row")).to_have_count(2)  # the header and Sam's one email
+        expect(log).to_contain_text("Lee Leader's milestone is overdue: Meet the digital team (due 24 Dec)")
+        expect(log).to_contain_text("Escalation to sponsor")
+        assert_accessible(page)
+        _fits_a_phone(page)
+
+        page.get_by_label("Search by recipient or subject").fill("")
+        page.get_by_role("button", name="Search").click()
+        rows = page.get_by_role("table").get_by_role("row")
+        expect(rows.nth(1)).to_contain_text("ivy.invite@example.nhs.uk")  # newest first
+        expect(rows.nth(1)).to_contain_text("Set your password for Leader onboarding")
+        expect(rows.nth(1)).to_contain_text("Invitation")
+        expect(rows).to_have_count(1 + len(accepted) + 1)
+        assert_accessible(page)
+        _fits_a_phone(page)
+    finally:
+        smtp.stop()

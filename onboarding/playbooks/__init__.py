@@ -10,17 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from .parsing import (  # noqa: F401 (re-exported)
-    MAX_PROBLEMS,
-    PlaybookContent,
-    PlaybookError,
-    Problem,
-    default_paths,
-    parse_file,
-    parse_files,
-    parse_text,
-    to_yaml,
-)
+from .content import PlaybookContent, PlaybookError, Problem, to_yaml  # noqa: F401 (re-exported)
+from .parsing import MAX_PROBLEMS, default_paths, parse_file, parse_files, parse_text  # noqa: F401 (re-exported)
 
 
 def content_of(version) -> PlaybookContent:

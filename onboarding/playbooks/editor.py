@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Plan, Playbook
 from ..people import audit
 from . import PlaybookContent, PlaybookError, Problem
-from .parsing import milestone_content
+from .content import milestone_content
 
 MAX_UPLOAD_BYTES = 200 * 1024
 

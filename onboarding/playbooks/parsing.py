@@ -1,16 +1,13 @@
-"""The playbook format: YAML parsed with line numbers and validated, and exported back.
+"""The playbook format: YAML parsed with line numbers and validated.
 
 Every problem is reported as ``FILE:LINE: message``. No database in here: loading and
 versions are in ``playbooks``.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import reprlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from yaml.nodes import ScalarNode
 
 from ..models import CATEGORIES, OWNER_ROLES
 from ..models.storable import is_storable
+from .content import PlaybookContent, Problem, milestone_content, stripped
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -79,53 +77,6 @@ def _cut(text: Any, limit: int = 60) -> str:
 def _show(value: Any) -> str:
     """A value's repr for a message, built and cut short without expanding all of it."""
     return _cut(_SHORT.repr(value))
-
-
-@dataclass
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class PlaybookError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass
-class PlaybookContent:
-    """A validated playbook, independent of the database."""
-
-    slug: str
-    title: str
-    description: str
-    weeks: int
-    phases: list[dict]
-    milestones: list[dict]
-    nudges: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "slug": self.slug,
-            "title": self.title,
-            "description": self.description,
-            "weeks": self.weeks,
-            "phases": self.phases,
-            "milestones": self.milestones,
-        }
-        if self.nudges:
-            data["nudges"] = self.nudges
-        return data
-
-    @property
-    def content_hash(self) -> str:
-        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class _Mapping(dict):
@@ -375,33 +326,13 @@ def _first_problems(problems: list[Problem], filename: str) -> list[Problem]:
     return problems
 
 
-def _text(d: dict, key: str) -> str:
-    return (d.get(key) or "").strip()
-
-
-def milestone_content(m: dict) -> dict:
-    """A milestone as PlaybookContent holds it, from checked YAML or the editor's form."""
-    return {
-        "key": m["key"],
-        "title": _text(m, "title"),
-        "description": _text(m, "description"),
-        "phase": m["phase"],
-        "category": m["category"],
-        "owner": m["owner"],
-        "week": m["week"],
-        "pinned": bool(m.get("pinned", False)),
-        "required": bool(m.get("required", True)),
-        "evidence_prompt": _text(m, "evidence_prompt"),
-    }
-
-
 def _content(data: dict) -> PlaybookContent:
     return PlaybookContent(
         slug=data["slug"],
         title=data["title"].strip(),
-        description=_text(data, "description"),
+        description=stripped(data, "description"),
         weeks=data["weeks"],
-        phases=[{"key": p["key"], "title": p["title"].strip(), "description": _text(p, "description")} for p in data["phases"]],
+        phases=[{"key": p["key"], "title": p["title"].strip(), "description": stripped(p, "description")} for p in data["phases"]],
         milestones=[milestone_content(m) for m in data["milestones"]],
         nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
     )
@@ -432,7 +363,3 @@ def parse_files(paths: Iterable[str | Path]) -> tuple[list[PlaybookContent], lis
 
 def default_paths(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob("*.yaml"))
-
-
-def to_yaml(content: PlaybookContent) -> str:
-    return yaml.safe_dump(content.as_dict(), sort_keys=False, allow_unicode=True, width=100)

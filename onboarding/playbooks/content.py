@@ -1,0 +1,82 @@
+"""What a playbook holds, wherever it came from (a YAML file, the database, the in-app editor),
+and the problems found in one."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlaybookError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class PlaybookContent:
+    """A validated playbook, independent of the database."""
+
+    slug: str
+    title: str
+    description: str
+    weeks: int
+    phases: list[dict]
+    milestones: list[dict]
+    nudges: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "slug": self.slug,
+            "title": self.title,
+            "description": self.description,
+            "weeks": self.weeks,
+            "phases": self.phases,
+            "milestones": self.milestones,
+        }
+        if self.nudges:
+            data["nudges"] = self.nudges
+        return data
+
+    @property
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stripped(d: dict, key: str) -> str:
+    """An optional text field, trimmed; empty when missing."""
+    return (d.get(key) or "").strip()
+
+
+def milestone_content(m: dict) -> dict:
+    """A milestone as PlaybookContent holds it, from checked YAML or the editor's form."""
+    return {
+        "key": m["key"],
+        "title": stripped(m, "title"),
+        "description": stripped(m, "description"),
+        "phase": m["phase"],
+        "category": m["category"],
+        "owner": m["owner"],
+        "week": m["week"],
+        "pinned": bool(m.get("pinned", False)),
+        "required": bool(m.get("required", True)),
+        "evidence_prompt": stripped(m, "evidence_prompt"),
+    }
+
+
+def to_yaml(content: PlaybookContent) -> str:
+    return yaml.safe_dump(content.as_dict(), sort_keys=False, allow_unicode=True, width=100)

@@ -58,6 +58,13 @@ class Defaults:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB
     INVITE_MAX_AGE = 7 * 24 * 3600
+    # "Forgotten your password?": a link lives this long; requests for links are limited per
+    # account from one address, per account and per address in each window (never affecting sign-in).
+    PASSWORD_RESET_MAX_AGE = 3600
+    PASSWORD_RESET_MAX_REQUESTS = 3
+    PASSWORD_RESET_MAX_PER_ACCOUNT = 5
+    PASSWORD_RESET_MAX_PER_ADDRESS = 50
+    PASSWORD_RESET_WINDOW_SECONDS = 3600
     # Failed sign-ins allowed per LOGIN_LOCK_SECONDS window: for one account from one address,
     # for one account from anywhere, and from one address to any account (an NHS trust's whole
     # network may share one address, so that limit is high).

@@ -32,6 +32,7 @@ TABLE = {
     "sponsor.dashboard": OWN_PAGE,
     "mentor.plans": OWN_PAGE,
     "account.settings": (("GET", "POST"), EVERYONE, set()),
+    "account.password": (("GET", "POST"), EVERYONE, set()),
     "calendar.account": (("GET", "POST"), EVERYONE, set()),
     "leader.plan": PLAN_READ,
     "leader.milestone": PLAN_READ,
@@ -88,7 +89,7 @@ TABLE = {
 # Reached without a session, or with a bearer token: tested in their own files.
 NOT_SESSION_ROUTES = {
     "static", "nhsuk_assets", "nhsuk_dist", "main.health", "main.accessibility",
-    "auth.login", "auth.logout", "auth.set_password", "calendar.feed",
+    "auth.login", "auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password", "calendar.feed",
 }
 
 

@@ -462,6 +462,19 @@ def _invite_path(fz: Fuzzer, data) -> str:
     return "/set-password/" + data.draw(st.one_of(st.just(token), st.just(token), fuzz_text("token").map(segment)))
 
 
+def _reset_path(fz: Fuzzer, data) -> str:
+    user = accounts.create_user(f"resetting{fz.next_number()}@example.nhs.uk", "Resetting Person", password=PASSWORD)
+    db.session.commit()
+    token = accounts.invite_token(user, fz.app.config["SECRET_KEY"], accounts.RESET_SALT)
+    return "/reset-password/" + data.draw(st.one_of(st.just(token), st.just(token), fuzz_text("token").map(segment)))
+
+
+def _forgotten_path(fz: Fuzzer, data):
+    fz.sign_in(None, again=True)
+    address = ".".join(str(b) for b in data.draw(st.integers(0, 2**24 - 1)).to_bytes(3, "big"))
+    return ("/forgotten-password", {"environ_base": {"REMOTE_ADDR": f"10.{address}"}})
+
+
 def _login_path(fz: Fuzzer, data):
     fz.sign_in(None, again=True)
     nxt = data.draw(st.sampled_from(["", "/hr/users", "//evil.example/", "https://evil.example/", "/\\evil.example",
@@ -546,6 +559,14 @@ TARGETS: dict[str, Target] = {
     "auth.logout": Target("leader_a", _logout_path, examples=4),
     "auth.set_password": Target(None, _invite_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
                                                      "confirm": choice(PASSWORD, "short")}),
+    "auth.reset_password": Target(None, _reset_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
+                                                     "confirm": choice(PASSWORD, "short")}),
+    "auth.forgotten_password": Target(None, _forgotten_path, {"email": choice(*EMAILS, "nobody@example.nhs.uk")},
+                                      writes_on_4xx=("login_throttle",)),
+    # Wrong current passwords count against sign-in's limits, as the same guesses would.
+    "account.password": Target("mentor_a", lambda fz, data: fz.url("account.password"), {
+        "current_password": choice(PASSWORD, "wrong"), "password": choice(PASSWORD + "!", "short"),
+        "confirm": choice(PASSWORD + "!", "short")}, writes_on_4xx=("login_throttle", "audit_event")),
     "auth.login": Target(None, _login_path, {"email": choice(*EMAILS), "password": choice(PASSWORD, "wrong")},
                          examples=15, writes_on_4xx=("login_throttle", "audit_event")),
     # HR's cohort filter is a GET form
@@ -664,7 +685,8 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
-    "signing in": (["auth.logout", "auth.set_password", "auth.login"], no_pages),
+    "signing in": (["auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password",
+                    "account.password", "auth.login"], no_pages),
     "api writes": (["api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin"], api_pages),
     "reads": (READS, no_pages),
 }

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..plans import dates
+
 BACKENDS = ("file", "smtp", "memory")
 
 
@@ -260,20 +262,67 @@ def memory_outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def invite_subject(config: Mapping) -> str:
-    return f"Set your password for {config.get('SERVICE_NAME', 'Leader onboarding')}"
-
-
-def send_invite(user, link: str) -> EmailMessage | None:
-    """Email a new user their single-use set-password link (HR's invite)."""
+def _account_email(name: str, user, context: dict) -> tuple[str, str]:
+    """Text and HTML of an account email (invite, password reset) from its templates."""
     config = current_app.config
     context = {
         "user": user,
-        "link": link,
         "service_name": config.get("SERVICE_NAME", "Leader onboarding"),
-        "days": max(1, int(config.get("INVITE_MAX_AGE", 7 * 24 * 3600)) // 86400),
+        "organisation": config.get("ORGANISATION_NAME") or "",
+        **context,
     }
     env = current_app.jinja_env
-    text = env.get_template("email/invite.txt").render(context)
-    html = env.get_template("email/invite.html").render(context)
-    return send(config, user.email, invite_subject(config), text, html)
+    return env.get_template(f"email/{name}.txt").render(context), env.get_template(f"email/{name}.html").render(context)
+
+
+def invite_subject(config: Mapping, details: Mapping | None = None) -> str:
+    """What the invite is for: "Your onboarding plan at <Org>: starts 4 January 2027" for a
+    leader, the leader's name for a sponsor or mentor, else setting a password."""
+    details = details or {}
+    service = config.get("SERVICE_NAME", "Leader onboarding")
+    at = f" at {config['ORGANISATION_NAME']}" if config.get("ORGANISATION_NAME") else ""
+    plan, role = details.get("plan"), details.get("role")
+    if plan is not None and role == "leader":
+        return f"Your onboarding plan{at}: starts {dates.day(plan.start_date)}"
+    if plan is not None and role == "sponsor":
+        return f"You are sponsoring {plan.leader.name}'s onboarding{at}"
+    if plan is not None and role == "mentor":
+        return f"You are mentoring {plan.leader.name} through their onboarding{at}"
+    if role == "hr":
+        return f"Your HR account for {service}{at}"
+    return f"Set your password for {service}{at}"
+
+
+def send_invite(user, link: str, details: Mapping | None = None) -> str:
+    """Email a new user their single-use set-password link (HR's invite), saying who sent it
+    and what for (accounts.invited_for); returns the subject sent."""
+    config = current_app.config
+    details = dict(details or {})
+    plan = details.get("plan")
+    context = {
+        "link": link,
+        "days": max(1, int(config.get("INVITE_MAX_AGE", 7 * 24 * 3600)) // 86400),
+        "role": details.get("role"),
+        "plan": plan,
+        "sent_by": details.get("sent_by"),
+        "start": dates.weekday(plan.start_date) if plan is not None else None,
+    }
+    text, html = _account_email("invite", user, context)
+    subject = invite_subject(config, details)
+    send(config, user.email, subject, text, html)
+    return subject
+
+
+def password_reset_subject(config: Mapping) -> str:
+    return f"Set a new password for {config.get('SERVICE_NAME', 'Leader onboarding')}"
+
+
+def send_password_reset(user, link: str) -> str:
+    """Email a forgotten-password link; returns the subject sent."""
+    config = current_app.config
+    minutes = max(1, int(config.get("PASSWORD_RESET_MAX_AGE", 3600)) // 60)
+    lifetime = f"{minutes // 60} hour{'s' if minutes >= 120 else ''}" if minutes % 60 == 0 else f"{minutes} minutes"
+    text, html = _account_email("password_reset", user, {"link": link, "lifetime": lifetime})
+    subject = password_reset_subject(config)
+    send(config, user.email, subject, text, html)
+    return subject

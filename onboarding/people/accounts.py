@@ -12,10 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import User, UserSession, new_token, utcnow
+from ..models import Plan, User, UserSession, new_token, utcnow
 from ..models.storable import is_storable
 from ..nudges import mail, sent_log
-from . import audit, passwords, sessions, throttle
+from . import access, audit, passwords, sessions, throttle
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 GENERIC_FAILURE = "Enter a correct email address and password"
@@ -41,6 +41,10 @@ def _dummy() -> str:
 
 
 INVITE_SALT = "set-password"
+RESET_SALT = "reset-password"  # a reset link is not an invite link: each has its own lifetime
+RESET_SENT = "If an account exists for that address, we have sent a link to set a new password"
+RESET_LOCKED = "Too many requests for a link. Wait an hour and try again."
+WRONG_CURRENT = "Your current password is not correct"
 
 
 class AccountError(ValueError):
@@ -157,18 +161,19 @@ def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle
 # --- set-password links ---------------------------------------------------------------------
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=INVITE_SALT)
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
-def invite_token(user: User, secret_key: str) -> str:
-    """A signed link token; it stops working once the password is set (the stamp changes)."""
-    return _serializer(secret_key).dumps({"u": user.id, "s": user.security_stamp})
+def invite_token(user: User, secret_key: str, salt: str = INVITE_SALT) -> str:
+    """A signed link token; it stops working once the password is set (the stamp changes).
+    ``salt`` tells an invite (INVITE_SALT) from a forgotten-password link (RESET_SALT)."""
+    return _serializer(secret_key, salt).dumps({"u": user.id, "s": user.security_stamp})
 
 
-def user_for_invite(token: str, secret_key: str, max_age: int) -> User | None:
+def user_for_invite(token: str, secret_key: str, max_age: int, salt: str = INVITE_SALT) -> User | None:
     try:
-        data = _serializer(secret_key).loads(token, max_age=max_age)
+        data = _serializer(secret_key, salt).loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
@@ -182,17 +187,92 @@ def invite_url(user: User, config) -> str:
     return f"{config['BASE_URL'].rstrip('/')}/set-password/{invite_token(user, config['SECRET_KEY'])}"
 
 
-def invite(user: User, config) -> tuple[str, bool]:
+def invite(user: User, config, sent_by: User | None = None) -> tuple[str, bool]:
     """The user's set-password link, and whether it was emailed to them too. A mail failure
-    must not undo the invite: HR is shown the link either way."""
+    must not undo the invite: HR is shown the link either way. The email says who sent it
+    (``sent_by``, the HR user) and what the user is invited for (``invited_for``)."""
     link = invite_url(user, config)
+    details = invited_for(user) | {"sent_by": sent_by.name if sent_by is not None else None}
     try:
-        mail.send_invite(user, link)
-        sent_log.record(user.email, mail.invite_subject(config), "invite")
+        subject = mail.send_invite(user, link, details)
+        sent_log.record(user.email, subject, "invite")
     except Exception:  # any mail failure: the link on screen still works
         logging.getLogger(__name__).exception("could not send the invite email to %s", user.email)
         return link, False
     return link, True
+
+
+def invited_for(user: User) -> dict:
+    """What an invite tells the user they are invited for: their open plan as its leader,
+    else the first they sponsor or mentor (``role`` and ``plan``), else HR or nothing."""
+    for role in ("leader", "sponsor", "mentor"):
+        plan = db.session.scalars(
+            access.plans_in_role(user, role).where(Plan.is_open).order_by(Plan.start_date.desc(), Plan.id.desc()).limit(1)
+        ).first()
+        if plan is not None:
+            return {"role": role, "plan": plan}
+    return {"role": "hr" if user.is_hr else None, "plan": None}
+
+
+# --- forgotten passwords and changing one's own ------------------------------------------------
+
+
+def reset_policy(config) -> throttle.Policy:
+    """How many forgotten-password links one address may ask for, per account and address,
+    per account and per address, in PASSWORD_RESET_WINDOW_SECONDS."""
+    return throttle.Policy(config["PASSWORD_RESET_MAX_REQUESTS"], config["PASSWORD_RESET_MAX_PER_ACCOUNT"],
+                           config["PASSWORD_RESET_MAX_PER_ADDRESS"], config["PASSWORD_RESET_WINDOW_SECONDS"])
+
+
+def request_reset(email: str, remote_addr: str | None, config) -> bool:
+    """Email a single-use link to set a new password (lifetime PASSWORD_RESET_MAX_AGE) to the
+    active user with this address, if there is one; False only when throttled. The caller
+    answers the same (RESET_SENT) whether or not the address exists. Commits.
+
+    Requests are counted like sign-in failures but under keys of their own, so asking for
+    links never locks anyone out of signing in; every request counts, sent or not."""
+    email = User.normalise_email(email)
+    if not is_storable(email) or "@" not in email:
+        return True
+    allowed = throttle.reserve(f"reset:{email}", f"reset|{remote_addr or 'unknown'}", reset_policy(config))
+    db.session.commit()
+    if not allowed:
+        return False
+    user = find_user(email)
+    if user is None or not user.active:
+        return True
+    link = f"{config['BASE_URL'].rstrip('/')}/reset-password/{invite_token(user, config['SECRET_KEY'], RESET_SALT)}"
+    audit.record(None, "user.password_reset_requested", user, remote_addr)
+    db.session.commit()
+    try:
+        subject = mail.send_password_reset(user, link)
+        sent_log.record(user.email, subject, "password_reset")
+    except Exception:  # the answer is the same either way; the log says what went wrong
+        logging.getLogger(__name__).exception("could not send the password reset email to user %s", user.id)
+    return True
+
+
+def user_for_reset(token: str, config) -> User | None:
+    return user_for_invite(token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"], RESET_SALT)
+
+
+def change_password(user: User, current: str, new: str, keep_session: UserSession | None, remote_addr: str | None,
+                    policy: throttle.Policy) -> None:
+    """A signed-in user's own change: the new password must pass the policy and the current
+    one must be right (guesses count against sign-in's limits, as they are the same guess).
+    Ends every other session of the user. Raises AccountError naming ``current_password`` or
+    ``password``. Commits the attempt count; the caller commits the change."""
+    if problem := password_problem(new):
+        raise AccountError(problem, "password")
+    allowed = throttle.reserve(user.email, remote_addr, policy)
+    db.session.commit()
+    if not (allowed and check_password(user, current)):
+        audit.record(user, "user.change_password_failed", user, remote_addr, locked=not allowed)
+        db.session.commit()
+        raise AccountError(WRONG_CURRENT if allowed else LOCKED, "current_password")
+    throttle.release(user.email, remote_addr, policy)
+    set_password(user, new, keep_session=keep_session)
+    audit.record(user, "user.change_password", user, remote_addr)
 
 
 def record_invite_link(user: User, actor: User, remote_addr=None) -> bool:

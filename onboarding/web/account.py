@@ -1,17 +1,17 @@
-"""The signed-in user's own settings: how they want to be nudged."""
+"""The signed-in user's own settings: how they want to be nudged, and their password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from wtforms import RadioField
+from wtforms import PasswordField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..extensions import db
 from ..models import NUDGE_MODES
-from ..people import audit
-from . import remote_addr
-from .forms import Form
+from ..people import accounts, audit, throttle
+from . import current_user_session, remote_addr
+from .forms import Form, SetPasswordForm
 
 bp = Blueprint("account", __name__)
 
@@ -57,3 +57,36 @@ def settings():
         ),
         status,
     )
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password"),
+                                                                       Length(max=256)])
+    password = PasswordField(
+        "New password", description=SetPasswordForm.password.kwargs["description"],
+        validators=[DataRequired("Enter a new password"),
+                    Length(min=12, max=256, message="Password must be between 12 and 256 characters")],
+    )
+    confirm = PasswordField("Confirm new password", validators=[
+        DataRequired("Enter the new password again"), EqualTo("password", "The new passwords do not match")])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password; every other session of the user ends."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(user, form.current_password.data, form.password.data, current_user_session(),
+                                     remote_addr(), throttle.Policy.from_config(current_app.config))
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field if exc.field in ("current_password", "password") else "password").errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Your password is changed. You are signed out everywhere else.", "success")
+            return redirect(url_for("account.settings"))
+    status = 400 if form.errors else 200
+    return render_template("account/password.html", title="Change your password", form=form), status

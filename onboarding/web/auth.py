@@ -1,15 +1,19 @@
-"""Sign in, sign out and set a password through an invite link."""
+"""Sign in, sign out, set a password through an invite or forgotten-password link (which
+signs the person in), and ask for such a link."""
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import EmailField
+from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
+from ..models import utcnow
 from ..people import accounts, audit, sessions, throttle
 from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
-from .forms import LoginForm, SetPasswordForm
+from .forms import Form, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -37,6 +41,15 @@ def _end_current_session() -> None:
     session.clear()
 
 
+def _sign_in(user, address: str | None) -> None:
+    """A new server-side session for ``user`` on this browser, as signing in makes."""
+    session.clear()  # a new session on sign-in
+    session.permanent = True  # the cookie outlives no server-side session (SESSION_MAX_SECONDS)
+    _row, raw = sessions.start(user, session_limits(), address)
+    session[SESSION_ID_KEY] = raw
+    login_user(user)  # never remember=True: only the server-side session signs anyone in
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -50,11 +63,7 @@ def login():
         except accounts.AccountError as exc:
             form.password.errors = [str(exc)]
         else:
-            session.clear()  # a new session on sign-in
-            session.permanent = True  # the cookie outlives no server-side session (SESSION_MAX_SECONDS)
-            _row, raw = sessions.start(user, session_limits(), address)
-            session[SESSION_ID_KEY] = raw
-            login_user(user)  # never remember=True: only the server-side session signs anyone in
+            _sign_in(user, address)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 200 if not form.errors else 400
@@ -73,11 +82,22 @@ def logout():
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    user = accounts.user_for_invite(token, current_app.config["SECRET_KEY"], current_app.config["INVITE_MAX_AGE"])
+    config = current_app.config
+    return _new_password(accounts.user_for_invite(token, config["SECRET_KEY"], config["INVITE_MAX_AGE"]), "invite")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _new_password(accounts.user_for_reset(token, current_app.config), "reset")
+
+
+def _new_password(user, via: str):
+    """Set a password through a single-use link, then sign the person in on this browser."""
     if user is None:
         return render_template("auth/link_expired.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
+        address = remote_addr()
         try:
             accounts.set_password(user, form.password.data)  # ends every session of the user
         except accounts.AccountError as exc:
@@ -86,10 +106,30 @@ def set_password(token: str):
                 return render_template("auth/link_expired.html"), 404
             form.password.errors = [str(exc)]
         else:
-            audit.record(user, "user.set_password", user, remote_addr())
+            audit.record(user, "user.set_password", user, address, via=via)
             _end_current_session()  # whoever was signed in on this browser
+            _sign_in(user, address)
+            user.last_login_at = utcnow()
+            audit.record(user, "user.login", user, address, via=f"{via} link")
             db.session.commit()
-            flash("Your password is set. Sign in with your email address and new password.", "success")
-            return redirect(url_for("auth.login"))
+            flash("Your password is set and you are signed in.", "success")
+            return redirect(url_for("main.home"))
     status = 200 if not form.errors else 400
-    return render_template("auth/set_password.html", form=form, user=user), status
+    return render_template("auth/set_password.html", form=form, user=user, via=via), status
+
+
+class ForgottenPasswordForm(Form):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)],
+                       description="The address your HR team invited you with.")
+
+
+@bp.route("/forgotten-password", methods=["GET", "POST"])
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        if accounts.request_reset(form.email.data, remote_addr(), current_app.config):
+            return render_template("auth/reset_sent.html", message=accounts.RESET_SENT)
+        form.email.errors = [accounts.RESET_LOCKED]
+        return render_template("auth/forgotten_password.html", form=form), 429
+    status = 200 if not form.errors else 400
+    return render_template("auth/forgotten_password.html", form=form), status

@@ -28,7 +28,7 @@ def _me() -> User:
 
 
 def _invited(user: User) -> None:
-    link, sent = accounts.invite(user, current_app.config)
+    link, sent = accounts.invite(user, current_app.config, sent_by=_me())
     flash(
         f"{user.name} is invited{' and has been emailed' if sent else ''}. "
         f"Their single-use set-password link is: {link}",

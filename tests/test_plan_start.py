@@ -53,10 +53,12 @@ def via_page(runner, client, login, cast, body):
     """The preview and the confirm step both refuse: the preview shows no dates for a plan
     that could not start."""
     login(cast["hr"])
-    form = {k: ("" if v is None else v if isinstance(v, list) else str(v)) for k, v in body.items()}
+    form = {k: ("" if v is None else v if isinstance(v, list) else str(v)) for k, v in body.items() if k != "start"}
+    year, month, day = body["start"].split("-")  # the page's NHS.UK date input: three boxes
+    form |= {"start-day": day, "start-month": month, "start-year": year}
     pages = []
     for step in ("preview", "confirm"):
-        response = client.post("/hr/plans/new", data=form | {"step": step, "invite_name": "", "invite_email": ""})
+        response = client.post("/hr/plans/new", data=form | {"step": step})
         assert response.status_code == 400
         pages.append(html.unescape(response.get_data(as_text=True)))
     assert "Confirm and create plan" not in pages[0]

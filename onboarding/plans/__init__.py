@@ -11,7 +11,7 @@ from flask import current_app, has_app_context
 from ..extensions import db
 from ..models import CLOSED_PLAN_STATUSES, Milestone, Plan, PlaybookVersion, User, utcnow
 from ..people import audit
-from . import planning
+from . import dates, planning
 
 
 def _setting(name: str, default=None):
@@ -191,7 +191,7 @@ def _pause_details(plan: Plan, reason: str | None, expected_return_on: date | No
         if problem := planning.date_problem(expected_return_on, "The expected return date"):
             raise PlanError(problem, "expected_return_on")
         if expected_return_on <= on:
-            raise PlanError(f"The expected return date must be after {on:%-d %B %Y}", "expected_return_on")
+            raise PlanError(f"The expected return date must be after {dates.day(on)}", "expected_return_on")
         if not planning.Calendar(tuple(plan.working_day_list)).is_working_day(expected_return_on):
             raise PlanError("The expected return date must be one of the leader's working days, not a weekend "
                             "or bank holiday", "expected_return_on")
@@ -222,7 +222,7 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
         raise PlanError("only a paused plan can be resumed", "status")
     on = on or today()
     if on < plan.paused_on:
-        raise PlanError(f"The return date cannot be before the pause, {plan.paused_on:%-d %B %Y}", "on")
+        raise PlanError(f"The return date cannot be before the pause, {dates.day(plan.paused_on)}", "on")
     cal = planning.Calendar(tuple(plan.working_day_list))
     paused_days = max(0, cal.working_days_between(plan.paused_on, on))
     open_ms = _open(plan)
@@ -240,9 +240,9 @@ def check_return_date(plan: Plan, on: date) -> None:
     """A return date a person gives (the resume form): not in the future (a plan cannot be
     resumed ahead of time) and, as resume checks, not before the pause."""
     if on > (now := today()):
-        raise PlanError(f"The return date cannot be after today, {now:%-d %B %Y}", "on")
+        raise PlanError(f"The return date cannot be after today, {dates.day(now)}", "on")
     if plan.paused_on is not None and on < plan.paused_on:
-        raise PlanError(f"The return date cannot be before the pause, {plan.paused_on:%-d %B %Y}", "on")
+        raise PlanError(f"The return date cannot be before the pause, {dates.day(plan.paused_on)}", "on")
 
 
 def resume_date(plan: Plan, on: date | None = None) -> date:

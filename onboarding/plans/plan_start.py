@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Plan, PlaybookVersion, User
 from ..models.storable import is_storable
 from ..people import accounts
-from . import planning
+from . import dates, planning
 
 FIELDS = ("leader", "sponsor", "mentor", "playbook", "start", "months", "working_days")
 MAX_SLUG = 80
@@ -137,10 +137,6 @@ class Warning(NamedTuple):
     message: str
 
 
-def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def warnings(checked: Checked) -> list[Warning]:
     """What is unusual about a plan ``check`` approved, in the form's order."""
     found = []
@@ -150,13 +146,13 @@ def warnings(checked: Checked) -> list[Warning]:
         ).first()
         if already is not None:
             found.append(Warning("leader", f"{checked.leader.name} already has an open plan, which started "
-                                           f"{_day(already.start_date)}: this would be a second one"))
+                                           f"{dates.weekday(already.start_date)}: this would be a second one"))
     if checked.mentor is None and not checked.new_mentor and any(t.owner == "mentor" for t in checked.version.templates):
         found.append(Warning("mentor", f"The playbook {checked.version.title} has milestones for a mentor, "
                                        "and no mentor is chosen: nobody will be asked to do them"))
     if not planning.Calendar(checked.working_days).is_working_day(checked.start):
         why = "a bank holiday" if planning.is_bank_holiday(checked.start) else "not one of the leader's working days"
-        found.append(Warning("start", f"The start date, {_day(checked.start)}, is {why}"))
+        found.append(Warning("start", f"The start date, {dates.weekday(checked.start)}, is {why}"))
     weeks = planning.plan_weeks(checked.start, checked.end)
     if weeks != checked.version.weeks:
         found.append(Warning("months", f"The playbook is written for {checked.version.weeks} weeks and this plan "

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..models import CATEGORIES, OWNER_ROLES, PLAN_STATUSES
 from ..playbooks.editor import MAX_UPLOAD_BYTES
-from .forms import DateField, Form
+from .forms import DateInputField, Form
 
 
 def opts(pairs) -> list[SelectChoice]:
@@ -67,8 +67,8 @@ class NewPlanForm(Form):
     new_mentor = BooleanField("The mentor is new to this service: invite them")
     mentor_name = StringField("New mentor's full name", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     playbook = SelectField("Playbook", validate_choice=False, validators=[DataRequired("Choose a playbook")])
-    start = DateField("Start date", description="The leader's first day, for example 2026-09-07",
-                      validators=[InputRequired("Enter the start date as a real date")])
+    start = DateInputField("Start date", description="The leader's first day.", example="7 9 2026",
+                           validators=[InputRequired("Enter the start date")])
     months = RadioField("Length of the plan", choices=MONTHS, coerce=int, validate_choice=False,
                         invalid_value_message="Choose a length of 3 to 6 months",
                         validators=[InputRequired("Choose a length of 3 to 6 months")])
@@ -102,14 +102,14 @@ class PauseForm(Form):
                            description="The leader and the sponsor see this, for example “Parental leave”. At most 500 characters.",
                            validators=[DataRequired("Enter why the plan is paused"),
                                        Length(max=500, message="The reason must be 500 characters or fewer")])
-    expected_return_on = DateField("Expected return date (optional)",
-                                   description="A working day of the leader after today, for example 2027-01-05",
-                                   validators=[Optional()])
+    expected_return_on = DateInputField("Expected return date (optional)",
+                                        description="A working day of the leader after today.", example="5 1 2027",
+                                        validators=[Optional()])
 
 
 class ResumeForm(Form):
-    on = DateField("Date the leader returned", description="Today or earlier. Open milestones move on by the working "
-                   "days from the pause to this date", validators=[Optional()])  # empty: today
+    on = DateInputField("Date the leader returned", description="Today or earlier. Open milestones move on by the "
+                        "working days from the pause to this date.", validators=[Optional()])  # empty: today
 
 
 class ActionForm(Form):

@@ -10,7 +10,7 @@ from .. import plans
 from ..extensions import db
 from ..models import Plan
 from ..people import access, accounts
-from ..plans import cohort, plan_start, planning, rebase
+from ..plans import cohort, dates, plan_start, planning, rebase
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
@@ -77,7 +77,7 @@ def _create(form: forms.NewPlanForm, checked: plan_start.Checked):
         getattr(form, exc.field if exc.field in form else "leader").errors.append(str(exc)[0].upper() + str(exc)[1:])
         return render_template("hr/new_plan.html", form=form), 400
     db.session.commit()
-    flash(f"Plan started for {plan.leader.name}: {plan.start_date:%-d %B %Y} to {plan.end_date:%-d %B %Y}.", "success")
+    flash(f"Plan started for {plan.leader.name}: {dates.day(plan.start_date)} to {dates.day(plan.end_date)}.", "success")
     for user in invited.values():
         _invited(user)
     return redirect(url_for("hr.plan_admin", plan_id=plan.id))
@@ -226,13 +226,13 @@ def extend(plan_id: int):
         return _admin_page(plan, 400, "extend", extend=form)
     try:
         if form.confirmed.data != "yes":
-            end, dates = plans.extended_dates(plan, form.months.data)
+            end, new_dates = plans.extended_dates(plan, form.months.data)
             return render_template("hr/extend_preview.html", plan=plan, form=form, end=end,
-                                   milestones=plans.planned(plan, dates))
+                                   milestones=plans.planned(plan, new_dates))
         plans.extend(plan, _me(), form.months.data, remote_addr=remote_addr())
     except plans.PlanError as exc:
         return _refused(plan, "extend", form, exc)
-    return _done(plan, f"The plan now runs for {plan.months} months, to {plan.end_date:%-d %B %Y}.")
+    return _done(plan, f"The plan now runs for {plan.months} months, to {dates.day(plan.end_date)}.")
 
 
 @bp.post("/plans/<int:plan_id>/close")

@@ -29,6 +29,7 @@ OWN_PAGE = ("GET",), EVERYONE, set()
 TABLE = {
     "main.home": OWN_PAGE,
     "leader.my_plan": OWN_PAGE,
+    "leader.dismiss_welcome": (("POST",), EVERYONE, set()),
     "sponsor.dashboard": OWN_PAGE,
     "mentor.plans": OWN_PAGE,
     "account.settings": (("GET", "POST"), EVERYONE, set()),

@@ -90,8 +90,10 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     v.go("/my-plan")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
-    # Completes a leader-owned milestone with evidence.
-    v.click("link", "Draw the first stakeholder power and interest grid")
+    # Completes a leader-owned milestone with evidence (linked from what needs doing and its phase).
+    with page.expect_navigation():
+        page.get_by_role("link", name="Draw the first stakeholder power and interest grid").first.click()
+    assert_accessible(page)
     page.get_by_label("Evidence note").fill("Grid shared with my sponsor; 14 stakeholders plotted.")
     v.click("button", "Mark as done")
     expect(page.get_by_text(re.compile("done", re.I)).first).to_be_visible()

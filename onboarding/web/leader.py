@@ -13,7 +13,7 @@ from .. import plans
 from ..extensions import db
 from ..models import Milestone
 from ..people import access
-from ..plans import records
+from ..plans import first_screen, records
 from . import remote_addr
 from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
 
@@ -38,13 +38,14 @@ def _forbidden(plan, message: str):
 
 
 def overview_context(plan) -> dict:
-    """What the shared plan partial needs."""
+    """What the shared plan partial needs: what needs doing first, then the phases."""
+    today = plans.today()
     return {
         "plan": plan,
-        "progress": plans.progress(plan),
-        "phases": records.milestones_by_phase(plan),
+        "progress": plans.progress(plan, today),
+        "screen": first_screen.first_screen(plan, today),
         "state": plans.milestone_state,
-        "today": plans.today(),
+        "today": today,
         "show_private": access.can_read_private_notes(current_user, plan),
         "closed": access.plan_is_closed(plan),
     }
@@ -60,8 +61,17 @@ def my_plan():
         return render_template("leader/no_plan.html", title="My plan")
     plan, others = led[0], led[1:]
     return render_template(
-        "leader/my_plan.html", others=others, section="overview", title="My plan", **overview_context(plan)
+        "leader/my_plan.html", others=others, section="overview", title="My plan",
+        welcome=first_screen.welcome(current_user, plan), dismiss_form=ConfirmForm(), **overview_context(plan),
     )
+
+
+@bp.post("/my-plan/welcome/dismiss")
+def dismiss_welcome():
+    """Hide the welcome panel on My plan for good (a bad CSRF token is the app's 400 page)."""
+    if ConfirmForm().validate_on_submit() and first_screen.dismiss_welcome(current_user._get_current_object(), remote_addr()):
+        db.session.commit()
+    return redirect(url_for(".my_plan"))
 
 
 @bp.get("/plans/<int:plan_id>")

@@ -1,0 +1,112 @@
+"""What a plan's first screen puts first: what needs doing (overdue milestones, then those due
+in the next 14 days, the next check-in and the actions from the last one), then the phases with
+their done milestones set apart; and the leader's welcome panel until they dismiss it.
+
+Everything here reads the plan as loaded (records.readable_plan, records.plans_led_by load its
+milestones and check-ins up front), so a page costs the same queries however long the plan is.
+Milestone states come from plans.milestone_state, the next check-in from checkins.next_due_for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .. import plans
+from ..models import CheckIn, Milestone, Plan, User, utcnow
+from ..people import audit
+from . import checkins, planning, records
+
+# "Due in the next 14 days" (planning.is_due_within: today and the 14th day both in).
+WINDOW_DAYS = 14
+# The welcome panel names this many of the leader's first open milestones.
+FIRST_STEPS = 2
+
+
+@dataclass(frozen=True)
+class Phase:
+    title: str
+    open: list[Milestone]
+    done: list[Milestone]
+
+    @property
+    def total(self) -> int:
+        return len(self.open) + len(self.done)
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    overdue: list[Milestone]  # soonest due first
+    coming_up: list[Milestone]  # open, not overdue, due within WINDOW_DAYS; soonest first
+    next_checkin: date | None  # None once the plan is closed
+    checkin_overdue: bool
+    last_checkin: CheckIn | None
+    phases: list[Phase]
+
+    @property
+    def nothing_due(self) -> bool:
+        return not self.overdue and not self.coming_up
+
+
+def is_coming_up(milestone: Milestone, on: date) -> bool:
+    """Open, not overdue, and due on or before ``on`` + WINDOW_DAYS."""
+    return milestone.is_open and planning.is_due_within(milestone.due_date, on, WINDOW_DAYS)
+
+
+def _by_due(milestones) -> list[Milestone]:
+    return sorted(milestones, key=lambda m: (m.due_date, m.position))
+
+
+def latest_checkin(plan: Plan) -> CheckIn | None:
+    """The newest of the plan's loaded check-ins (as checkins.latest orders them, without a query)."""
+    return max(plan.checkins, key=lambda c: (c.held_on, c.id), default=None)
+
+
+def phases(plan: Plan) -> list[Phase]:
+    """The plan's phases in the order their first milestone appears, each with its open
+    milestones and its done ones apart (in plan order)."""
+    return [
+        Phase(title, [m for m in milestones if not m.is_done], [m for m in milestones if m.is_done])
+        for title, milestones in records.milestones_by_phase(plan)
+    ]
+
+
+def first_screen(plan: Plan, on: date | None = None) -> FirstScreen:
+    """What the plan's overview shows first on ``on`` (today by default). A closed plan is a
+    record: nothing is due in it."""
+    on = on or plans.today()
+    last = latest_checkin(plan)
+    phase_list = phases(plan)
+    if plan.is_closed:
+        return FirstScreen([], [], None, False, last, phase_list)
+    overdue = _by_due(m for m in plan.milestones if m.is_overdue(on))
+    coming_up = _by_due(m for m in plan.milestones if is_coming_up(m, on))
+    next_on = checkins.next_due_for(plan, last)
+    # As the dashboards say it: a paused plan is not chased for check-ins.
+    return FirstScreen(overdue, coming_up, next_on, plan.is_active and next_on < on, last, phase_list)
+
+
+# --- the welcome panel -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Welcome:
+    plan: Plan
+    first_steps: list[Milestone]  # the leader's own first open milestones, soonest first
+
+
+def welcome(user: User, plan: Plan) -> Welcome | None:
+    """The welcome panel for the leader of an open plan, until they dismiss it."""
+    if user.welcome_dismissed_at is not None or plan.leader_id != user.id or not plan.is_open:
+        return None
+    own = _by_due(m for m in plan.milestones if m.owner == "leader" and m.is_open)
+    return Welcome(plan, own[:FIRST_STEPS])
+
+
+def dismiss_welcome(user: User, remote_addr: str | None = None) -> bool:
+    """Hide the welcome panel for good. False, with nothing written, if it already was;
+    the caller commits."""
+    if user.welcome_dismissed_at is not None:
+        return False
+    user.welcome_dismissed_at = utcnow()
+    audit.record(user, "user.welcome_dismiss", user, remote_addr)
+    return True

@@ -125,9 +125,19 @@ def plan_is_closed(plan: Plan) -> bool:
     return plan.is_closed
 
 
+def milestone_refusal(user, milestone: Milestone) -> str | None:
+    """Why the user may not complete or reopen the milestone now: "not_allowed" (not its owner
+    role, nor HR), "closed" (the plan is kept as a record), or None when they may."""
+    if not can_change_milestone(user, milestone):
+        return "not_allowed"
+    if plan_is_closed(milestone.plan):
+        return "closed"
+    return None
+
+
 def can_update_milestone(user, milestone: Milestone) -> bool:
     """Complete or reopen now: the owner-role rule, and the plan is not closed."""
-    return can_change_milestone(user, milestone) and not plan_is_closed(milestone.plan)
+    return milestone_refusal(user, milestone) is None
 
 
 def can_write_leader_records(user, plan: Plan) -> bool:

@@ -158,7 +158,7 @@ def reopen_milestone(plan_id: int, milestone_id: int):
 
 
 def _milestone_refusal(plan, milestone) -> str:
-    if access.plan_is_closed(plan):
+    if access.milestone_refusal(current_user, milestone) == "closed":
         return f"This plan is {plan.status}. Its milestones are kept as a record and cannot be changed."
     if milestone.owner == "hr":
         return "Only HR can complete or reopen this milestone."

@@ -295,6 +295,18 @@ def test_milestones_of_a_closed_plan_cannot_change(api, cast):
     assert api("leader_a", "GET", f"/plans/{plan.id}").status_code == 200
 
 
+def test_a_milestone_someone_else_owns_stays_hidden_when_the_plan_closes(api, cast):
+    """Not theirs to change is 404 whatever the plan's state; closed is 409 only for its owner."""
+    plan = cast["plan_a"]
+    plans.close(plan, cast["hr"], "withdrawn")
+    db.session.commit()
+    m = _milestone(plan, "sponsor")
+    assert api("leader_a", "POST", f"/plans/{plan.id}/milestones/{m.key}/complete").status_code == 404
+    response = api("sponsor_a", "POST", f"/plans/{plan.id}/milestones/{m.key}/complete")
+    assert (response.status_code, response.get_json()) == (
+        409, {"message": "This plan is withdrawn, so its milestones can no longer change"})
+
+
 # --- check-ins ------------------------------------------------------------------------------
 
 
@@ -392,3 +404,76 @@ def test_api_needs_no_csrf_token_while_pages_do(api, app, cast, client, login):
     assert login_page.status_code == 400  # the pages still insist on a CSRF token
     assert "Your form expired or was not sent from this site" in login_page.get_data(as_text=True)
     assert client.get("/hr/cohort").status_code == 302, "not signed in"
+
+
+# --- one definition for the document and the validation --------------------------------------
+
+
+BODIES = [  # (who calls, the path as the document writes it, the body's model, a valid body)
+    ("hr", "/plans", "NewPlan", new_plan_body(leader="leader.b@example.nhs.uk")),
+    ("sponsor_a", "/plans/{plan_id}/checkins", "NewCheckIn", checkin_body()),
+    ("leader_a", "/plans/{plan_id}/milestones/{key}/complete", "Evidence", {"evidence_note": "Done"}),
+]
+
+
+@pytest.mark.parametrize("who, path, model, body", BODIES)
+def test_every_field_the_document_lists_is_the_models_and_is_checked(api, cast, client, who, path, model, body):
+    """The document's request schema is the model's (same fields, same required ones), and
+    each field it lists is validated: a JSON object where a string, number, date or list
+    belongs is 422 naming that field; a field it does not list is 422 too."""
+    from onboarding.web import api_models
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    ref = document["paths"]["/api/v1" + path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == f"#/components/schemas/{model}"
+    schema = document["components"]["schemas"][model]
+    fields = getattr(api_models, model).model_fields
+    assert set(schema["properties"]) == set(fields)
+    assert set(schema.get("required", [])) == {name for name, f in fields.items() if f.is_required()}
+
+    plan = cast["plan_a"]
+    url = path.format(plan_id=plan.id, key=_milestone(plan, "leader").key)
+    for name in schema["properties"]:
+        response = api(who, "POST", url, json=body | {name: {"not": "this"}})
+        assert (response.status_code, response.get_json()["field"]) == (422, name)
+    response = api(who, "POST", url, json=body | {"colour": "blue"})
+    assert response.get_json() == {"field": "colour",
+                                   "message": f"unknown field 'colour'; expected {', '.join(fields)}"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 2
+    assert plan.checkins == [] and _milestone(plan, "leader").status == "todo"
+
+
+@pytest.mark.parametrize("who, path, body, field, message", [
+    ("hr", "/plans", new_plan_body(months="four"), "months", "months must be a whole number"),
+    ("hr", "/plans", new_plan_body(months=True), "months", "months must be a whole number"),
+    ("hr", "/plans", new_plan_body(sponsor=None), "sponsor", "The sponsor's email is required"),
+    ("hr", "/plans", new_plan_body(start="5 October 2026"), "start",
+     "start '5 October 2026' is not a date in the form YYYY-MM-DD"),
+    ("hr", "/plans", new_plan_body(playbook="a\x00b"), "playbook",
+     "Playbook must not contain control characters such as NUL, or lone surrogates"),
+    ("hr", "/plans", new_plan_body(working_days=[1]), "working_days",
+     "working_days must be a list or a comma-separated string of day names such as mon"),
+    ("hr", "/plans", ["a list"], None, "the request body must be a JSON object"),
+    ("hr", "/plans", new_plan_body(colour="blue"), "colour",
+     "unknown field 'colour'; expected leader, sponsor, mentor, playbook, start, months, working_days"),
+    ("sponsor_a", "/plans/{plan_id}/checkins", checkin_body(summary="x" * 5001), "summary",
+     "Summary must be 5000 characters or fewer"),
+    ("leader_a", "/plans/{plan_id}/milestones/{key}/complete", {"evidence_link": "javascript:alert(1)"}, "evidence_link",
+     "Evidence link must be a web address starting with http:// or https://"),
+])
+def test_shape_errors_are_worded_for_people(api, cast, who, path, body, field, message):
+    plan = cast["plan_a"]
+    response = api(who, "POST", path.format(plan_id=plan.id, key=_milestone(plan, "leader").key), json=body)
+    assert response.status_code == 422
+    assert response.get_json() == ({"message": message} | ({"field": field} if field else {}))
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("per_page=1000", "per_page", "per_page must be a whole number from 1 to 100"),
+    ("page=%2B2", "page", "page must be a whole number from 1 to 100000"),
+    ("status=lost", "status", "status must be one of active, paused, completed or withdrawn"),
+    ("colour=blue", "colour", "unknown query parameter 'colour'; expected page, per_page, status"),
+])
+def test_query_errors_are_worded_for_people(api, query, field, message):
+    response = api("hr", "GET", f"/plans?{query}")
+    assert (response.status_code, response.get_json()) == (422, {"message": message, "field": field})

@@ -10,15 +10,18 @@ import math
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import login_required
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 from .. import plans, playbooks
 from ..extensions import csrf, db
-from ..models import PLAN_STATUSES, Milestone, Plan
+from ..models import Milestone, Plan
 from ..people import access, tokens
 from ..plans import checkins, plan_start, records
 from ..playbooks import editor
 from . import api_input, api_schema, remote_addr
+from . import api_models as shapes
+from .api_schema import IDEMPOTENCY_KEY, LOCATION, operation
 from .downloads import attachment
 from .main import message_for
 
@@ -27,17 +30,21 @@ csrf.exempt(bp)
 
 # The description of the API is public (it holds no data); the docs page is a normal signed-in page.
 NO_TOKEN_NEEDED = {"api.openapi", "api.docs"}
-DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100
+READERS = "the plan's leader, sponsor and mentor, and HR"
+OWNER = "the milestone's owner role on the plan (leader, sponsor or mentor), or HR for any"
 
 
-def error(status: int, message: str, field: str | None = None, headers: dict | None = None) -> Response:
-    body = {"message": message}
-    if field is not None:
-        body["field"] = field
-    response = jsonify(body)
+def reply(answer: BaseModel, status: int = 200, headers: dict | None = None) -> Response:
+    """The answer as JSON; fields the model leaves out (a private note) stay out."""
+    response = jsonify(answer.model_dump(mode="json", exclude_unset=True))
     response.status_code = status
     response.headers.update(headers or {})
     return response
+
+
+def error(status: int, message: str, field: str | None = None, headers: dict | None = None) -> Response:
+    body = shapes.Error(message=message) if field is None else shapes.Error(message=message, field=field)
+    return reply(body, status, headers)
 
 
 def _unauthorised(message: str, token_given: bool) -> Response:
@@ -95,8 +102,9 @@ def _hr_user():
     return _user()
 
 
-def _json_body(required: bool = True):
-    """The decoded JSON body; aborts 400/415 when it is missing or malformed."""
+def _body(model: type[BaseModel], required: bool = True):
+    """The JSON body validated by ``model``: aborts 400/415 when it is missing or malformed and
+    422 naming the field when it does not fit. None for a missing optional body."""
     if not request.get_data(cache=True):
         if required:
             abort(error(400, "Send a JSON object as the request body"))
@@ -109,7 +117,14 @@ def _json_body(required: bool = True):
         abort(error(400, str(exc)))
     if data is None:
         abort(error(400, "Send a JSON object as the request body"))
-    return data
+    return _parsed(model, data)
+
+
+def _parsed(model, data, where: str = "field"):
+    try:
+        return api_input.parse(model, data, where)
+    except api_input.InputError as exc:
+        abort(error(422, str(exc), exc.field))
 
 
 def _plan_or_404(plan_id: int) -> Plan:
@@ -119,69 +134,21 @@ def _plan_or_404(plan_id: int) -> Plan:
     return plan
 
 
-def _only_args(*names: str) -> None:
-    """Refuse query parameters the operation does not take, as unknown JSON fields are refused."""
-    unknown = sorted(set(request.args) - set(names))
-    if unknown:
-        abort(error(422, f"unknown query parameter {unknown[0][:80]!r}", unknown[0][:80]))
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
-        abort(error(422, f"{name} must be a whole number from {low} to {high}", name))
-    return int(value)
-
-
-# --- serialisation ----------------------------------------------------------------------------
-
-
-def milestone_json(m: Milestone) -> dict:
-    return {
-        "plan_id": m.plan_id,
-        **plans.milestone_json(m),
-        "completed_at": m.completed_at.isoformat() + "Z" if m.completed_at else None,
-        "completed_by": m.completed_by.email if m.completed_by else None,
-        "evidence_note": m.evidence_note,
-        "evidence_link": m.evidence_link,
-    }
-
-
-def checkin_json(c, with_private: bool) -> dict:
-    data = {
-        "id": c.id,
-        "plan_id": c.plan_id,
-        "sponsor": c.sponsor.email,
-        "held_on": c.held_on.isoformat(),
-        "rag": c.rag,
-        "summary": c.summary,
-        "actions": c.actions,
-        "next_checkin_on": c.next_checkin_on.isoformat() if c.next_checkin_on else None,
-    }
-    if with_private:
-        data["private_note"] = c.private_note
-    return data
-
-
-def playbook_summary(playbook) -> dict:
-    v = playbook.latest
-    return {"slug": playbook.slug, "title": v.title, "description": v.description, "weeks": v.weeks, "version": v.number}
-
-
 # --- description ------------------------------------------------------------------------------
 
 
 @bp.get("/openapi.json")
+@operation("openapi", "This description of the API", "anyone, no token needed", public=True,
+           ok={200: (("application/json", {"type": "object"}), "The OpenAPI document.")})
 def openapi():
-    return jsonify(api_schema.document(current_app.config["SERVICE_NAME"]))
+    return jsonify(api_schema.document(current_app, current_app.config["SERVICE_NAME"]))
 
 
 @bp.get("/docs")
 @login_required
 def docs():
-    return render_template("api/docs.html", title="API reference", operations=api_schema.operations(),
+    document = api_schema.document(current_app, current_app.config["SERVICE_NAME"])
+    return render_template("api/docs.html", title="API reference", operations=api_schema.operations(document),
                            openapi_url=url_for("api.openapi"))
 
 
@@ -189,43 +156,35 @@ def docs():
 
 
 @bp.get("/plans")
+@operation("listPlans", "List the plans the token's user may see", "anyone; each sees the plans they may read",
+           ok={200: (shapes.PlanPage, "One page of plans, ordered by id.")}, query=shapes.PlanQuery)
 def list_plans():
-    _only_args("page", "per_page", "status")
-    page = _int_arg("page", 1, 1, 100000)
-    per_page = _int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    status = request.args.get("status")
-    if status is not None and status not in PLAN_STATUSES:
-        return error(422, f"status must be one of {', '.join(PLAN_STATUSES)}", "status")
-    rows, total = records.plan_page(_user(), page, per_page, status)
-    return jsonify(
-        items=[plans.as_json(p) for p in rows],
-        page=page,
-        per_page=per_page,
-        total=total,
-        pages=math.ceil(total / per_page),
-    )
+    query = _parsed(shapes.PlanQuery, request.args.to_dict(), "query parameter")
+    rows, total = records.plan_page(_user(), query.page, query.per_page, query.status)
+    return reply(shapes.PlanPage(items=[shapes.Plan.of(p) for p in rows], page=query.page, per_page=query.per_page,
+                                 total=total, pages=math.ceil(total / query.per_page)))
 
 
 @bp.post("/plans")
+@operation("createPlan", "Start a plan for a leader", "HR", body=shapes.NewPlan, errors=(404,),
+           ok={201: (shapes.Plan, "The new plan.", LOCATION)})
 def create_plan():
     user = _hr_user()
-    data = _json_body()
+    new = _body(shapes.NewPlan)
     try:
-        checked = plan_start.check(**api_input.plan_arguments(data))
+        checked = plan_start.check(**new.model_dump())
         plan = plan_start.start(checked, actor=user, remote_addr=remote_addr())
-    except (api_input.InputError, plan_start.StartError) as exc:
+    except plan_start.StartError as exc:
         db.session.rollback()
         return error(422, str(exc), exc.field)
     db.session.commit()
-    response = jsonify(plans.as_json(plan))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.get_plan", plan_id=plan.id)
-    return response
+    return reply(shapes.Plan.of(plan), 201, {"Location": url_for("api.get_plan", plan_id=plan.id)})
 
 
 @bp.get("/plans/<int:plan_id>")
+@operation("getPlan", "A plan with its milestones", READERS, ok={200: (shapes.Plan, "The plan.")}, errors=(404,))
 def get_plan(plan_id: int):
-    return jsonify(plans.as_json(_plan_or_404(plan_id)))
+    return reply(shapes.Plan.of(_plan_or_404(plan_id)))
 
 
 # --- milestones -------------------------------------------------------------------------------
@@ -234,47 +193,57 @@ def get_plan(plan_id: int):
 def _milestone_to_change(plan_id: int, key: str) -> Milestone:
     plan = _plan_or_404(plan_id)
     milestone = next((m for m in plan.milestones if m.key == key), None)
-    if milestone is None or not access.can_change_milestone(_user(), milestone):
+    refusal = access.milestone_refusal(_user(), milestone) if milestone is not None else "not_allowed"
+    if refusal == "not_allowed":
         abort(error(404, "Not found"))
-    if access.plan_is_closed(plan):
+    if refusal == "closed":
         abort(error(409, f"This plan is {plan.status}, so its milestones can no longer change"))
     return milestone
 
 
 @bp.post("/plans/<int:plan_id>/milestones/<key>/complete")
+@operation("completeMilestone", "Mark a milestone done, with evidence", OWNER, body=shapes.Evidence,
+           body_required=False, errors=(404, 409), conflict="Already done, or the plan is closed.",
+           ok={200: (shapes.Milestone, "The milestone, now done.")})
 def complete_milestone(plan_id: int, key: str):
     milestone = _milestone_to_change(plan_id, key)
-    data = _json_body(required=False)
-    try:
-        note, link = api_input.evidence(data)
-    except api_input.InputError as exc:
-        return error(422, str(exc), exc.field)
-    if not plans.complete_milestone(milestone, _user(), note, link, remote_addr()):
+    evidence = _body(shapes.Evidence, required=False) or shapes.Evidence()
+    if not plans.complete_milestone(milestone, _user(), evidence.evidence_note or "", evidence.evidence_link or "",
+                                    remote_addr()):
         return error(409, f"This milestone is already {milestone.status}; reopen it first to change its evidence")
     db.session.commit()
-    return jsonify(milestone_json(milestone))
+    return reply(shapes.Milestone.of(milestone))
 
 
 @bp.post("/plans/<int:plan_id>/milestones/<key>/reopen")
+@operation("reopenMilestone", "Reopen a done milestone", OWNER, errors=(404, 409),
+           conflict="Already open, or the plan is closed.", ok={200: (shapes.Milestone, "The milestone, open again.")})
 def reopen_milestone(plan_id: int, key: str):
     milestone = _milestone_to_change(plan_id, key)
     if not plans.reopen_milestone(milestone, _user(), remote_addr()):
         return error(409, "This milestone is already open")
     db.session.commit()
-    return jsonify(milestone_json(milestone))
+    return reply(shapes.Milestone.of(milestone))
 
 
 # --- check-ins --------------------------------------------------------------------------------
 
 
 @bp.get("/plans/<int:plan_id>/checkins")
+@operation("listCheckins", "A plan's check-ins, newest first",
+           f"{READERS}; private notes only for the sponsor and HR, never for the plan's own leader",
+           ok={200: (shapes.CheckInList, "The check-ins.")}, errors=(404,))
 def list_checkins(plan_id: int):
     plan = _plan_or_404(plan_id)
     private = access.can_read_private_notes(_user(), plan)
-    return jsonify(items=[checkin_json(c, private) for c in checkins.history(plan)])
+    return reply(shapes.CheckInList(items=[shapes.CheckIn.of(c, private) for c in checkins.history(plan)]))
 
 
 @bp.post("/plans/<int:plan_id>/checkins")
+@operation("createCheckin", "Log a check-in", "the plan's sponsor", body=shapes.NewCheckIn, errors=(404, 409),
+           conflict="The plan is completed or withdrawn.", headers=(IDEMPOTENCY_KEY,),
+           ok={201: (shapes.CheckIn, "The new check-in."),
+               200: (shapes.CheckIn, "The check-in an earlier call with the same Idempotency-Key made.")})
 def create_checkin(plan_id: int):
     plan = _plan_or_404(plan_id)
     if not access.can_log_checkin(_user(), plan):
@@ -282,22 +251,15 @@ def create_checkin(plan_id: int):
     key = request.headers.get("Idempotency-Key")
     if message := checkins.key_error(key, "The Idempotency-Key header"):
         return error(422, message, "Idempotency-Key")
-    data = _json_body()
-    try:
-        fields = api_input.checkin_fields(data)
-    except api_input.InputError as exc:
-        return error(422, str(exc), exc.field)
+    new = _body(shapes.NewCheckIn)
     try:
         # A retry with the same Idempotency-Key gets the check-in the first call made.
-        checkin, created = checkins.log_once(plan, _user(), checkins.CheckInInput(**fields), key,
-                                             remote_addr=remote_addr())
+        checkin, created = checkins.log_once(plan, _user(), new.domain_input(), key, remote_addr=remote_addr())
     except checkins.CheckInError as exc:
         db.session.rollback()
         field, message = next(iter(exc.errors.items()))
         return error(409, message) if field == "plan" else error(422, message, field)
-    response = jsonify(checkin_json(checkin, access.can_read_private_notes(_user(), plan)))
-    response.status_code = 201 if created else 200
-    return response
+    return reply(shapes.CheckIn.of(checkin, access.can_read_private_notes(_user(), plan)), 201 if created else 200)
 
 
 # --- playbooks (HR) ---------------------------------------------------------------------------
@@ -312,20 +274,27 @@ def _playbook_or_404(slug: str):
 
 
 @bp.get("/playbooks")
+@operation("listPlaybooks", "The playbooks, at their latest versions", "HR",
+           ok={200: (shapes.PlaybookList, "The playbooks.")}, errors=(404,))
 def list_playbooks():
     _hr_user()
-    return jsonify(items=[playbook_summary(p) for p in editor.published()])
+    return reply(shapes.PlaybookList(items=[shapes.PlaybookSummary.of(p) for p in editor.published()]))
 
 
 @bp.get("/playbooks/<slug>")
+@operation("getPlaybook", "A playbook's latest version with its milestones", "HR",
+           ok={200: (shapes.Playbook, "The playbook.")}, errors=(404,))
 def get_playbook(slug: str):
     playbook = _playbook_or_404(slug)
-    content = playbooks.content_of(playbook.latest)
-    return jsonify(playbook_summary(playbook) | {"phases": content.phases, "milestones": content.milestones,
-                                                  "nudges": content.nudges})
+    return reply(shapes.Playbook.of(playbook, playbooks.content_of(playbook.latest)))
+
+
+YAML_FILE = ("text/yaml", {"type": "object", "required": ["slug", "title", "weeks", "phases", "milestones"]})
 
 
 @bp.get("/playbooks/<slug>/export")
+@operation("exportPlaybook", "A playbook's latest version as YAML (the format `playbooks load` reads)", "HR",
+           ok={200: (YAML_FILE, "The playbook as YAML.")}, errors=(404,))
 def export_playbook(slug: str):
     playbook = _playbook_or_404(slug)
     yaml_text = playbooks.to_yaml(playbooks.content_of(playbook.latest))

@@ -136,6 +136,17 @@ def test_dashboard_lists_leaders_by_need_and_links_every_number(loaded, client, 
                 assert f'<a href="/plans/{plan.id}/milestones/{m.id}">{escape(m.title)}</a>' in html
 
 
+def test_a_paused_leader_says_when_they_are_expected_back(cast, client, login, monkeypatch):
+    from datetime import date
+
+    monkeypatch.setattr(plans, "today", lambda: TODAY)  # Monday 19 October 2026
+    plans.pause(cast["plan_a"], cast["hr"], "Long-term sick leave", date(2026, 11, 2))
+    db.session.commit()
+    login(cast["sponsor_a"])
+    html = client.get("/sponsor").get_data(as_text=True)
+    assert '(paused)</span><br><span class="nhsuk-u-font-size-16 nhsuk-u-font-weight-normal">Expected back 2 November 2026' in html
+
+
 def test_closed_plans_take_no_log_a_checkin_link(cast, client, login):
     plans.close(cast["plan_a"], cast["hr"], "completed")
     db.session.commit()

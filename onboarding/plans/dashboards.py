@@ -45,6 +45,7 @@ class PlanRow:
     last_rag: str | None
     next_checkin_due: date | None
     checkin_overdue: bool
+    expected_return_on: date | None = None  # a paused plan's, as HR gave it
 
     @property
     def closed(self) -> bool:
@@ -165,6 +166,7 @@ def _row(found: sa.Row, counts: tuple[int, int, int], latest: tuple, today: date
         next_checkin_due=next_due,
         # A paused plan is not chased for check-ins (nudges skip it too).
         checkin_overdue=plan.is_active and next_due is not None and next_due < today,
+        expected_return_on=plan.expected_return_on if plan.is_paused else None,
     )
 
 

@@ -130,6 +130,17 @@ def iso_date(low: int, high: int, around: Callable[[], date] = lambda: date(2026
     return lambda _fz, _tag: st.integers(low, high).map(lambda n: (around() + timedelta(days=n)).isoformat())
 
 
+def date_boxes(name: str, around: Callable[[], date] = lambda: date(2026, 9, 7)) -> dict[str, Good]:
+    """The three boxes of an NHS.UK date input (``<name>-day``, ``-month``, ``-year``), each
+    drawn on its own: mostly a real date near ``around()``, "01" as well as "1"; each box can
+    also come hostile or missing, as any field."""
+    return {
+        f"{name}-day": choice(*map(str, range(1, 29)), "01", "09"),
+        f"{name}-month": choice(*map(str, range(1, 13)), "03"),
+        f"{name}-year": lambda _fz, _tag: st.sampled_from([str(around().year), str(around().year - 1), str(around().year + 1)]),
+    }
+
+
 def web_link() -> Good:
     return lambda _fz, tag: st.sampled_from([
         "https://example.nhs.uk/doc", f"https://example.nhs.uk/{markup(tag)}", "https://x\" onmouseover=\"fz",

@@ -65,6 +65,7 @@ from .fuzz_helpers import (
     Good,
     changed_tables,
     choice,
+    date_boxes,
     describe,
     draw_fields,
     dynamic,
@@ -315,11 +316,11 @@ def _record(fz: Fuzzer, kind: str) -> int:
 def _record_targets() -> dict[str, Target]:
     fields = {
         "stakeholder": {"name": text(120), "role": text(120), "organisation": text(120), "power": choice(*"12345"),
-                        "interest": choice(*"12345"), "stance": choice(*STANCES), "last_met": iso_date(-400, 30),
+                        "interest": choice(*"12345"), "stance": choice(*STANCES), **date_boxes("last_met"),
                         "notes": text(5000)},
-        "interview": {"name": text(120), "role": text(120), "specialty": text(120), "interviewed_on": iso_date(-400, 30),
+        "interview": {"name": text(120), "role": text(120), "specialty": text(120), **date_boxes("interviewed_on"),
                       "priorities": text(5000), "themes": text(1000), "follow_up": text(5000)},
-        "goal": {"title": text(200), "objective": text(200), "measure": text(5000), "target_date": iso_date(-30, 400),
+        "goal": {"title": text(200), "objective": text(200), "measure": text(5000), **date_boxes("target_date"),
                  "status": choice(*GOAL_STATUSES)},
     }
     found = {}
@@ -337,8 +338,8 @@ def _record_targets() -> dict[str, Target]:
 
 # sponsor and account
 
-CHECKIN_FIELDS = {"held_on": iso_date(-60, 0, plans.today), "rag": choice("red", "amber", "green"), "summary": text(5000),
-                  "private_note": text(5000), "actions": text(5000), "next_checkin_on": iso_date(1, 60, plans.today)}
+CHECKIN_FIELDS = {**date_boxes("held_on", plans.today), "rag": choice("red", "amber", "green"), "summary": text(5000),
+                  "private_note": text(5000), "actions": text(5000), **date_boxes("next_checkin_on", plans.today)}
 
 
 def _checkin(fz: Fuzzer) -> int:

@@ -191,3 +191,10 @@ def test_the_date_input_is_a_fieldset_with_a_legend_hint_and_no_autocomplete(app
         "held_on-year": ("held_on-year", "2026", "off", "numeric"),
     }
     assert page.boxes_in_error() == []
+
+
+def test_what_was_typed_comes_back_escaped(app):
+    form, html = _form(app, day='"><script>alert(1)</script>', month="3", year="2027")
+    assert form.errors == {"held_on": ["Date of the check-in must be a number"]}
+    assert "<script>" not in html
+    assert _Page(html).inputs["held_on-day"]["value"] == '"><script>alert(1)</script>'

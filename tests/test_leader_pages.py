@@ -243,6 +243,8 @@ def test_leader_adds_edits_and_removes_a_stakeholder(cast, client, login):
     assert "Dr Ruth Adeyemi" in page and "Manage closely" in page
     edit = text(client.get(f"/plans/{plan.id}/stakeholders/{s.id}/edit"))
     assert 'value="Dr Ruth Adeyemi"' in edit
+    for part, value in (("day", "10"), ("month", "9"), ("year", "2026")):  # the date input shows the stored date
+        assert f'id="last_met-{part}" name="last_met-{part}" type="text" value="{value}"' in edit
     assert client.post(f"/plans/{plan.id}/stakeholders/{s.id}/edit", data=STAKEHOLDER | {"power": "1"}).status_code == 302
     db.session.refresh(s)
     assert s.power == 1

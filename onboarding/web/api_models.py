@@ -212,8 +212,8 @@ class Plan(Response):
     months: int
     working_days: list[Literal[DAYS]]
     status: Literal[PLAN_STATUSES]
-    pause_reason: str | None = Field(None, description="Why a paused plan is paused.")
-    expected_return_on: date | None = Field(None, description="When a paused leader expects to be back.")
+    pause_reason: str | None = Field(description="Why a paused plan is paused.")
+    expected_return_on: date | None = Field(description="When a paused leader expects to be back.")
     milestones: list[PlanMilestone]
 
     @classmethod

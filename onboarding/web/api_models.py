@@ -4,11 +4,12 @@ The views validate bodies and query strings with the request models (api_input.p
 their answers through the response models, and web/api_schema.py turns the same models into
 the OpenAPI document, so the document cannot describe a shape the code does not use.
 
-Request models check shape and type only: a string, a whole number, a YYYY-MM-DD date, how
-long, text a database can store, no unknown fields. What a value means (an existing user, 3 to
-6 months, a RAG rating, a date in the planning years) stays with the domain: plan_start.check
-and checkins.validate judge it. The document quotes the domain's constants for those rules
-(``doc=`` hints below), so clients read the rules without them being written a second time.
+Request models check shape and type only: a string, a whole number, a YYYY-MM-DD date in the
+planning years (planning.date_problem, as every channel reads dates), how long, text a database
+can store, no unknown fields. What a value means (an existing user, 3 to 6 months, a RAG rating,
+a check-in not in the future) stays with the domain: plan_start.check and checkins.validate
+judge it. The document quotes the domain's constants for those rules (the ``doc(...)`` hints
+below), so clients read the rules without them being written a second time.
 """
 from __future__ import annotations
 

@@ -472,6 +472,18 @@ def test_who_needs_me_in_a_browser(live_server, page, monkeypatch):
     page.goto(f"{base}/sponsor")
     expect(leaders).to_have_text(["Zed Leader", "Bea Leader", "Cal Leader", "Ada Leader", "Dee Leader", "Eve Leader"])
 
+    # The sponsor's own milestones are links to their pages, where they are marked done: the
+    # playbook gives the sponsor 4, soonest first ("Hold the expectations conversation", week 1).
+    adas = page.get_by_role("table", name="Your open milestones").get_by_role("row").filter(has_text="Ada Leader")
+    expect(adas).to_have_count(4)
+    adas.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hold the expectations conversation with the sponsor")
+    page.get_by_label("Evidence note").fill("Agreed fortnightly check-ins and the first 90 days.")
+    page.get_by_role("button", name="Mark as done").click()
+    expect(page.get_by_text("is marked as done")).to_be_visible()
+    page.goto(f"{base}/sponsor")
+    expect(adas).to_have_count(3)
+
     page.set_viewport_size({"width": 375, "height": 812})
     for path in ("/sponsor", f"/plans/{ids['Cal']}/checkins"):
         page.goto(base + path)

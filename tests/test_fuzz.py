@@ -512,6 +512,7 @@ TARGETS: dict[str, Target] = {
     "leader.reopen_milestone": Target("leader_a", lambda fz, data: fz.url(
         "leader.reopen_milestone", plan_id=fz.plan_a.id, milestone_id=_milestone_in(fz, "done").id), examples=5),
     **_record_targets(),
+    "leader.dismiss_welcome": Target("leader_a", lambda fz, data: fz.url("leader.dismiss_welcome"), examples=3),
     # sponsor
     "sponsor.new_checkin": Target("sponsor_a", lambda fz, data: fz.url("sponsor.new_checkin", plan_id=fz.plan_a.id),
                                   CHECKIN_FIELDS | {"request_key": choice("", "k1", "k2")}, examples=15),

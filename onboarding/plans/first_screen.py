@@ -4,7 +4,8 @@ their done milestones set apart; and the leader's welcome panel until they dismi
 
 Everything here reads the plan as loaded (records.readable_plan, records.plans_led_by load its
 milestones and check-ins up front), so a page costs the same queries however long the plan is.
-Milestone states come from plans.milestone_state, the next check-in from checkins.next_due_for.
+Overdue is Milestone.is_overdue, the window planning.is_due_within, the next check-in
+checkins.next_due_for; the pages tag each milestone with plans.milestone_state.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class FirstScreen:
     checkin_overdue: bool
     last_checkin: CheckIn | None
     phases: list[Phase]
+    window_days: int = WINDOW_DAYS  # for the heading "Due in the next 14 days"
 
     @property
     def nothing_due(self) -> bool:

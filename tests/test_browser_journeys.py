@@ -11,6 +11,7 @@ import pytest
 from onboarding import plans, playbooks
 
 from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from .date_input import fill_date
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +110,7 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     expect(page.get_by_text("Dr Ruth Adeyemi").first).to_be_visible()
     v.go(f"{plan_path}/interviews/new")
     page.get_by_label("Name").fill("Dr Amir Shah")
-    page.get_by_label("Date of the interview").fill(today)
+    fill_date(page, "Date of the interview", *reversed(today.split("-")))
     page.get_by_label("Priorities heard").fill("Faster log-in\nFewer duplicate forms")
     page.get_by_label("Themes").fill("log-in time, duplicate data entry")
     v.click("button", "Save interview")
@@ -122,7 +123,7 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     row = page.get_by_role("row", name=re.compile("^Nadia New"))
     assert "7%" in row.inner_text()  # 1 of 15 milestones
     v.go(f"{plan_path}/checkins/new")
-    page.get_by_label("Date of the check-in").fill(today)
+    fill_date(page, "Date of the check-in", *reversed(today.split("-")))
     page.get_by_label("Green").check()
     page.get_by_label("Summary").fill("A strong first week: grid drawn and interviews started.")
     page.get_by_label("Private note (optional)").fill("Keep an eye on workload.")

@@ -69,8 +69,8 @@ def test_nul_in_a_form_field_is_a_field_error_and_saves_nothing(cast, client, lo
     before = {model: count(model) for model in (User, Plan, Stakeholder, Goal, CheckIn)}
     for who, url, data, field in [
         ("hr", "/hr/users/invite", {"name": "Nul\x00Name", "email": "nul@example.nhs.uk"}, "name"),
-        ("hr", "/hr/plans/new", _plan_form(cast, leader="new", invite_name="New\x00Leader", invite_email="nul@example.nhs.uk",
-                                           step="confirm"), "invite_name"),
+        ("hr", "/hr/plans/new", _plan_form(cast, leader="nul@example.nhs.uk", new_leader="y", leader_name="New\x00Leader",
+                                           step="confirm"), "leader_name"),
         ("leader_a", f"/plans/{plan_id}/stakeholders/new", STAKEHOLDER | {"notes": "a\x00b"}, "notes"),
         ("leader_a", f"/plans/{plan_id}/goals/new", GOAL | {"title": "\x00"}, "title"),
         ("sponsor_a", f"/plans/{plan_id}/checkins/new", checkin_body(summary="Fine\x00", private_note=""), "summary"),

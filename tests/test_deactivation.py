@@ -106,8 +106,8 @@ def test_deactivation_asks_for_confirmation_and_lists_the_persons_plans(cast, cl
     login(cast["hr"])
 
     users = client.get("/hr/users").get_data(as_text=True)
-    assert f'href="/hr/users/{leader_b.id}/deactivate">Deactivate' in users  # a link to the page, not a button
-    page = page_text(client.get(f"/hr/users/{leader_b.id}/deactivate"))
+    assert f'href="/hr/users/{leader_b.id}/deactivation">Deactivate' in users  # a link to the page, not a button
+    page = page_text(client.get(f"/hr/users/{leader_b.id}/deactivation"))
 
     assert "Deactivate Leader B?" in page
     assert f'<a href="/hr/plans/{plan_b.id}">Their own plan</a> (active, 7 September 2026 to 7 March 2027)' in page
@@ -119,7 +119,7 @@ def test_deactivation_asks_for_confirmation_and_lists_the_persons_plans(cast, cl
 
     assert client.post(f"/hr/users/{leader_b.id}/deactivate").status_code == 302
     assert not is_active(leader_b) and deactivations() == 1
-    assert client.get(f"/hr/users/{leader_b.id}/deactivate").status_code == 404  # nobody to deactivate now
+    assert client.get(f"/hr/users/{leader_b.id}/deactivation").status_code == 404  # nobody to deactivate now
 
 
 def test_the_confirmation_page_of_a_sponsor_of_open_plans_offers_no_deactivate_button(cast, client, login):
@@ -130,7 +130,7 @@ def test_the_confirmation_page_of_a_sponsor_of_open_plans_offers_no_deactivate_b
     db.session.commit()
     login(cast["hr"])
 
-    page = page_text(client.get(f"/hr/users/{sponsor.id}/deactivate"))
+    page = page_text(client.get(f"/hr/users/{sponsor.id}/deactivation"))
 
     assert "Reassign Sponsor A's plans first" in page
     assert f'<a href="/hr/plans/{plan_a.id}#reassign">Leader A\'s plan</a> (sponsor, active)' in page
@@ -144,7 +144,7 @@ def test_the_confirmation_page_says_when_someone_has_hr_rights_and_mentors(cast,
     mentor.is_hr = True
     db.session.commit()
     login(cast["hr"])
-    page = page_text(client.get(f"/hr/users/{mentor.id}/deactivate"))
+    page = page_text(client.get(f"/hr/users/{mentor.id}/deactivation"))
     assert "Yes: they can start plans, edit playbooks and manage users" in page
     assert f'<a href="/hr/plans/{cast["plan_a"].id}#reassign">Leader A\'s plan</a> (mentor, active)' in page
 
@@ -152,4 +152,4 @@ def test_the_confirmation_page_says_when_someone_has_hr_rights_and_mentors(cast,
 @pytest.mark.parametrize("who", ["leader_a", "sponsor_a", "mentor_a"])
 def test_the_confirmation_page_is_hr_only(cast, client, login, who):
     login(cast[who])
-    assert client.get(f"/hr/users/{cast['leader_b'].id}/deactivate").status_code == 404
+    assert client.get(f"/hr/users/{cast['leader_b'].id}/deactivation").status_code == 404

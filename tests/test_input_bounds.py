@@ -39,7 +39,7 @@ def test_a_plan_start_out_of_range_is_refused_on_the_page_the_api_and_the_cli(ap
             response = client.post("/hr/plans/new", data=_plan_form(cast, step=step, start=start))
             assert response.status_code == 400, start
             text = response.get_data(as_text=True)
-            assert 'href="#start"' in text and f"Start date {RANGE_MESSAGE}" in text, start
+            assert 'href="#start-day"' in text and f"Start date {RANGE_MESSAGE}" in text, start
         response = api("hr", "POST", "/plans", json=new_plan_body(leader="leader.b@example.nhs.uk", start=start))
         assert response.status_code == 422, start
         assert response.get_json() == {"message": f"start {RANGE_MESSAGE}", "field": "start"}

@@ -10,7 +10,7 @@ function enhance(input) {
   list.id = listId;
   list.className = "app-picker__list";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", `Matching people for ${input.labels[0]?.textContent.trim() || input.name}`);
+  list.setAttribute("aria-label", "Matching people");
   list.hidden = true;
   const status = document.createElement("div");
   status.className = "nhsuk-u-visually-hidden";

@@ -39,7 +39,7 @@ def _deactivate_page(user: User, status: int = 200, form=None):
                            form=form or forms.UserActionForm()), status
 
 
-@bp.get("/users/<int:user_id>/deactivate")
+@bp.get("/users/<int:user_id>/deactivation")
 def confirm_deactivate(user_id: int):
     user = get_by_id(User, user_id)
     if user is None or not user.active:

@@ -251,11 +251,11 @@ def test_hr_works_through_needs_attention_and_the_sent_email_log_in_a_browser(li
         # An invitation goes out through the same SMTP server.
         page.goto(f"{base}/hr/users")
         page.get_by_label("Full name").fill("Ivy Invite")
-        page.get_by_label("Email address").fill("ivy.invite@example.nhs.uk")
+        page.get_by_label("Email address").fill("ivy.invite.with.a.rather.long.address@some-long-trust-name.nhs.uk")
         page.get_by_role("button", name="Invite").click()
         expect(page.get_by_text("Ivy Invite is invited and has been emailed")).to_be_visible()
         assert smtp.handler.wait_for(1)
-        assert [rcpt for rcpt, _ in smtp.handler.take()] == [["ivy.invite@example.nhs.uk"]]
+        assert [rcpt for rcpt, _ in smtp.handler.take()] == [["ivy.invite.with.a.rather.long.address@some-long-trust-name.nhs.uk"]]
 
         page.goto(f"{base}/hr/outbox")
         page.get_by_label("Search by recipient or subject").fill("sam.sponsor@")
@@ -270,7 +270,7 @@ def test_hr_works_through_needs_attention_and_the_sent_email_log_in_a_browser(li
         page.get_by_label("Search by recipient or subject").fill("")
         page.get_by_role("button", name="Search").click()
         rows = page.get_by_role("table").get_by_role("row")
-        expect(rows.nth(1)).to_contain_text("ivy.invite@example.nhs.uk")  # newest first
+        expect(rows.nth(1)).to_contain_text("ivy.invite.with.a.rather.long.address@some-long-trust-name.nhs.uk")  # newest first
         expect(rows.nth(1)).to_contain_text("Set your password for Leader onboarding")
         expect(rows.nth(1)).to_contain_text("Invitation")
         expect(rows).to_have_count(1 + len(accepted) + 1)

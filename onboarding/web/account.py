@@ -21,7 +21,7 @@ MODE_LABELS = {
     "mute": "No nudges",
 }
 MODE_HINTS = {
-    "all": "Reminders when your milestones are due soon or overdue, check-in reminders, and the Monday digest if you sponsor a leader.",
+    "all": "Reminders when your milestones are due soon or overdue, the actions from your check-ins, check-in reminders, and the Monday digest if you sponsor a leader.",
     "digest": "Only the Monday summary of the leaders you sponsor. You get no other reminders.",
     "mute": "No emails about milestones or check-ins. Your plan pages still show what is due.",
 }

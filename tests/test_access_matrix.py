@@ -79,6 +79,8 @@ TABLE = {
     "hr.users": HR_GET,
     "hr.invite_user": HR_POST,
     "hr.user_action": HR_POST,
+    "hr.confirm_deactivate": HR_GET,
+    "hr.people_search": HR_GET,
     "outbox.index": HR_GET,
     "outbox.resend": HR_POST,
     "outbox.sent": HR_GET,

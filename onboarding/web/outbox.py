@@ -21,10 +21,10 @@ KIND_LABELS = {
     "escalation": "Escalation to sponsor",
     "checkin_due": "Check-in due",
     "digest": "Weekly digest",
+    "checkin_actions": "Check-in actions",
 }
 # The sent-email log names every kind of email, nudges and the others alike.
 SENT_KINDS = KIND_LABELS | {
-    "checkin_actions": "Check-in actions",
     "invite": "Invitation",
     "password_reset": "Password reset",
 }

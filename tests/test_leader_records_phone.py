@@ -115,6 +115,9 @@ def test_record_pages_and_forms_fit_a_phone_and_pass_axe(live_server, browser):
         page.get_by_role("button", name="Save goal").click()
         expect(page.get_by_text("1 March 2027")).to_be_visible()
         fits("goals with two")
+        page.get_by_role("link", name="Remove Publish the digital strategy").click()
+        expect(page.get_by_role("button", name="Yes, remove it")).to_be_visible()
+        fits("remove a goal")
 
         # The sponsor's check-in form, with its two date inputs.
         page.get_by_role("button", name="Log out").click()

@@ -1,4 +1,4 @@
-"""The base of every form, the shared date fields, and the sign-in forms.
+"""The base of every form, the NHS.UK date input, and the sign-in forms.
 
 Every form is a ``Form`` (a FlaskForm), so every form carries a CSRF token and no text
 field accepts a NUL or other control character (PostgreSQL refuses NUL; SQLite would
@@ -34,22 +34,6 @@ class Form(FlaskForm):
             return field
 
 
-class DateField(wtforms.DateField):
-    """A date input with plain-English messages, kept to the years the service plans in
-    (planning.date_problem). Same class name as WTForms' so the field macro renders it
-    as a date input."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"{_label(self)} must be a real date, like 7 September 2026") from None
-
-    def pre_validate(self, form):
-        if self.data is not None and (problem := planning.date_problem(self.data, _label(self))):
-            raise StopValidation(problem)
-
-
 # The hint's example date must suit the question (NHS.UK date input guidance): a date already
 # past for "when did it happen", the design system's own for dates ahead.
 PAST_EXAMPLE, FUTURE_EXAMPLE = "15 3 2026", "15 3 2027"
@@ -62,7 +46,7 @@ class DateInputField(wtforms.Field):
     "1" and "01" are both fine; the messages are the NHS.UK design system's, and
     ``error_parts`` names the boxes at fault (none: the date as a whole). InputRequired or
     Optional decide what an empty date means; a date outside the years the service plans in
-    is refused as DateField refuses it (planning.date_problem)."""
+    is refused (planning.date_problem)."""
 
     PARTS = ("day", "month", "year")
 

@@ -329,7 +329,10 @@ def test_emails_escape_user_text_in_html_and_keep_it_in_plain_text(world, smtp):
     text = [parts(msg)[0] for _, msg in messages]
     for (_, msg), body in zip(messages, html):
         assert not any(raw in body for raw in RAW), (msg["To"], msg["Subject"], body)
-    for name in ("leader-name", "mentor-name", "leader-open-title", "mentor-open-title"):
+    for name in ("leader-name", "mentor-name", "leader-open-title", "mentor-open-title", "checkin-actions",
+                 "api-checkin-actions"):
         value = world.written[name]
         assert any(str(escape(value)) in body for body in html), f"{name} is in no email's HTML part"
         assert any(value in body for body in text), f"{name} is not written as typed in any plain-text part"
+    for name in ("checkin-private-note", "api-checkin-private-note"):  # the leader's actions email leaves them out
+        assert not any(name in body for body in html + text), f"{name} is in an email"

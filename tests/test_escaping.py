@@ -173,11 +173,12 @@ def world(app, cast, client, login, smtp) -> World:
     # HR: plan P for a new leader, previewed and then confirmed.
     today = plans.today()
     start = today - timedelta(days=today.weekday(), weeks=6)
-    new_plan = {"leader": "new", "invite_name": w("leader-name"), "invite_email": LEADER_EMAIL,
+    new_plan = {"leader": LEADER_EMAIL, "new_leader": "y", "leader_name": w("leader-name"),
                 "sponsor": cast["sponsor_a"].email, "mentor": MENTOR_EMAIL, "playbook": SLUG,
-                "start": start.isoformat(), "months": "3", "working_days": ["mon", "tue", "wed", "thu", "fri"]}
-    browser.open("POST", u("hr.new_plan"), data=new_plan | {"step": "preview"})
-    browser.open("POST", u("hr.new_plan"), data=new_plan | {"step": "confirm"})
+                **boxes("start", start), "months": "3", "working_days": ["mon", "tue", "wed", "thu", "fri"]}
+    preview = browser.open("POST", u("hr.new_plan"), data=new_plan | {"step": "preview"}).get_data(as_text=True)
+    warned = re.search(r'name="warned" value="([^"]*)"', preview).group(1)  # confirmed as HR would
+    browser.open("POST", u("hr.new_plan"), data=new_plan | {"step": "confirm", "warned": warned})
     plan = db.session.scalar(sa.select(Plan).join(Plan.leader).where(User.email == LEADER_EMAIL))
     world.plan_id = plan.id
     _set_password_from_invite(app, smtp, LEADER_EMAIL, world, browser)

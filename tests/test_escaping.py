@@ -250,6 +250,7 @@ def _page_urls(app, world: World) -> list[str]:
         "slug": [playbook.slug],
         "number": [v.number for v in playbook.versions],
         "key": [t.key for t in playbook.latest.templates],
+        "user_id": [plan.leader_id, plan.sponsor_id, plan.mentor_id],  # the deactivation page names their plans
     }
     records = {"stakeholder": Stakeholder, "interview": ClinicianInterview, "goal": Goal}
     urls = []

@@ -386,10 +386,12 @@ def _unique_email(prefix: str) -> Good:
 
 
 NEW_PLAN_FIELDS = {
-    "leader": choice(*EMAILS, "new", ""), "invite_name": text(120), "invite_email": _unique_email("invitee"),
-    "sponsor": choice(*EMAILS, ""), "mentor": choice(*EMAILS, ""), "playbook": choice(*SLUGS, "nope"),
-    "start": iso_date(-30, 400), "months": choice(*"3456"), "working_days": many(*DAYS),
-    "step": choice("preview", "confirm", "confirm", "edit"),
+    "leader": _unique_email("leader"), "new_leader": choice("y", ""), "leader_name": text(120),
+    "sponsor": _unique_email("sponsor"), "new_sponsor": choice("y", ""), "sponsor_name": text(120),
+    "mentor": choice(*EMAILS, ""), "new_mentor": choice("y", ""), "mentor_name": text(120),
+    "playbook": choice(*SLUGS, "nope"), **date_boxes("start", plans.today), "months": choice(*"3456"),
+    "working_days": many(*DAYS), "step": choice("preview", "confirm", "confirm", "edit"),
+    "warned": choice("", "leader,mentor,start,months"),
 }
 
 
@@ -526,10 +528,12 @@ TARGETS: dict[str, Target] = {
     "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=20),
     "hr.reassign": Target("hr", lambda fz, data: fz.url("hr.reassign", plan_id=fz.cast["plan_b"].id),
                           {"reassign-sponsor": choice(*EMAILS, ""), "reassign-mentor": choice(*EMAILS, "")}),
-    "hr.pause": Target("hr", lambda fz, data: fz.url("hr.pause", plan_id=fz.cast["plan_b"].id), examples=5),
-    "hr.resume": Target("hr", lambda fz, data: fz.url("hr.resume", plan_id=fz.cast["plan_b"].id), examples=5),
+    "hr.pause": Target("hr", lambda fz, data: fz.url("hr.pause", plan_id=fz.cast["plan_b"].id),
+                       {"pause-reason": text(500), **date_boxes("pause-expected_return_on", plans.today)}, examples=8),
+    "hr.resume": Target("hr", lambda fz, data: fz.url("hr.resume", plan_id=fz.cast["plan_b"].id),
+                        date_boxes("resume-on", plans.today), examples=8),
     "hr.extend": Target("hr", lambda fz, data: fz.url("hr.extend", plan_id=_fresh_plan(fz).id),
-                        {"extend-months": choice(*"3456")}, examples=8),
+                        {"extend-months": choice(*"3456"), "extend-confirmed": choice("yes", "")}, examples=8),
     "hr.close": Target("hr", lambda fz, data: fz.url("hr.close", plan_id=_fresh_plan(fz).id),
                        {"close-outcome": choice("completed", "withdrawn", "active"), "close-confirm": choice("y")}, examples=8),
     "hr.rebase_plan": Target("hr", lambda fz, data: fz.url("hr.rebase_plan", plan_id=_plan_to_rebase(fz).id),

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from onboarding import plans
 from onboarding.nudges import MilestoneFacts, Person, PlanFacts, Policy, backoff, due_nudges
 
 LEADER = Person(1, "leader@example.nhs.uk", "Lee Leader")
@@ -161,3 +162,12 @@ def test_playbook_overrides_the_global_defaults():
 def test_backoff_grows_and_is_capped():
     assert [backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=15), timedelta(minutes=45), timedelta(minutes=135)]
     assert backoff(20) == timedelta(days=1)
+
+
+def test_the_policy_takes_due_soon_from_the_pages_rule():
+    """One home for "due soon": the nudge policy asks plans.due_soon_working_days, as the pages do."""
+    config = {"NUDGE_DUE_SOON_WORKING_DAYS": 4}
+    assert Policy.from_settings(config).due_soon_working_days == plans.due_soon_working_days(None, config) == 4
+    playbook = {"due_soon_working_days": 2}
+    assert Policy.from_settings(config, playbook).due_soon_working_days == plans.due_soon_working_days(playbook, config) == 2
+    assert Policy.from_settings(config, {"due_soon_working_days": 0}).due_soon_working_days == 1

@@ -315,4 +315,14 @@ def test_people_search_returns_at_most_20_in_the_same_statements_with_5000_users
     assert body[0] == {"name": "Bulk Person 00000", "email": "bulk0@example.nhs.uk"}
     assert client.get("/hr/people.json?q=bulk4999").get_json() == [{"name": "Bulk Person 04999", "email": "bulk4999@example.nhs.uk"}]
     # The start-a-plan page no longer lists everyone: its size does not grow with the users.
-    assert "bulk4999" not in client.get("/hr/plans/new").get_data(as_text=True)
+    page = client.get("/hr/plans/new").get_data(as_text=True)
+    assert "bulk4999" not in page and 'id="people-list"' not in page and 'list="people-list"' not in page
+
+
+def test_without_javascript_a_small_organisation_is_suggested_by_the_browser(cast, client, login):
+    """Up to 200 active people: a <datalist> the browser suggests from as the email is typed."""
+    login(cast["hr"])
+    for url in ("/hr/plans/new", f"/hr/plans/{cast['plan_a'].id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<option value="sponsor.a@example.nhs.uk">Sponsor A</option>' in page, url
+        assert page.count('list="people-list"') == (3 if url.endswith("new") else 2), url

@@ -126,6 +126,16 @@ def involvement(user: User) -> Involvement:
 
 
 MAX_MATCHES = 20
+LISTED_PEOPLE = 200
+
+
+def listed_people(limit: int = LISTED_PEOPLE) -> list[User] | None:
+    """Every active user for the people pickers' built-in list (a <datalist>, for browsers
+    without JavaScript), or None when there are more than ``limit``: then people type an
+    email address, and the page's size does not grow with the organisation."""
+    found = list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name, User.email).limit(limit + 1)))
+    return None if len(found) > limit else found
 
 
 def search(text: str, limit: int = MAX_MATCHES) -> list[User]:

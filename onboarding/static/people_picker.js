@@ -19,6 +19,7 @@ function enhance(input) {
   wrapper.className = "app-picker";
   input.parentNode.insertBefore(wrapper, input);
   wrapper.append(input, list, status);
+  input.removeAttribute("list"); // the built-in list is for browsers without this script
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");

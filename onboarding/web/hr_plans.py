@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import plans
 from ..extensions import db
 from ..models import Plan
-from ..people import access, accounts
+from ..people import access, accounts, user_admin
 from ..plans import cohort, dates, plan_start, planning, rebase
 from . import hr_forms as forms
 from . import remote_addr
@@ -25,6 +25,10 @@ def _new_plan_form() -> forms.NewPlanForm:
         form.working_days.data = list(planning.DEFAULT_WORKING_DAYS)
         form.months.data = 6
     return form
+
+
+def _form_page(form: forms.NewPlanForm, status: int = 200):
+    return render_template("hr/new_plan.html", form=form, people=user_admin.listed_people()), status
 
 
 def _check_plan(form: forms.NewPlanForm) -> plan_start.Checked | None:
@@ -75,7 +79,7 @@ def _create(form: forms.NewPlanForm, checked: plan_start.Checked):
     except (accounts.AccountError, plans.PlanError) as exc:
         db.session.rollback()
         getattr(form, exc.field if exc.field in form else "leader").errors.append(str(exc)[0].upper() + str(exc)[1:])
-        return render_template("hr/new_plan.html", form=form), 400
+        return _form_page(form, 400)
     db.session.commit()
     flash(f"Plan started for {plan.leader.name}: {dates.day(plan.start_date)} to {dates.day(plan.end_date)}.", "success")
     for user in invited.values():
@@ -87,13 +91,13 @@ def _create(form: forms.NewPlanForm, checked: plan_start.Checked):
 def new_plan():
     form = _new_plan_form()
     if request.method == "GET":
-        return render_template("hr/new_plan.html", form=form)
+        return _form_page(form)
     step = request.form.get("step")
     if step == "edit" and form.validate():  # back from the preview to change something
-        return render_template("hr/new_plan.html", form=form)
+        return _form_page(form)
     checked = _check_plan(form) if form.validate() else None
     if checked is None:
-        return render_template("hr/new_plan.html", form=form), 400
+        return _form_page(form, 400)
     warnings = plan_start.warnings(checked)
     seen = set((form.warned.data or "").split(","))
     # Confirming creates the plan only when HR has seen every warning there now is.
@@ -144,6 +148,7 @@ def _admin_page(plan: Plan, status: int = 200, failed=None, **bound):
     page_forms = _admin_forms(plan, **bound)
     return render_template(
         "hr/plan_admin.html", plan=plan, forms=page_forms, failed=failed,
+        people=user_admin.listed_people() if plan.is_open else None,
         progress=plans.progress(plan), today=plans.today(), state=plans.milestone_state,
         form=page_forms.get(failed) if failed else None,
     ), status

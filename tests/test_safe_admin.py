@@ -144,6 +144,17 @@ def test_inviting_someone_who_already_has_an_account_is_refused(cast, client, lo
     assert (plan_count(), db.session.scalar(sa.select(sa.func.count(User.id)))) == before
 
 
+def test_a_new_mentor_needs_an_email_address_and_a_name(cast, client, login):
+    login(cast["hr"])
+    data = form("leader.b@example.nhs.uk", step="preview", mentor="", new_mentor="y")
+    no_name = client.post("/hr/plans/new", data=data | {"mentor_name": ""})
+    assert no_name.status_code == 400
+    assert summary_links(text(no_name)) == [("mentor_name", "Enter the new mentor's full name")]
+    no_email = client.post("/hr/plans/new", data=data | {"mentor_name": "Max Mentor"})
+    assert no_email.status_code == 400
+    assert summary_links(text(no_email)) == [("mentor", "Enter the new mentor's email address")]
+
+
 # --- pause and resume -------------------------------------------------------------------------
 
 

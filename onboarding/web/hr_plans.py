@@ -39,7 +39,7 @@ def _check_plan(form: forms.NewPlanForm) -> plan_start.Checked | None:
             leader=form.leader.data, sponsor=form.sponsor.data, mentor=form.mentor.data or None,
             playbook=form.playbook.data, start=form.start.data, months=form.months.data,
             working_days=form.working_days.data, new_leader=form.new_leader.data,
-            new_sponsor=form.new_sponsor.data, new_mentor=bool(form.new_mentor.data and form.mentor.data))
+            new_sponsor=form.new_sponsor.data, new_mentor=form.new_mentor.data)
     except plan_start.StartError as exc:
         for field, message in exc.errors.items():
             getattr(form, field).errors.append(message)
@@ -68,7 +68,7 @@ def _create(form: forms.NewPlanForm, checked: plan_start.Checked):
     invited = {}
     try:
         for role in forms.ROLES:
-            if getattr(form, f"new_{role}").data and getattr(form, role).data:
+            if getattr(form, f"new_{role}").data:
                 try:
                     invited[role] = accounts.create_user(getattr(form, role).data, getattr(form, f"{role}_name").data,
                                                          actor=me, remote_addr=remote_addr())

@@ -99,7 +99,7 @@ class ReassignForm(Form):
 
 class PauseForm(Form):
     reason = TextAreaField("Why is the plan paused?",
-                           description="The leader and the sponsor see this, for example “Parental leave”. At most 500 characters.",
+                           description="The leader and the sponsor see this, for example “Parental leave”.",
                            validators=[DataRequired("Enter why the plan is paused"),
                                        Length(max=500, message="The reason must be 500 characters or fewer")])
     expected_return_on = DateInputField("Expected return date (optional)",

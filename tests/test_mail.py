@@ -68,7 +68,9 @@ def test_smtp_backend_logs_in_with_the_configured_user(mail_app):
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         seen.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.login == b"onboarding" and auth_data.password == b"s3cret")
+        # handled=False: the server answers a refusal with 535 (by default it says nothing and
+        # the client would wait for its timeout).
+        return AuthResult(success=auth_data.login == b"onboarding" and auth_data.password == b"s3cret", handled=False)
 
     server = SMTPServer()
     server.controller = Controller(server.handler, hostname="127.0.0.1", port=server.port, authenticator=authenticator,
@@ -76,8 +78,10 @@ def test_smtp_backend_logs_in_with_the_configured_user(mail_app):
     server.controller.start()
     try:
         mail_app.config.update(server.config() | {"SMTP_USERNAME": "onboarding", "SMTP_PASSWORD": "wrong"})
-        with pytest.raises(mail.MailError):
+        with pytest.raises(mail.MailError, match="535") as refused:
             mail.send(mail_app.config, "lee.leader@example.nhs.uk", "Hello", TEXT, HTML)
+        # A wrong password is the server refusing us, not the server being away.
+        assert not isinstance(refused.value, mail.MailConnectionError)
         mail_app.config["SMTP_PASSWORD"] = "s3cret"
         mail.send(mail_app.config, "lee.leader@example.nhs.uk", "Hello", TEXT, HTML)
         assert len(server.handler.take()) == 1

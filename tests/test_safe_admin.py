@@ -229,6 +229,9 @@ def test_resume_offers_the_expected_return_date_and_clears_the_pause(cast, clien
 
     future = client.post(f"/hr/plans/{plan_id}/resume", data={"resume-on-day": "8", "resume-on-month": "1", "resume-on-year": "2027"})
     assert future.status_code == 400 and "The return date cannot be after today, 7 January 2027" in text(future)
+    early = client.post(f"/hr/plans/{plan_id}/resume", data={"resume-on-day": "2", "resume-on-month": "12", "resume-on-year": "2026"})
+    assert early.status_code == 400
+    assert summary_links(text(early)) == [("resume-on-day", "The return date cannot be before the pause, 3 December 2026")]
 
     resumed = client.post(f"/hr/plans/{plan_id}/resume", data={"resume-on-day": "5", "resume-on-month": "1", "resume-on-year": "2027"},
                           follow_redirects=True)

@@ -236,13 +236,11 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
     return paused_days
 
 
-def check_return_date(plan: Plan, on: date) -> None:
-    """A return date a person gives (the resume form): not in the future (a plan cannot be
-    resumed ahead of time) and, as resume checks, not before the pause."""
+def check_return_date(on: date) -> None:
+    """A return date a person gives (the resume form) is not in the future: a plan cannot be
+    resumed ahead of time. (resume itself refuses one before the pause.)"""
     if on > (now := today()):
         raise PlanError(f"The return date cannot be after today, {dates.day(now)}", "on")
-    if plan.paused_on is not None and on < plan.paused_on:
-        raise PlanError(f"The return date cannot be before the pause, {dates.day(plan.paused_on)}", "on")
 
 
 def resume_date(plan: Plan, on: date | None = None) -> date:

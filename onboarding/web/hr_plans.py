@@ -215,7 +215,7 @@ def resume(plan_id: int):
         return _admin_page(plan, 400, "resume", resume=form)
     try:
         if form.on.data is not None:
-            plans.check_return_date(plan, form.on.data)
+            plans.check_return_date(form.on.data)
         days = plans.resume(plan, _me(), on=form.on.data, remote_addr=remote_addr())
     except plans.PlanError as exc:
         return _refused(plan, "resume", form, exc)

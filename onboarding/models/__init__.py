@@ -12,6 +12,7 @@ from .base import (
     PLAN_STATUSES,
     RAG_VALUES,
     STANCES,
+    SUPPORTER_ROLES,
     get_by_id,
     new_token,
     one_of,
@@ -29,7 +30,9 @@ from .core import (
     Stakeholder,
     User,
 )
+from .drafts import PlaybookDraft
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
+from .org import DirectoryEntry, PlanSupporter
 
 __all__ = [
     "OWNER_ROLES",
@@ -38,6 +41,7 @@ __all__ = [
     "OPEN_PLAN_STATUSES",
     "CLOSED_PLAN_STATUSES",
     "MILESTONE_STATUSES",
+    "SUPPORTER_ROLES",
     "RAG_VALUES",
     "NUDGE_MODES",
     "NUDGE_STATUSES",
@@ -60,6 +64,9 @@ __all__ = [
     "CheckIn",
     "Nudge",
     "SentEmail",
+    "DirectoryEntry",
+    "PlanSupporter",
+    "PlaybookDraft",
     "AuditEvent",
     "ApiToken",
     "UserSession",

@@ -15,6 +15,7 @@ __all__ = [
     "OPEN_PLAN_STATUSES",
     "CLOSED_PLAN_STATUSES",
     "MILESTONE_STATUSES",
+    "SUPPORTER_ROLES",
     "RAG_VALUES",
     "NUDGE_MODES",
     "NUDGE_STATUSES",
@@ -27,7 +28,8 @@ __all__ = [
     "new_token",
 ]
 
-OWNER_ROLES = ("leader", "sponsor", "mentor", "hr")
+# "buddy": a peer in the organisation named on the plan (see PlanSupporter).
+OWNER_ROLES = ("leader", "sponsor", "mentor", "hr", "buddy")
 CATEGORIES = (
     "stakeholder_mapping",
     "clinician_interviews",
@@ -39,7 +41,10 @@ CATEGORIES = (
 PLAN_STATUSES = ("active", "paused", "completed", "withdrawn")
 OPEN_PLAN_STATUSES = ("active", "paused")  # still running: milestones move, check-ins are due
 CLOSED_PLAN_STATUSES = ("completed", "withdrawn")  # kept read-only as a record
-MILESTONE_STATUSES = ("todo", "done")
+# "not_applicable": tailored out of one plan, with a reason; never nudged, not counted.
+MILESTONE_STATUSES = ("todo", "done", "not_applicable")
+# Who else may support a plan besides its sponsor and mentor.
+SUPPORTER_ROLES = ("buddy", "assistant", "peer_mentor")
 RAG_VALUES = ("red", "amber", "green")
 NUDGE_MODES = ("all", "digest", "mute")
 # "sending": claimed by a delivery run, between the outbox and the SMTP server's answer.

@@ -3,6 +3,7 @@ calendar dates in the TIMEZONE setting (Europe/London)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -26,6 +27,8 @@ from .base import (
     utcnow,
 )
 
+if TYPE_CHECKING:  # defined in org.py, which imports this module
+    from .org import PlanSupporter
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
@@ -120,6 +123,11 @@ class MilestoneTemplate(db.Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     required: Mapped[bool] = mapped_column(default=True)
     evidence_prompt: Mapped[str] = mapped_column(sa.Text, default="")
+    # Timing floors: scaled onto a shorter plan, never before / after this week of the plan.
+    not_before_week: Mapped[int | None]
+    not_after_week: Mapped[int | None]
+    on_site: Mapped[bool] = mapped_column(default=False)  # lands on a day the leader is on site
+    delegable: Mapped[bool] = mapped_column(default=False)  # an assistant may complete it for the leader
 
     version: Mapped[PlaybookVersion] = relationship(back_populates="templates")
 
@@ -144,6 +152,8 @@ class Plan(db.Model):
     months: Mapped[int]
     end_date: Mapped[date]
     working_days: Mapped[str] = mapped_column(sa.String(40), default="mon,tue,wed,thu,fri")
+    # The working days the leader is on site (hybrid working); empty means every working day.
+    on_site_days: Mapped[str] = mapped_column(sa.String(40), default="")
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
     checkin_cadence_days: Mapped[int] = mapped_column(default=14)
     paused_on: Mapped[date | None]
@@ -170,6 +180,9 @@ class Plan(db.Model):
     goals: Mapped[list[Goal]] = relationship(back_populates="plan", order_by="Goal.id", cascade="all, delete-orphan")
     checkins: Mapped[list[CheckIn]] = relationship(
         back_populates="plan", order_by="CheckIn.held_on.desc()", cascade="all, delete-orphan"
+    )
+    supporters: Mapped[list[PlanSupporter]] = relationship(
+        back_populates="plan", order_by="PlanSupporter.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -245,6 +258,18 @@ class Milestone(db.Model):
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     evidence_note: Mapped[str | None] = mapped_column(sa.Text)
     evidence_link: Mapped[str | None] = mapped_column(sa.String(500))
+    # Copied from the template (see MilestoneTemplate) so re-spreading keeps them.
+    not_before_week: Mapped[int | None]
+    not_after_week: Mapped[int | None]
+    on_site: Mapped[bool] = mapped_column(default=False)
+    delegable: Mapped[bool] = mapped_column(default=False)
+    # Tailoring of this one plan (who, when and why are in the audit trail): added here rather
+    # than from the playbook; due date or owner set by hand (a rebase keeps them); why it is
+    # not applicable.
+    added: Mapped[bool] = mapped_column(default=False)
+    due_tailored: Mapped[bool] = mapped_column(default=False)
+    owner_tailored: Mapped[bool] = mapped_column(default=False)
+    not_applicable_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
     completed_by: Mapped[User | None] = relationship()
@@ -280,15 +305,19 @@ class Stakeholder(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     role: Mapped[str] = mapped_column(sa.String(120), default="")
     organisation: Mapped[str] = mapped_column(sa.String(120), default="")
-    power: Mapped[int]  # 1-5
-    interest: Mapped[int]  # 1-5
+    power: Mapped[int | None]  # 1-5; None until the leader scores someone from the who's who
+    interest: Mapped[int | None]  # 1-5
     stance: Mapped[str] = mapped_column(sa.String(12), default="neutral")
     last_met: Mapped[date | None]
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    notes_private: Mapped[bool] = mapped_column(default=False)  # only the leader reads the notes
+    directory_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directory_entry.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def quadrant(self) -> str:
+        if self.power is None or self.interest is None:
+            return "not_scored"
         high_power, high_interest = self.power >= 3, self.interest >= 3
         if high_power and high_interest:
             return "manage_closely"

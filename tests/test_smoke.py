@@ -11,6 +11,6 @@ def test_sign_in_and_out(cast, client, login):
     assert home.status_code == 302 and home.headers["Location"] == "/my-plan"
     assert b"Leader A" in client.get("/my-plan").data
     login(cast["hr"])
-    assert client.get("/").headers["Location"] == "/hr/cohort"
+    assert client.get("/").headers["Location"] == "/hr/attention"  # HR lands on Needs attention
     client.post("/logout")
     assert client.get("/").status_code == 302

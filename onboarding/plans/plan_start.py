@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Plan, PlaybookVersion, User
 from ..models.storable import is_storable
 from ..people import accounts
-from . import dates, planning
+from . import dates, directory, planning
 
 FIELDS = ("leader", "sponsor", "mentor", "playbook", "start", "months", "working_days")
 MAX_SLUG = 80
@@ -164,8 +164,11 @@ def warnings(checked: Checked) -> list[Warning]:
 def start(checked: Checked, *, leader: User | None = None, sponsor: User | None = None, mentor: User | None = None,
           actor: User | None = None, remote_addr=None):
     """Write the plan ``check`` approved; ``leader``, ``sponsor`` and ``mentor`` are the
-    people invited when the check was made for new ones."""
-    return plans.create_plan(leader=checked.leader or leader, sponsor=checked.sponsor or sponsor,
+    people invited when the check was made for new ones. The stakeholder map starts with
+    a copy of HR's who's who, unscored."""
+    plan = plans.create_plan(leader=checked.leader or leader, sponsor=checked.sponsor or sponsor,
                              mentor=checked.mentor or mentor, version=checked.version, start=checked.start,
                              months=checked.months, working_days=checked.working_days, actor=actor,
                              remote_addr=remote_addr)
+    directory.copy_to_map(plan, actor, remote_addr)
+    return plan

@@ -61,6 +61,16 @@ def can_read_private_notes(user, plan: Plan) -> bool:
     return "leader" not in held and bool(held & {"sponsor", "hr"})
 
 
+def can_read_stakeholder_notes(user, stakeholder) -> bool:
+    """Notes on the stakeholder map: whoever reads the plan, unless the leader marked them
+    private; then the leader alone. ``user`` None is paper (the printable page, exports),
+    which may travel, so it never carries private notes."""
+    if user is None:
+        return not stakeholder.notes_private
+    held = roles(user, stakeholder.plan)
+    return "leader" in held if stakeholder.notes_private else bool(held)
+
+
 def is_hr(user) -> bool:
     """Create plans, reassign, pause, extend, close; playbooks, users, cohort reports."""
     return _ok(user) and user.is_hr

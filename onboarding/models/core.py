@@ -133,10 +133,14 @@ class MilestoneTemplate(db.Model):
 
     # What a playbook file says about a milestone; a plan copies these onto its own milestones.
     CONTENT_FIELDS = ("key", "title", "description", "phase", "category", "owner", "week", "pinned", "required",
-                      "evidence_prompt")
+                      "evidence_prompt", "not_before_week", "not_after_week", "on_site", "delegable")
+    # Left out of the content when None or False, so a playbook that does not use them keeps
+    # the content hash it had before they existed.
+    OPTIONAL_FIELDS = ("not_before_week", "not_after_week", "on_site", "delegable")
 
     def content(self) -> dict:
-        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+        values = {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+        return {k: v for k, v in values.items() if k not in self.OPTIONAL_FIELDS or v not in (None, False)}
 
 
 class Plan(db.Model):

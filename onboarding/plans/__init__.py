@@ -49,9 +49,16 @@ class PlannedMilestone:
     owner: str
     week: int
     due: date
+    on_site: bool = False
 
 
-def preview(version: PlaybookVersion, start: date, months: int, working_days=None) -> list[PlannedMilestone]:
+def on_site_day_list(plan: Plan) -> list[str]:
+    """The working days a hybrid leader is on site; empty: every working day."""
+    return plan.on_site_days.split(",") if plan.on_site_days else []
+
+
+def preview(version: PlaybookVersion, start: date, months: int, working_days=None,
+            on_site_days=()) -> list[PlannedMilestone]:
     """The milestones and due dates a plan would get, without writing anything."""
     try:
         days = planning.parse_working_days(working_days)
@@ -59,11 +66,10 @@ def preview(version: PlaybookVersion, start: date, months: int, working_days=Non
     except planning.PlanningError as exc:
         raise PlanError(str(exc), exc.field) from exc
     templates = version.templates
-    dates = planning.lay_out(
-        [planning.Slot(t.week, t.pinned) for t in templates], version.weeks, start, end, days
-    )
+    dates = planning.lay_out([planning.Slot.of(t) for t in templates], version.weeks, start, end, days, on_site_days)
     return [
-        PlannedMilestone(t.key, t.title, t.phase, version.phase_title(t.phase), t.category, t.owner, t.week, d)
+        PlannedMilestone(t.key, t.title, t.phase, version.phase_title(t.phase), t.category, t.owner, t.week, d,
+                         t.on_site)
         for t, d in zip(templates, dates)
     ]
 
@@ -77,6 +83,7 @@ def create_plan(
     months: int,
     mentor: User | None = None,
     working_days=None,
+    on_site_days=(),
     actor: User | None = None,
     remote_addr: str | None = None,
 ) -> Plan:
@@ -84,7 +91,7 @@ def create_plan(
         raise PlanError("the sponsor must be someone other than the leader", "sponsor")
     if mentor is not None and mentor.id in (leader.id, sponsor.id):
         raise PlanError("the mentor must be someone other than the leader and the sponsor", "mentor")
-    laid_out = preview(version, start, months, working_days)
+    laid_out = preview(version, start, months, working_days, on_site_days)
     days = planning.parse_working_days(working_days)
     plan = Plan(
         leader=leader,
@@ -96,6 +103,7 @@ def create_plan(
         months=months,
         end_date=planning.plan_end(start, months),
         working_days=",".join(days),
+        on_site_days=",".join(on_site_days),
         status="active",
         checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
     )
@@ -116,7 +124,8 @@ def create_plan(
 
 def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> dict:
     """A plan's own copy of a milestone template, so later playbook edits never reach it."""
-    return t.content() | {
+    # The content leaves out optional fields at their defaults; every row has them all.
+    return {"not_before_week": None, "not_after_week": None, "on_site": False, "delegable": False} | t.content() | {
         "position": position,
         "phase_title": version.phase_title(t.phase),
         "due_date": due,
@@ -127,7 +136,7 @@ def _milestone_fields(t, version: PlaybookVersion, due: date, position: int) -> 
 def planned(plan: Plan, dates: list[date] | None = None) -> list[PlannedMilestone]:
     """A plan's milestones as a preview lists them, with ``dates`` in place of their own."""
     dates = dates or [m.due_date for m in plan.milestones]
-    return [PlannedMilestone(m.key, m.title, m.phase, m.phase_title, m.category, m.owner, m.week, d)
+    return [PlannedMilestone(m.key, m.title, m.phase, m.phase_title, m.category, m.owner, m.week, d, m.on_site)
             for m, d in zip(plan.milestones, dates)]
 
 
@@ -228,12 +237,21 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
     open_ms = _open(plan)
     for m, d in zip(open_ms, planning.shift_open([m.due_date for m in open_ms], paused_days, plan.working_day_list)):
         m.due_date = d
+    _back_on_site(plan, open_ms)
     if paused_days:
         plan.end_date = cal.add_working_days(cal.on_or_before(plan.end_date), paused_days)
     plan.status = "active"
     plan.paused_on = plan.pause_reason = plan.expected_return_on = None
     audit.record(user, "plan.resume", plan, remote_addr, working_days_paused=paused_days)
     return paused_days
+
+
+def _back_on_site(plan: Plan, moved: list[Milestone]) -> None:
+    """On-site milestones a pause moved go on to the next day the leader is on site."""
+    site = planning.on_site_calendar(plan.working_day_list, on_site_day_list(plan))
+    for m in moved:
+        if m.on_site:
+            m.due_date = site.on_or_after(m.due_date)
 
 
 def check_return_date(on: date) -> None:
@@ -262,8 +280,8 @@ def extended_dates(plan: Plan, months: int) -> tuple[date, list[date]]:
     except planning.PlanningError as exc:
         raise PlanError(str(exc), "months") from exc
     dates = planning.lay_out(
-        [planning.Slot(m.week, m.pinned) for m in plan.milestones],
-        plan.playbook_version.weeks, plan.start_date, end, plan.working_day_list,
+        [planning.Slot.of(m) for m in plan.milestones],
+        plan.playbook_version.weeks, plan.start_date, end, plan.working_day_list, on_site_day_list(plan),
     )
     return end, [d if m.is_open else m.due_date for m, d in zip(plan.milestones, dates)]
 

@@ -1,9 +1,9 @@
 """Starting a plan: the one set of rules the HR page, the API and the CLI share.
 
 Each channel turns its own input into emails, a playbook slug, a date, a number of
-months and working days; ``check`` judges them and ``start`` writes the plan. A
-refusal is a StartError naming the field (leader, sponsor, mentor, playbook, start,
-months, working_days); each caller maps that to its own form field, JSON field or
+months, working days and on-site days; ``check`` judges them and ``start`` writes the
+plan. A refusal is a StartError naming the field (leader, sponsor, mentor, playbook,
+start, months, working_days, on_site_days); each caller maps that to its own form field, JSON field or
 command-line option. Callers commit.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..models.storable import is_storable
 from ..people import accounts
 from . import dates, directory, planning
 
-FIELDS = ("leader", "sponsor", "mentor", "playbook", "start", "months", "working_days")
+FIELDS = ("leader", "sponsor", "mentor", "playbook", "start", "months", "working_days", "on_site_days")
 MAX_SLUG = 80
 
 
@@ -45,6 +45,7 @@ class Checked:
     working_days: tuple[str, ...]
     milestones: list[plans.PlannedMilestone]
     new_mentor: bool = False
+    on_site_days: tuple[str, ...] = ()  # empty: on site every working day
 
     @property
     def end(self) -> date:
@@ -91,11 +92,12 @@ def _version(slug: str | None, errors: dict) -> PlaybookVersion | None:
 
 
 def check(*, leader: str | None, sponsor: str | None, mentor: str | None, playbook: str | None, start: date,
-          months: int, working_days=None, new_leader: bool = False, new_sponsor: bool = False,
+          months: int, working_days=None, on_site_days=None, new_leader: bool = False, new_sponsor: bool = False,
           new_mentor: bool = False) -> Checked:
     """Judge a request to start a plan without writing anything. ``leader``, ``sponsor`` and
     ``mentor`` are emails; a ``new_*`` one is someone the caller invites on ``start`` (nobody
-    may have that email yet). Raises StartError with every problem found."""
+    may have that email yet); ``on_site_days`` are the working days a hybrid leader is on
+    site (none: every working day). Raises StartError with every problem found."""
     errors: dict[str, str] = {}
     found: dict[str, User | None] = {}
     emails: dict[str, str] = {}
@@ -118,15 +120,68 @@ def check(*, leader: str | None, sponsor: str | None, mentor: str | None, playbo
     try:
         days = planning.parse_working_days(working_days)
     except planning.PlanningError as exc:
-        errors["working_days"] = str(exc)[0].upper() + str(exc)[1:]
+        errors["working_days"], days = str(exc)[0].upper() + str(exc)[1:], None
+    site = _on_site_days(on_site_days, days, errors) if days else ()
     if errors:
         raise StartError(dict(sorted(errors.items(), key=lambda item: FIELDS.index(item[0]))))
     try:
-        laid_out = plans.preview(version, start, months, days)
+        laid_out = plans.preview(version, start, months, days, site)
     except plans.PlanError as exc:  # an end date past the planning years
         raise StartError({exc.field if exc.field in FIELDS else "start": str(exc)[0].upper() + str(exc)[1:]}) from exc
-    return Checked(found.get("leader"), found.get("sponsor"), found.get("mentor"), version, start, months, days,
-                   laid_out, new_mentor)
+    checked = Checked(found.get("leader"), found.get("sponsor"), found.get("mentor"), version, start, months, days,
+                      laid_out, new_mentor, site)
+    if problem := timing_problem(checked):
+        raise StartError({"months": problem})
+    return checked
+
+
+def _on_site_days(value, working_days: tuple[str, ...], errors: dict) -> tuple[str, ...]:
+    """The on-site days, some of the working days; () for none named (every working day)."""
+    if value is None or value == "" or value == []:
+        return ()
+    try:
+        days = planning.parse_working_days(value)
+    except planning.PlanningError:
+        errors["on_site_days"] = "Choose on-site days from Monday to Friday"
+        return ()
+    if outside := [planning.DAY_TITLES[d] for d in days if d not in working_days]:
+        errors["on_site_days"] = (f"The on-site days must be among the leader's working days: "
+                                  f"{' and '.join(outside)} {'is' if len(outside) == 1 else 'are'} not")
+        return ()
+    return () if days == working_days else days
+
+
+def timing_problem(checked: Checked) -> str | None:
+    """Why the plan is too short for a milestone's not_before_week (the first such), or None."""
+    templates = checked.version.templates
+    slots = [planning.Slot.of(t) for t in templates]
+    late = planning.timing_problems(slots, [m.due for m in checked.milestones], checked.start)
+    if not late:
+        return None
+    t = templates[late[0]]
+    needed = planning.months_needed(slots, checked.version.weeks, checked.start, checked.working_days,
+                                    checked.on_site_days, late[0])
+    if t.not_before_week and needed is not None and needed > checked.months:
+        return f"{t.title} needs at least {needed} months: it cannot be due before week {t.not_before_week} of the plan"
+    when = (f"in weeks {t.not_before_week} to {t.not_after_week}" if t.not_before_week and t.not_after_week
+            else f"before week {t.not_before_week}" if t.not_before_week else f"after week {t.not_after_week}")
+    return f"{t.title} cannot be due {when} of this plan on the leader's days: choose other days or another length"
+
+
+def pattern_note(checked: Checked) -> str | None:
+    """For a leader working fewer than five days: the working days this plan gives them against
+    the playbook's full time, and the length that gives them as many."""
+    found = planning.working_pattern(checked.start, checked.months, checked.working_days, checked.version.weeks)
+    if found is None:
+        return None
+    note = (f"Working {found.days_a_week} {'day' if found.days_a_week == 1 else 'days'} a week, the leader has "
+            f"{found.plan_days} working days in this {checked.months}-month plan. The playbook is written for "
+            f"{checked.version.weeks} weeks full time, {found.reference_days} working days.")
+    if found.suggested_months == checked.months and found.plan_days >= found.reference_days:
+        return note + " This length gives them as many."
+    if found.suggested_days < found.reference_days:
+        return note + f" Even {planning.MAX_MONTHS} months give them only {found.suggested_days}."
+    return note + f" A {found.suggested_months}-month plan gives them {found.suggested_days}."
 
 
 class Warning(NamedTuple):
@@ -168,7 +223,7 @@ def start(checked: Checked, *, leader: User | None = None, sponsor: User | None 
     a copy of HR's who's who, unscored."""
     plan = plans.create_plan(leader=checked.leader or leader, sponsor=checked.sponsor or sponsor,
                              mentor=checked.mentor or mentor, version=checked.version, start=checked.start,
-                             months=checked.months, working_days=checked.working_days, actor=actor,
-                             remote_addr=remote_addr)
+                             months=checked.months, working_days=checked.working_days,
+                             on_site_days=checked.on_site_days, actor=actor, remote_addr=remote_addr)
     directory.copy_to_map(plan, actor, remote_addr)
     return plan

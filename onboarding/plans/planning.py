@@ -14,6 +14,7 @@ import holidays
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORKING_DAYS = ("mon", "tue", "wed", "thu", "fri")
+DAY_TITLES = dict(zip(DEFAULT_WORKING_DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")))
 MIN_MONTHS, MAX_MONTHS = 3, 6
 # Every date a person types (starts, check-ins, interviews, goals) falls in these years:
 # far-off years overflow date arithmetic and make every sweep compute their bank holidays.
@@ -122,10 +123,19 @@ def plan_end(start: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Slot:
-    """What the planner needs of a milestone template."""
+    """What the planner needs of a milestone template (or a plan's copy of one)."""
 
     week: int
     pinned: bool = False
+    not_before_week: int | None = None  # never due before this week of the plan
+    not_after_week: int | None = None  # never due after this week of the plan
+    on_site: bool = False  # due on a day the leader is on site
+
+    @classmethod
+    def of(cls, item) -> Slot:
+        """The slot of anything with a milestone's fields: a template, a milestone, a preview row."""
+        return cls(item.week, item.pinned, getattr(item, "not_before_week", None),
+                   getattr(item, "not_after_week", None), bool(getattr(item, "on_site", False)))
 
 
 def nominal_offset(week: int) -> int:
@@ -137,21 +147,42 @@ def nominal_offset(week: int) -> int:
     return 7 * week - 3
 
 
+def week_start(start: date, week: int) -> date:
+    """The first day of week ``week`` of a plan (week 1 begins on the start date)."""
+    return start + timedelta(days=7 * (week - 1))
+
+
+def week_end(start: date, week: int) -> date:
+    """The last day of week ``week`` of a plan."""
+    return start + timedelta(days=7 * week - 1)
+
+
+def on_site_calendar(working_days: Sequence[str], on_site_days: Sequence[str] = ()) -> Calendar:
+    """The days a hybrid leader is on site: the on-site days among the working days; every
+    working day when none are named."""
+    chosen = tuple(d for d in working_days if d in set(on_site_days))
+    return Calendar(chosen or tuple(working_days))
+
+
 def lay_out(
     slots: Sequence[Slot],
     reference_weeks: int,
     start: date,
     end: date,
     working_days: Sequence[str] = DEFAULT_WORKING_DAYS,
+    on_site_days: Sequence[str] = (),
 ) -> list[date]:
     """Due dates for ``slots`` (in playbook order) in a plan running start..end.
 
     Unpinned offsets after the start scale with the plan's length; pinned and
-    pre-start ones keep their offset. Each date lands on a working day of the
-    leader, dates never go backwards through the list, and none after the start
-    passes ``end``.
+    pre-start ones keep their offset; none is due before its ``not_before_week``.
+    Each date lands on a working day of the leader (an on-site day for on-site
+    milestones), dates never go backwards through the list, and none after the start
+    passes ``end`` or its ``not_after_week``. A floor that cannot be met in
+    start..end shows in ``timing_problems``.
     """
     cal = Calendar(tuple(working_days))
+    site = on_site_calendar(working_days, on_site_days)
     plan_days = (end - start).days
     reference_days = max(1, reference_weeks * 7)
     dates: list[date] = []
@@ -160,26 +191,87 @@ def lay_out(
         offset = nominal_offset(slot.week)
         if offset > 0 and not slot.pinned:
             offset = offset * plan_days // reference_days
-        offset = min(offset, plan_days)
-        day = start + timedelta(days=offset)
+        day = start + timedelta(days=min(offset, plan_days))
+        if slot.not_before_week is not None:
+            day = max(day, week_start(start, slot.not_before_week))
         if floor is not None and day < floor:
             day = floor
-        day = cal.on_or_after(day)
+        day = (site if slot.on_site else cal).on_or_after(day)
         dates.append(day)
         floor = day
-    # Anything pushed past the end comes back to the last working day that keeps the order.
-    limit = cal.on_or_before(end)
+    # Anything pushed past the end (or its own latest week) comes back to the last
+    # working day that keeps the order.
+    limit = end
     for i in range(len(dates) - 1, -1, -1):
+        slot = slots[i]
+        if slot.not_after_week is not None:
+            limit = min(limit, week_end(start, slot.not_after_week))
         if dates[i] > limit:
-            dates[i] = limit
+            dates[i] = (site if slot.on_site else cal).on_or_before(limit)
         limit = dates[i]
     return dates
+
+
+def timing_problems(slots: Sequence[Slot], dates: Sequence[date], start: date) -> list[int]:
+    """The positions of milestones whose date misses their ``not_before_week`` or
+    ``not_after_week``: the plan is too short for them (or the leader works no day then)."""
+    return [
+        i for i, (slot, due) in enumerate(zip(slots, dates))
+        if (slot.not_before_week is not None and due < week_start(start, slot.not_before_week))
+        or (slot.not_after_week is not None and due > week_end(start, slot.not_after_week))
+    ]
+
+
+def months_needed(slots: Sequence[Slot], reference_weeks: int, start: date, working_days: Sequence[str],
+                  on_site_days: Sequence[str], position: int) -> int | None:
+    """The shortest plan, in months, in which the milestone at ``position`` meets its
+    timing; None when not even the longest does."""
+    for months in range(MIN_MONTHS, MAX_MONTHS + 1):
+        try:
+            end = plan_end(start, months)
+        except PlanningError:
+            return None
+        dates = lay_out(slots, reference_weeks, start, end, working_days, on_site_days)
+        if position not in timing_problems(slots, dates, start):
+            return months
+    return None
 
 
 def shift_open(dates: Sequence[date], working_days_paused: int, working_days: Sequence[str]) -> list[date]:
     """Move dates on by the number of working days a plan was paused."""
     cal = Calendar(tuple(working_days))
     return [cal.add_working_days(cal.on_or_after(d), working_days_paused) for d in dates]
+
+
+# --- the leader's working pattern ---------------------------------------------------------------
+
+
+def working_days_in(cal: Calendar, start: date, end: date) -> int:
+    """The working days from ``start`` up to (not including) ``end``."""
+    return cal.working_days_between(start - timedelta(days=1), end - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class WorkingPattern:
+    """A part-time leader's working days in a plan against the playbook written for full time."""
+
+    days_a_week: int
+    plan_days: int  # the leader's working days from the start to the end
+    reference_days: int  # Monday to Friday over the playbook's weeks from the same start
+    suggested_months: int  # the shortest length giving at least reference_days (else the longest)
+    suggested_days: int  # the leader's working days in a plan of suggested_months
+
+
+def working_pattern(start: date, months: int, working_days: Sequence[str], reference_weeks: int) -> WorkingPattern | None:
+    """None for a leader who works all five days; otherwise what their plan gives them and
+    the length (3 to 6 months) that gives them as many days as the playbook's full time."""
+    if len(working_days) >= len(DEFAULT_WORKING_DAYS):
+        return None
+    cal = Calendar(tuple(working_days))
+    reference = working_days_in(Calendar(), start, start + timedelta(days=7 * reference_weeks))
+    by_length = {m: working_days_in(cal, start, plan_end(start, m)) for m in range(MIN_MONTHS, MAX_MONTHS + 1)}
+    suggested = next((m for m, days in by_length.items() if days >= reference), MAX_MONTHS)
+    return WorkingPattern(len(working_days), by_length[months], reference, suggested, by_length[suggested])
 
 
 # --- where a plan is: today, week N of M, progress, due soon ---------------------------------

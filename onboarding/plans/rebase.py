@@ -55,11 +55,12 @@ def check(plan: Plan, version: PlaybookVersion) -> None:
 def _layout(plan: Plan, version: PlaybookVersion) -> dict[str, date]:
     templates = version.templates
     dates = planning.lay_out(
-        [planning.Slot(t.week, t.pinned) for t in templates],
+        [planning.Slot.of(t) for t in templates],
         version.weeks,
         plan.start_date,
         plan.end_date,
         plan.working_day_list,
+        plans.on_site_day_list(plan),
     )
     return {t.key: d for t, d in zip(templates, dates)}
 

@@ -75,7 +75,22 @@ def milestone_content(m: dict) -> dict:
         "pinned": bool(m.get("pinned", False)),
         "required": bool(m.get("required", True)),
         "evidence_prompt": stripped(m, "evidence_prompt"),
-    }
+    } | optional_fields(m)
+
+
+# Optional milestone fields and their defaults. They appear in the content only when set, so
+# playbooks that do not use them keep their content hash (and ``init`` sees them unchanged).
+OPTIONAL_MILESTONE_FIELDS = {"not_before_week": None, "not_after_week": None, "on_site": False, "delegable": False}
+
+
+def optional_fields(m: dict) -> dict:
+    """The optional fields ``m`` sets to something other than their default."""
+    found = {}
+    for name, default in OPTIONAL_MILESTONE_FIELDS.items():
+        value = m.get(name, default)
+        if value is not None and value != default:
+            found[name] = value if default is None else bool(value)
+    return found
 
 
 def to_yaml(content: PlaybookContent) -> str:

@@ -56,6 +56,10 @@ MILESTONE_FIELDS = {
     "pinned": (bool, False, None),
     "required": (bool, False, None),
     "evidence_prompt": (str, False, 2000),
+    "not_before_week": (int, False, None),
+    "not_after_week": (int, False, None),
+    "on_site": (bool, False, None),
+    "delegable": (bool, False, None),
 }
 TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
 # A playbook nests four levels (playbook, milestones, milestone, field); anything far
@@ -282,6 +286,7 @@ def _check_milestones(data: dict, filename: str, weeks: int | None, phase_keys: 
                 problems.append(Problem(filename, item.key_lines["key"], f"{where}: duplicate milestone key '{key}'"))
             milestone_keys.add(key)
         problems += _check_milestone_values(item, where, filename, phase_keys)
+        problems += _check_timing(item, where, filename, weeks)
         week = item.get("week")
         if _is_type(week, int):
             line = item.key_lines["week"]
@@ -302,6 +307,28 @@ def _check_milestone_values(item: dict, where: str, filename: str, phase_keys: s
         problems.append(Problem(filename, kl["category"], f"{where}: unknown category '{_cut(item['category'])}' (use {', '.join(CATEGORIES)})"))
     if isinstance(item.get("phase"), str) and phase_keys and item["phase"] not in phase_keys:
         problems.append(Problem(filename, kl["phase"], f"{where}: unknown phase '{_cut(item['phase'])}'"))
+    return problems
+
+
+def _check_timing(item: dict, where: str, filename: str, weeks: int | None) -> list[Problem]:
+    """not_before_week and not_after_week: weeks of the plan (1 to the playbook's weeks) that
+    hold a milestone back, or bring it forward, when a plan is shorter or longer than the
+    playbook, so the floor is at most its own week and the ceiling at least."""
+    problems, kl = [], item.key_lines
+    week = item.get("week") if _is_type(item.get("week"), int) else None
+    limits = {name: item.get(name) for name in ("not_before_week", "not_after_week") if _is_type(item.get(name), int)}
+    for name, value in limits.items():
+        if weeks is not None and not 1 <= value <= weeks:
+            problems.append(Problem(filename, kl[name], f"{where}: {name} {value} is outside the playbook's weeks 1 to {weeks}"))
+        elif week is not None and name == "not_before_week" and value > week:
+            problems.append(Problem(filename, kl[name], f"{where}: not_before_week {value} is after its own week {week}; "
+                                                        "a floor only holds a milestone back in shorter plans"))
+        elif week is not None and name == "not_after_week" and value < week:
+            problems.append(Problem(filename, kl[name], f"{where}: not_after_week {value} is before its own week {week}; "
+                                                        "a ceiling only brings a milestone forward in longer plans"))
+    if len(limits) == 2 and limits["not_before_week"] > limits["not_after_week"]:
+        problems.append(Problem(filename, kl["not_after_week"], f"{where}: not_after_week {limits['not_after_week']} "
+                                                                f"is before not_before_week {limits['not_before_week']}"))
     return problems
 
 

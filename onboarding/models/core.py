@@ -297,6 +297,20 @@ class Milestone(db.Model):
     def _is_done_expression(cls):
         return cls.status == "done"
 
+    @hybrid_property
+    def is_counted(self) -> bool:
+        """Counts towards "N of M" and the percentage: all but a not-applicable milestone."""
+        return self.status != "not_applicable"
+
+    @is_counted.inplace.expression
+    @classmethod
+    def _is_counted_expression(cls):
+        return cls.status != "not_applicable"
+
+    @property
+    def is_not_applicable(self) -> bool:
+        return self.status == "not_applicable"
+
     def is_overdue(self, on: date) -> bool:
         return self.is_open and self.due_date < on
 

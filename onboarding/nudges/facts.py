@@ -208,7 +208,7 @@ def _load_digests(batch: Batch, today: date) -> None:
             Milestone.plan_id, count(Milestone.status == "done").label("done"),
             count(sa.and_(todo, Milestone.due_date < today)).label("overdue"), sa.func.count().label("total"),
         )
-        .where(in_(Milestone.plan_id, digest_plans))
+        .where(in_(Milestone.plan_id, digest_plans), Milestone.is_counted)  # not applicable: not counted
         .group_by(Milestone.plan_id)
     ):
         batch.digest_counts[c.plan_id] = c

@@ -153,3 +153,29 @@ def can_update_milestone(user, milestone: Milestone) -> bool:
 def can_write_leader_records(user, plan: Plan) -> bool:
     """Add, edit or remove stakeholders, interviews and goals now: the leader, plan not closed."""
     return can_edit_leader_records(user, plan) and not plan_is_closed(plan)
+
+
+# --- tailoring one plan (plans.tailoring) -----------------------------------------------------
+
+
+def can_tailor(user, plan: Plan) -> bool:
+    """Add a milestone to an open plan: HR, or the plan's leader (who may then change or mark
+    not applicable only the milestones they added: can_tailor_milestone)."""
+    return plan.is_open and bool(roles(user, plan) & {"hr", "leader"})
+
+
+def can_tailor_milestone(user, milestone: Milestone) -> bool:
+    """Mark not applicable or applicable again, change the due date or owner: HR on any
+    milestone of an open plan; the leader on a milestone they added themselves (the audit
+    trail's milestone.add names who added it)."""
+    plan = milestone.plan
+    held = roles(user, plan)
+    if not plan.is_open or not held & {"hr", "leader"}:
+        return False
+    if "hr" in held:
+        return True
+    from ..models import AuditEvent  # here, not at the top: one import line is shared with other work
+
+    return milestone.added and milestone.id is not None and bool(db.session.scalar(sa.select(sa.exists().where(
+        AuditEvent.action == "milestone.add", AuditEvent.object_type == "milestone",
+        AuditEvent.object_id == milestone.id, AuditEvent.actor_id == user.id))))

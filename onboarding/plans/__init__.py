@@ -234,7 +234,7 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
         raise PlanError(f"The return date cannot be before the pause, {dates.day(plan.paused_on)}", "on")
     cal = planning.Calendar(tuple(plan.working_day_list))
     paused_days = max(0, cal.working_days_between(plan.paused_on, on))
-    open_ms = _open(plan)
+    open_ms = [m for m in _open(plan) if not m.due_tailored]  # a hand-set date stays put
     for m, d in zip(open_ms, planning.shift_open([m.due_date for m in open_ms], paused_days, plan.working_day_list)):
         m.due_date = d
     _back_on_site(plan, open_ms)
@@ -283,7 +283,8 @@ def extended_dates(plan: Plan, months: int) -> tuple[date, list[date]]:
         [planning.Slot.of(m) for m in plan.milestones],
         plan.playbook_version.weeks, plan.start_date, end, plan.working_day_list, on_site_day_list(plan),
     )
-    return end, [d if m.is_open else m.due_date for m, d in zip(plan.milestones, dates)]
+    # Done, not applicable and hand-set (tailoring) dates stay as they are.
+    return end, [d if m.is_open and not m.due_tailored else m.due_date for m, d in zip(plan.milestones, dates)]
 
 
 def extend(plan: Plan, user: User, months: int, remote_addr=None) -> None:
@@ -329,7 +330,7 @@ def progress(plan: Plan, on: date | None = None) -> planning.Progress:
     return planning.progress(
         plan.start_date, plan.end_date, on,
         done=sum(1 for m in plan.milestones if m.is_done),
-        total=len(plan.milestones),
+        total=sum(1 for m in plan.milestones if m.is_counted),  # not applicable is not counted
         overdue=sum(1 for m in plan.milestones if m.is_overdue(on)),
         completed=plan.is_completed,
     )
@@ -337,17 +338,23 @@ def progress(plan: Plan, on: date | None = None) -> planning.Progress:
 
 def owner_calendar(milestone: Milestone) -> planning.Calendar:
     """The leader works the plan's own days; sponsors, mentors and HR work Monday to Friday."""
-    if milestone.owner == "leader":
-        return planning.Calendar(planning.parse_working_days(milestone.plan.working_days))
+    return role_calendar(milestone.plan, milestone.owner)
+
+
+def role_calendar(plan: Plan, role: str) -> planning.Calendar:
+    """The working days of whoever holds ``role`` on ``plan`` (see owner_calendar)."""
+    if role == "leader":
+        return planning.Calendar(planning.parse_working_days(plan.working_days))
     return planning.Calendar()
 
 
 def milestone_state(milestone: Milestone, on: date | None = None, within: int | None = None) -> str:
-    """done | overdue | due_soon | not_started. ``within`` is the due-soon window in working
-    days (by default the plan's playbook's, else the setting: see due_soon_working_days)."""
+    """done | not_applicable | overdue | due_soon | not_started. ``within`` is the due-soon
+    window in working days (by default the plan's playbook's, else the setting: see
+    due_soon_working_days)."""
     on = on or today()
-    if milestone.is_done:
-        return "done"
+    if not milestone.is_open:
+        return milestone.status  # done, or not_applicable (never overdue, never due soon)
     if milestone.due_date < on:
         return "overdue"
     if within is None:
@@ -378,7 +385,9 @@ def as_json(plan: Plan) -> dict:
 
 
 def milestone_json(m: Milestone) -> dict:
-    return {
+    """``added`` only on milestones added to this plan, ``not_applicable_reason`` only on
+    those marked not applicable."""
+    shown = {
         "key": m.key,
         "title": m.title,
         "phase": m.phase,
@@ -387,3 +396,8 @@ def milestone_json(m: Milestone) -> dict:
         "due": m.due_date.isoformat(),
         "status": m.status,
     }
+    if m.added:
+        shown["added"] = True
+    if m.is_not_applicable:
+        shown["not_applicable_reason"] = m.not_applicable_reason
+    return shown

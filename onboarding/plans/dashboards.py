@@ -180,7 +180,7 @@ def _milestone_counts(ids: list[int], today: date) -> dict[int, tuple[int, int, 
             sa.func.count(),
             sa.func.sum(sa.case((sa.and_(Milestone.is_open, Milestone.due_date < today), one), else_=0)),
         )
-        .where(Milestone.plan_id.in_(ids))
+        .where(Milestone.plan_id.in_(ids), Milestone.is_counted)  # not applicable: not counted
         .group_by(Milestone.plan_id)
     )
     return {plan_id: (int(d or 0), int(c or 0), int(o or 0)) for plan_id, d, c, o in db.session.execute(statement)}

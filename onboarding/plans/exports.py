@@ -13,7 +13,7 @@ from . import checkins
 CSV_COLUMNS = ("Plan", "Leader", "Phase", "Milestone", "Category", "Owner", "Due", "Status",
                "Completed on", "Completed by", "Evidence note", "Evidence link")
 STATE_LABELS = {"done": "Done", "overdue": "Overdue", "due_soon": "Due soon",
-                "not_started": "Not started"}
+                "not_started": "Not started", "not_applicable": "Not applicable"}
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "|")
 

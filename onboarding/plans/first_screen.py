@@ -9,7 +9,7 @@ checkins.next_due_for; the pages tag each milestone with plans.milestone_state.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .. import plans
@@ -28,6 +28,7 @@ class Phase:
     title: str
     open: list[Milestone]
     done: list[Milestone]
+    not_applicable: list[Milestone] = field(default_factory=list)  # shown apart, not counted
 
     @property
     def total(self) -> int:
@@ -65,9 +66,10 @@ def latest_checkin(plan: Plan) -> CheckIn | None:
 
 def phases(plan: Plan) -> list[Phase]:
     """The plan's phases in the order their first milestone appears, each with its open
-    milestones and its done ones apart (in plan order)."""
+    milestones, its done ones and its not-applicable ones apart (in plan order)."""
     return [
-        Phase(title, [m for m in milestones if not m.is_done], [m for m in milestones if m.is_done])
+        Phase(title, [m for m in milestones if m.is_open], [m for m in milestones if m.is_done],
+              [m for m in milestones if m.is_not_applicable])
         for title, milestones in records.milestones_by_phase(plan)
     ]
 

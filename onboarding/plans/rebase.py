@@ -6,6 +6,10 @@ they are with their evidence; new keys are added with dates laid out over the
 plan; open milestones whose key has gone are removed; open ones still present
 take the new wording, and a new date only when their place in the playbook
 (week or pinning) changed, so dates moved by a pause are not undone.
+
+Tailoring (tailoring.py) survives: a not-applicable milestone keeps its mark and reason
+(and the new wording), one gone from the new version is kept like a done one; milestones
+added to the plan stay where they were; a hand-set due date or owner is never replaced.
 Callers commit.
 """
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Diff:
     redated: list[Change] = field(default_factory=list)
     reworded: list[Change] = field(default_factory=list)  # description, prompt, owner or phase
     kept_done: list[Change] = field(default_factory=list)  # done here, gone from the new version
+    kept_tailored: list[Change] = field(default_factory=list)  # added to the plan, or not applicable and gone
 
     @property
     def empty(self) -> bool:
@@ -68,6 +73,25 @@ def _layout(plan: Plan, version: PlaybookVersion) -> dict[str, date]:
 _WORDING = ("description", "phase", "category", "owner", "required", "evidence_prompt")
 
 
+def _follows_playbook(m: Milestone) -> bool:
+    """Still to do or not applicable: takes the new version's wording (done ones keep theirs)."""
+    return not m.is_done
+
+
+def _wording(m: Milestone) -> tuple[str, ...]:
+    return tuple(a for a in _WORDING if not (a == "owner" and m.owner_tailored))
+
+
+def _redated(m: Milestone, t) -> bool:
+    """A new place in the playbook moves the date, unless the date was set by hand."""
+    return (m.week, m.pinned) != (t.week, t.pinned) and not m.due_tailored
+
+
+def _kept(m: Milestone, templates) -> bool:
+    """Stays although its key is not in the new version: done, added, or not applicable."""
+    return m.key not in templates and (not m.is_open or m.added)
+
+
 def diff(plan: Plan, version: PlaybookVersion) -> Diff:
     """What moving ``plan`` to ``version`` would change, without writing anything."""
     check(plan, version)
@@ -79,18 +103,17 @@ def diff(plan: Plan, version: PlaybookVersion) -> Diff:
         m = existing.get(t.key)
         if m is None:
             result.added.append(Change(t.key, t.title, new_due=laid_out[t.key]))
-        elif m.is_open:
+        elif _follows_playbook(m):
             if m.title != t.title:
                 result.retitled.append(Change(t.key, t.title, old_title=m.title))
-            if (m.week, m.pinned) != (t.week, t.pinned) and laid_out[t.key] != m.due_date:
+            if _redated(m, t) and laid_out[t.key] != m.due_date:
                 result.redated.append(Change(t.key, t.title, old_due=m.due_date, new_due=laid_out[t.key]))
-            if any(getattr(m, a) != getattr(t, a) for a in _WORDING):
+            if any(getattr(m, a) != getattr(t, a) for a in _wording(m)):
                 result.reworded.append(Change(t.key, t.title))
     for m in plan.milestones:
         if m.key not in templates:
-            (result.removed if m.is_open else result.kept_done).append(
-                Change(m.key, m.title, old_due=m.due_date)
-            )
+            kept = result.kept_done if m.is_done else result.kept_tailored if _kept(m, templates) else result.removed
+            kept.append(Change(m.key, m.title, old_due=m.due_date))
     return result
 
 
@@ -101,17 +124,17 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
     existing = {m.key: m for m in plan.milestones}
     templates = {t.key: t for t in version.templates}
 
-    # Done milestones that are not in the new version keep their place after the
-    # milestone they used to follow.
+    # Done, added and not-applicable milestones that are not in the new version keep their
+    # place after the milestone they used to follow.
     old_order = [m.key for m in plan.milestones]
     orphans_after: dict[str | None, list[Milestone]] = {}
     for i, m in enumerate(plan.milestones):
-        if m.key not in templates and not m.is_open:
+        if _kept(m, templates):
             before = next((k for k in reversed(old_order[:i]) if k in templates), None)
             orphans_after.setdefault(before, []).append(m)
 
     for m in list(plan.milestones):
-        if m.key not in templates and m.is_open:
+        if m.key not in templates and not _kept(m, templates):
             plan.milestones.remove(m)  # delete-orphan cascade removes the row
 
     ordered: list[Milestone] = list(orphans_after.get(None, []))
@@ -120,13 +143,13 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
         if m is None:
             m = plans.milestone_from(t, version, laid_out[t.key])
             plan.milestones.append(m)
-        elif m.is_open:
-            if (m.week, m.pinned) != (t.week, t.pinned):
+        elif _follows_playbook(m):
+            if _redated(m, t):
                 m.due_date = laid_out[t.key]
             m.title = t.title
             m.phase_title = version.phase_title(t.phase)
             m.week, m.pinned = t.week, t.pinned
-            for attr in _WORDING:
+            for attr in _wording(m):
                 setattr(m, attr, getattr(t, attr))
         ordered.append(m)
         ordered.extend(orphans_after.get(t.key, []))

@@ -197,6 +197,10 @@ class PlanMilestone(Response):
     owner: Literal[OWNER_ROLES]
     due: date
     status: Literal[MILESTONE_STATUSES]
+    added: Literal[True] | SkipJsonSchema[None] = Field(
+        None, description="True on a milestone added to this plan alone (left out otherwise).")
+    not_applicable_reason: str | SkipJsonSchema[None] = Field(
+        None, description="Why a not_applicable milestone does not apply to this plan.")
 
 
 class Plan(Response):

@@ -7,7 +7,7 @@ from . import plans, playbooks
 from .extensions import db
 from .models import CheckIn, ClinicianInterview, Goal, Plan, Stakeholder
 from .people import accounts
-from .plans import planning
+from .plans import directory, planning
 
 DEMO_PASSWORD = "demo-onboarding-2026"
 DOMAIN = "example.nhs.uk"
@@ -24,6 +24,24 @@ PEOPLE = [
 ]
 
 
+# Who holds the suggested roles in the demo trust; the staff network chairs are left for HR to fill.
+WHOS_WHO = {
+    "Chair": "Margaret Lowe",
+    "Chief Executive": "Samuel Okafor",
+    "Medical Director": "Dr Anita Rao",
+    "Chief Nurse": "Joanne Pritchard",
+    "Finance Director": "Graham Pike",
+    "Caldicott Guardian": "Dr Peter Lang",
+    "Senior Information Risk Owner (SIRO)": "Graham Pike",
+    "Data Protection Officer": "Fiona Marsh",
+    "Chief Clinical Information Officer (CCIO)": "Dr Ruth Adeyemi",
+    "Chief Nursing Information Officer (CNIO)": "Sam Whitaker",
+    "Clinical Safety Officer": "Dr Lucy Evans",
+    "Freedom to Speak Up Guardian": "Mark Osei",
+    "Digital lead": "Tom Hale",
+}
+
+
 def _user(local: str, name: str, is_hr: bool):
     email = f"{local}@{DOMAIN}"
     user = accounts.find_user(email)
@@ -36,6 +54,8 @@ def seed(today: date | None = None) -> list[tuple[str, str]]:
     """Create the demo people and plans unless they exist; commit; return the logins."""
     today = today or plans.today()
     users = {local: _user(local, name, hr) for _, local, name, hr in PEOPLE}
+    if not directory.entries():
+        directory.add_suggested(users["hr"], names=WHOS_WHO)
     has_plans = db.session.scalar(db.select(Plan.id).where(Plan.leader_id == users["leader.cdio"].id).limit(1))
     if not has_plans:
         _plans(users, today)
@@ -96,6 +116,7 @@ def _plans(users: dict, today: date) -> None:
     data = plans.create_plan(leader=users["leader.data"], sponsor=coo, mentor=mentor,
                              version=_version("director-data-analytics-16-weeks"), start=start, months=4,
                              working_days="mon,tue,wed,thu", actor=hr)
+    directory.copy_to_map(data, hr)  # as plan_start.start does: a map of the who's who, not scored yet
     _complete_before(data, today, 0, {"leader": users["leader.data"], "sponsor": coo, "mentor": mentor, "hr": hr})
 
     # A CIO whose compressed plan is complete.

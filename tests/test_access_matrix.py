@@ -81,6 +81,12 @@ TABLE = {
     "hr.user_action": HR_POST,
     "hr.confirm_deactivate": HR_GET,
     "hr.people_search": HR_GET,
+    "hr.directory": HR_GET,
+    "hr.directory_add": HR_BOTH,
+    "hr.directory_edit": HR_BOTH,
+    "hr.directory_remove": HR_BOTH,
+    "hr.directory_move": HR_POST,
+    "hr.directory_suggested": HR_POST,
     "outbox.index": HR_GET,
     "outbox.resend": HR_POST,
     "outbox.sent": HR_GET,
@@ -111,7 +117,10 @@ def _objects(cast):
     interview = ClinicianInterview(plan_id=plan.id, name="Dr Shah", interviewed_on=plan.start_date, priorities=["x"], themes=["y"])
     goal = Goal(plan_id=plan.id, title="Faster log-in")
     checkin = CheckIn(plan_id=plan.id, sponsor_id=cast["sponsor_a"].id, held_on=plan.start_date, rag="green", summary="Fine", private_note="secret")
-    db.session.add_all([stakeholder, interview, goal, checkin])
+    from onboarding.models import DirectoryEntry
+
+    entry = DirectoryEntry(role="Caldicott Guardian", name="Dr Peter Lang")
+    db.session.add_all([stakeholder, interview, goal, checkin, entry])
     db.session.flush()
     nudge = Nudge(recipient_id=cast["leader_a"].id, kind="overdue", subject_type="milestone", subject_id=plan.milestones[5].id,
                   period="1", plan_id=plan.id, milestone_id=plan.milestones[5].id, recorded_on=plan.start_date, status="failed",
@@ -134,6 +143,7 @@ def _objects(cast):
         "number": version.number,
         "key": version.templates[3].key,
         "action": None,  # filled per endpoint
+        "entry_id": entry.id,
         "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},
     }
 
@@ -148,7 +158,7 @@ def _url(app, endpoint, values):
             kind = next(k for k in ("stakeholder", "interview", "goal") if k in endpoint)
             params[arg] = values["_records"][kind]
         elif arg == "action":
-            params[arg] = {"hr.milestone_action": "down", "hr.user_action": "deactivate"}[endpoint]
+            params[arg] = {"hr.milestone_action": "down", "hr.user_action": "deactivate", "hr.directory_move": "down"}[endpoint]
         else:
             params[arg] = values[arg]
     with app.test_request_context():

@@ -54,7 +54,7 @@ from onboarding.models import (
 )
 from onboarding.nudges import mail
 from onboarding.people import accounts, tokens
-from onboarding.plans import records
+from onboarding.plans import directory, records
 from onboarding.plans.checkins import CheckInInput, log_checkin
 from onboarding.playbooks import editor
 
@@ -313,11 +313,28 @@ def _record(fz: Fuzzer, kind: str) -> int:
     return fz.ids[kind]
 
 
+DIRECTORY_FIELDS = {"role": text(120), "name": text(120), "organisation": text(120), "clinical": choice("y"),
+                    "email": choice("", "caldicott@example.nhs.uk", "not an email")}
+
+
+def _new_directory_entry(fz: Fuzzer) -> int:
+    entry = directory.add({"role": "Caldicott Guardian", "name": "Dr Peter Lang", "clinical": True}, fz.cast["hr"])
+    db.session.commit()
+    return entry.id
+
+
+def _directory_entry(fz: Fuzzer) -> int:
+    """The one who's who entry that the edit and move examples all change."""
+    if "directory" not in fz.ids:
+        fz.ids["directory"] = _new_directory_entry(fz)
+    return fz.ids["directory"]
+
+
 def _record_targets() -> dict[str, Target]:
     fields = {
         "stakeholder": {"name": text(120), "role": text(120), "organisation": text(120), "power": choice(*"12345"),
                         "interest": choice(*"12345"), "stance": choice(*STANCES), **date_boxes("last_met"),
-                        "notes": text(5000)},
+                        "notes": text(5000), "notes_private": choice("y")},
         "interview": {"name": text(120), "role": text(120), "specialty": text(120), **date_boxes("interviewed_on"),
                       "priorities": text(5000), "themes": text(1000), "follow_up": text(5000)},
         "goal": {"title": text(200), "objective": text(200), "measure": text(5000), **date_boxes("target_date"),
@@ -561,6 +578,15 @@ TARGETS: dict[str, Target] = {
     "tokens_admin.issue": Target("hr", lambda fz, data: fz.url("tokens_admin.issue"),
                                  {"email": choice(*EMAILS, "target@example.nhs.uk"), "name": text(80)}),
     "tokens_admin.revoke": Target("hr", lambda fz, data: fz.url("tokens_admin.revoke", token_id=_new_token(fz)), examples=5),
+    # HR: the who's who
+    "hr.directory_add": Target("hr", lambda fz, data: fz.url("hr.directory_add"), DIRECTORY_FIELDS),
+    "hr.directory_edit": Target("hr", lambda fz, data: fz.url("hr.directory_edit", entry_id=_directory_entry(fz)),
+                                DIRECTORY_FIELDS),
+    "hr.directory_remove": Target("hr", lambda fz, data: fz.url("hr.directory_remove", entry_id=_new_directory_entry(fz)),
+                                  examples=5),
+    "hr.directory_move": Target("hr", lambda fz, data: fz.url("hr.directory_move", entry_id=_directory_entry(fz),
+                                                              action=data.draw(st.sampled_from(["up", "down"]))), examples=5),
+    "hr.directory_suggested": Target("hr", lambda fz, data: fz.url("hr.directory_suggested"), examples=3),
     # signing in and out (signed out: the login page, and an invite's set-password page)
     "auth.logout": Target("leader_a", _logout_path, examples=4),
     "auth.set_password": Target(None, _invite_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
@@ -669,6 +695,14 @@ def playbook_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return pages
 
 
+def directory_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """The who's who, and a map and interview list that start from it."""
+    directory.copy_to_map(fz.plan_a)
+    db.session.commit()
+    return [("hr", fz.url("hr.directory"))] + [("leader_a", fz.url(e, plan_id=fz.plan_a.id))
+                                                for e in ("leader.stakeholders", "leader.interviews")]
+
+
 def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("hr.users")), ("hr", fz.url("tokens_admin.index")), ("hr", fz.url("outbox.index"))]
 
@@ -690,6 +724,8 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "hr playbooks": (["hr.milestone_add", "hr.milestone_edit", "hr.milestone_action", "hr.playbook_upload"], playbook_pages),
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
+    "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",
+                      "hr.directory_suggested"], directory_pages),
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
     "signing in": (["auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password",
                     "account.password", "auth.login"], no_pages),

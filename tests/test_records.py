@@ -1,9 +1,11 @@
 """The leader's records: validation, create/update/delete with audit events, summaries."""
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, ClinicianInterview, Stakeholder
 from onboarding.plans import records
@@ -124,6 +126,61 @@ def test_quadrant_counts_and_met():
     assert summary == {"manage_closely": (2, 1), "keep_satisfied": (1, 1), "keep_informed": (1, 0), "monitor": (2, 1)}
     # Grid reading order: high power on the top row, high interest on the right.
     assert [q.key for q in records.quadrant_summary([])] == ["keep_satisfied", "manage_closely", "monitor", "keep_informed"]
+
+
+def test_people_not_scored_yet_are_outside_the_grid():
+    people = [Stakeholder(id=7, name="", role="Chief Nurse"), Stakeholder(id=3, name="Margaret Lowe", role="Chair"),
+              Stakeholder(id=9, name="A", power=5, interest=5), Stakeholder(id=4, name="Half", power=4)]
+    summary = {q.key: q.count for q in records.quadrant_summary(people)}
+    assert summary == {"manage_closely": 1, "keep_satisfied": 0, "keep_informed": 0, "monitor": 0}
+    # In the who's who's order, which is the order they were copied in.
+    assert [s.id for s in records.not_scored(people)] == [3, 4, 7]
+
+
+# Wednesday 9 December 2026: 30 days before is Monday 9 November.
+TODAY = date(2026, 12, 9)
+
+
+@pytest.mark.parametrize("power, interest, last_met, flagged", [
+    (5, 5, date(2026, 11, 9), True),  # 30 days ago: not met in the last 30 days
+    (5, 5, date(2026, 11, 10), False),  # 29 days ago
+    (5, 5, date(2026, 12, 9), False),  # today
+    (3, 3, None, True),  # never met
+    (5, 2, None, False),  # keep satisfied: not flagged
+    (2, 5, date(2026, 1, 5), False),  # keep informed: not flagged
+    (None, None, None, False),  # not scored yet
+])
+def test_manage_closely_people_not_met_for_30_days_are_flagged(cast, power, interest, last_met, flagged):
+    s = Stakeholder(plan=cast["plan_a"], name="Dr Ruth Adeyemi", power=power, interest=interest, last_met=last_met)
+    db.session.add(s)
+    assert records.not_met_recently(s, TODAY) is flagged
+
+
+def test_a_closed_plan_flags_nobody(cast):
+    plan = cast["plan_a"]
+    plan.status = "completed"
+    s = Stakeholder(plan=plan, name="Dr Ruth Adeyemi", power=5, interest=5, last_met=date(2026, 9, 1))
+    db.session.add(s)
+    assert records.not_met_recently(s, TODAY) is False
+
+
+def test_the_map_shows_stance_tags_and_the_30_day_flag(cast, client, login):
+    plan = cast["plan_a"]
+    leader = cast["leader_a"]
+    today = plans.today()
+    for name, power, stance, days in (("Ruth Long Ago", 5, "champion", 30), ("Sam Lately", 5, "sceptic", 29),
+                                      ("Nia Never", 4, "opponent", None), ("Keep Satisfied", 4, "neutral", 90)):
+        records.create("stakeholder", plan, leader, _stakeholder(
+            name=name, power=power, interest=5 if name != "Keep Satisfied" else 1, stance=stance,
+            last_met=today - timedelta(days=days) if days is not None else None))
+    db.session.commit()
+    login(cast["sponsor_a"])
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/plans/{plan.id}/stakeholders").get_data(as_text=True)))
+    grid = page[page.index("Manage closely"):page.index("Stakeholders met in each quadrant")]
+    assert "Ruth Long Ago, CCIO Champion Not met for 30 days" in grid
+    assert "Sam Lately, CCIO Sceptic (" not in grid and "Sam Lately, CCIO Sceptic" in grid
+    assert "Nia Never, CCIO Opponent Not met yet" in grid
+    assert "Keep Satisfied, CCIO Neutral" in page and "Keep Satisfied, CCIO Neutral Not met" not in page
 
 
 def test_recurring_themes_are_counted_per_interview_and_sorted():

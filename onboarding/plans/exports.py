@@ -8,7 +8,8 @@ from itertools import groupby
 
 from .. import plans
 from ..models import Plan
-from . import checkins
+from ..people import access
+from . import checkins, records
 
 CSV_COLUMNS = ("Plan", "Leader", "Phase", "Milestone", "Category", "Owner", "Due", "Status",
                "Completed on", "Completed by", "Evidence note", "Evidence link")
@@ -68,5 +69,13 @@ def review(plan: Plan, today: date | None = None, recent_checkins: int = 3) -> d
         "progress": plans.progress(plan, today),
         "phases": phases,
         "checkins": checkins.history(plan)[:recent_checkins],
+        "stakeholders": stakeholders(plan),
         "today": today,
     }
+
+
+def stakeholders(plan: Plan) -> list[dict]:
+    """The stakeholder map on paper: each person, their quadrant and the notes paper may carry
+    (never private ones, whoever prints)."""
+    return [{"s": s, "quadrant": records.QUADRANT_TITLES.get(s.quadrant, "Not scored yet"),
+             "notes": s.notes if access.can_read_stakeholder_notes(None, s) else ""} for s in plan.stakeholders]

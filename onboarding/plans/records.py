@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,6 +136,7 @@ def clean_stakeholder(values: dict) -> dict[str, Any]:
         "stance": _choice(values, "stance", STANCES, "neutral"),
         "last_met": _date(values, "last_met", label="date you last met"),
         "notes": _text(values, "notes", TEXT_MAX),
+        "notes_private": bool(values.get("notes_private")),
     }
 
 
@@ -264,13 +265,33 @@ class Quadrant:
 
 
 def quadrant_summary(stakeholders: Iterable[Stakeholder]) -> list[Quadrant]:
-    """The four quadrants in grid reading order, each with its stakeholders (strongest first)."""
+    """The four quadrants in grid reading order, each with its stakeholders (strongest first).
+    Stakeholders not scored yet are in none of them (see ``not_scored``)."""
     quadrants = {key: Quadrant(key, title, advice) for key, title, advice in QUADRANTS}
     for s in stakeholders:
-        quadrants[s.quadrant].stakeholders.append(s)
+        if s.quadrant in quadrants:
+            quadrants[s.quadrant].stakeholders.append(s)
     for q in quadrants.values():
         q.stakeholders.sort(key=lambda s: (-s.power, -s.interest, s.name.lower()))
     return list(quadrants.values())
+
+
+def not_scored(stakeholders: Iterable[Stakeholder]) -> list[Stakeholder]:
+    """Stakeholders copied from the who's who whom the leader has not scored yet, in the who's
+    who's order (they were copied in it)."""
+    return sorted((s for s in stakeholders if s.quadrant == "not_scored"), key=lambda s: s.id)
+
+
+NOT_MET_DAYS = 30
+
+
+def not_met_recently(stakeholder: Stakeholder, today: date) -> bool:
+    """Someone to manage closely whom the leader has never met, or last met 30 or more days
+    before ``today`` (plans.today()): the map flags them "Not met for 30 days". A closed plan
+    is a record and flags nobody."""
+    if stakeholder.quadrant != "manage_closely" or access.plan_is_closed(stakeholder.plan):
+        return False
+    return stakeholder.last_met is None or stakeholder.last_met <= today - timedelta(days=NOT_MET_DAYS)
 
 
 @dataclass(frozen=True)

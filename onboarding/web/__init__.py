@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         converters,
         exports,
         hr,
+        hr_directory,
         hr_plans,
         hr_playbooks,
         hr_users,
@@ -83,6 +84,7 @@ NAV = (
     ("hr.new_plan", "Start a plan", "hr"),
     ("hr.playbooks", "Playbooks", "hr"),
     ("hr.users", "Users", "hr"),
+    ("hr.directory", "Who's who", "hr"),
     ("outbox.index", "Outbox", "hr"),
     ("tokens_admin.index", "API tokens", "hr"),
 )

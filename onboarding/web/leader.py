@@ -13,7 +13,7 @@ from .. import plans
 from ..extensions import db
 from ..models import Milestone
 from ..people import access
-from ..plans import first_screen, records
+from ..plans import directory, first_screen, records
 from . import remote_addr
 from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
 
@@ -271,10 +271,14 @@ def _remove(kind: str, plan_id: int, record_id: int, post: bool):
 @bp.get("/plans/<int:plan_id>/stakeholders")
 def stakeholders(plan_id: int):
     plan = _plan_or_404(plan_id)
+    today = plans.today()
     return render_template(
         "leader/stakeholders.html",
         plan=plan,
         quadrants=records.quadrant_summary(plan.stakeholders),
+        unscored=records.not_scored(plan.stakeholders),
+        not_met=lambda s: records.not_met_recently(s, today),
+        may_read_notes=lambda s: access.can_read_stakeholder_notes(current_user, s),
         titles=records.QUADRANT_TITLES,
         may_edit=access.can_write_leader_records(current_user, plan),
         section="stakeholders",
@@ -304,6 +308,7 @@ def interviews(plan_id: int):
         "leader/interviews.html",
         plan=plan,
         themes=records.theme_summary(plan.interviews),
+        suggestions=[] if access.plan_is_closed(plan) else directory.interview_suggestions(plan),
         may_edit=access.can_write_leader_records(current_user, plan),
         section="interviews",
         title="Clinician priority interviews",

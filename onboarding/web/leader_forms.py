@@ -4,7 +4,7 @@ The domain (onboarding.plans.records) checks the same limits again; these give t
 next to each field."""
 from __future__ import annotations
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -78,6 +78,10 @@ class StakeholderForm(Form):
     stance = SelectField("Stance towards your work", choices=[SelectChoice(s, _label(s)) for s in STANCES], default="neutral")
     last_met = DateInputField("Last met (optional)", validators=[Optional()], example=PAST_EXAMPLE)
     notes = TextAreaField("Notes", validators=[_max(records.TEXT_MAX, "Notes")])
+    notes_private = BooleanField(
+        "Only I can read these notes",
+        description="Your sponsor, mentor and HR will not see them, and they are left off the printable page.",
+    )
 
 
 class InterviewForm(Form):

@@ -1,10 +1,13 @@
 """Starting a plan: the HR page, the API and the CLI refuse the same input with the same
 message, each naming its own field (form field, JSON field, command-line option)."""
+import copy
 import html
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
+from onboarding import playbooks
 from onboarding.extensions import db
 from onboarding.models import Milestone, Plan, User
 from onboarding.people import tokens
@@ -27,8 +30,18 @@ def _counts():
     return (db.session.scalar(sa.select(sa.func.count(Plan.id))), db.session.scalar(sa.select(sa.func.count(Milestone.id))))
 
 
+def floored_playbook():
+    """The CDIO playbook as 'floored', its strategy outline (week 16) held to week 16 of any plan."""
+    content = copy.deepcopy(playbooks.content_of(playbooks.get_playbook("cdio-cio-26-weeks").latest))
+    content.slug = "floored"
+    outline = next(m for m in content.milestones if m["key"] == "strategy-refresh-outline")
+    outline["not_before_week"] = 16
+    playbooks.publish(content)
+    db.session.commit()
+
+
 def via_cli(runner, client, login, cast, body):
-    option = {"working_days": "--working-days", "playbook": "--playbook"}
+    option = {"working_days": "--working-days", "playbook": "--playbook", "on_site_days": "--on-site-days"}
     args = ["plans", "create"]
     for name, value in body.items():
         if value is None:
@@ -77,6 +90,14 @@ REFUSALS = [
     ({"months": 7}, None, "months", "Choose a length of 3 to 6 months, not 7"),
     ({"months": 2}, None, "months", "Choose a length of 3 to 6 months, not 2"),
     ({"working_days": ["mon", "sat"]}, None, "working_days", "Sat cannot be a working day: plans never fall on a weekend"),
+    ({"on_site_days": ["tue", "thu"]}, None, "on_site_days",
+     "The on-site days must be among the leader's working days: Tuesday is not"),
+    ({"on_site_days": ["sun"]}, None, "on_site_days", "Choose on-site days from Monday to Friday"),
+    # A playbook whose strategy outline may not come before week 16 (see floored_playbook):
+    # week 16 of a plan from 5 October 2026 starts on 18 January, after a 3-month plan's end.
+    ({"playbook": "floored", "months": 3}, None, "months",
+     "Present a digital strategy refresh outline to the Board or Digital Committee needs at least 4 months: "
+     "it cannot be due before week 16 of the plan"),
 ]
 CHANNELS = {"cli": via_cli, "api": via_api, "page": via_page}
 
@@ -86,6 +107,7 @@ CHANNELS = {"cli": via_cli, "api": via_api, "page": via_page}
 def test_every_channel_gives_the_same_refusal(runner, client, login, cast, channel, change, deactivated, field, message):
     if deactivated:
         _deactivate(deactivated)
+    floored_playbook()
     before = _counts()
     said = CHANNELS[channel](runner, client, login, cast, GOOD | change)
     for part in said.split(STEP_BREAK):  # the page's preview and confirm steps each
@@ -107,3 +129,71 @@ def test_cli_refuses_a_deactivated_person(runner, cast, role):
     output = via_cli(runner, None, None, cast, GOOD)
     assert f"{email} is deactivated" in output
     assert _counts() == before
+
+
+def test_the_same_plan_is_accepted_one_month_longer(runner, cast):
+    floored_playbook()
+    result = runner.invoke(args=["plans", "create", "--leader", GOOD["leader"], "--sponsor", GOOD["sponsor"],
+                                 "--playbook", "floored", "--start", "2026-10-05", "--months", "4"])
+    assert result.exit_code == 0, result.output
+    plan = db.session.get(Plan, int(result.output.split()[-1]))
+    outline = next(m for m in plan.milestones if m.key == "strategy-refresh-outline")
+    assert outline.due_date == date(2027, 1, 18)  # Monday of week 16
+    assert outline.due_date <= plan.end_date == date(2027, 2, 5)
+
+
+def test_every_channel_records_the_on_site_days(runner, client, login, cast):
+    """Tuesday and Thursday on site: the shadowing visit and the board outline land on them."""
+    body = GOOD | {"playbook": "cdio-cio-26-weeks", "months": 6, "working_days": ["mon", "tue", "wed", "thu"],
+                   "on_site_days": ["tue", "thu"], "mentor": None}
+    result = runner.invoke(args=["plans", "create", "--leader", body["leader"], "--sponsor", body["sponsor"],
+                                 "--playbook", body["playbook"], "--start", body["start"], "--months", "6",
+                                 "--working-days", "mon,tue,wed,thu", "--on-site-days", "thu,tue"])
+    assert result.exit_code == 0, result.output
+    by_cli = db.session.get(Plan, int(result.output.split()[-1]))
+    _, raw = tokens.create(cast["hr"], "test")
+    db.session.commit()
+    response = client.post("/api/v1/plans", json={k: v for k, v in body.items() if v is not None},
+                           headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 201, response.get_json()
+    by_api = db.session.get(Plan, response.get_json()["id"])
+    for plan in (by_cli, by_api):
+        assert plan.on_site_days == "tue,thu"
+        due = {m.key: m.due_date for m in plan.milestones}
+        # Week 6 of a 26-week plan from Monday 5 October ends Friday 13 November; the next day on
+        # site is Tuesday 17th (without on-site days it would be Monday 16th, the next working day).
+        assert due["frontline-shadowing"] == date(2026, 11, 17)
+        assert all(due[k].strftime("%a") in ("Tue", "Thu") for k in ("frontline-shadowing", "strategy-refresh-outline"))
+    shown = runner.invoke(args=["plans", "show", str(by_cli.id)]).output
+    assert "works mon, tue, wed, thu; on site tue, thu" in shown
+
+
+def test_every_working_day_on_site_is_stored_as_none_named(runner, cast):
+    result = runner.invoke(args=["plans", "create", "--leader", GOOD["leader"], "--sponsor", GOOD["sponsor"],
+                                 "--playbook", "compressed-13-weeks", "--start", "2026-10-05", "--months", "3",
+                                 "--working-days", "mon,wed", "--on-site-days", "wed,mon"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(Plan, int(result.output.split()[-1])).on_site_days == ""
+
+
+def test_the_preview_compares_a_part_time_plan_and_tags_on_site_milestones(client, login, cast):
+    login(cast["hr"])
+    form = {"leader": GOOD["leader"], "sponsor": GOOD["sponsor"], "playbook": "compressed-13-weeks", "months": "3",
+            "working_days": ["mon", "wed", "thu"], "on_site_days": ["wed"], "start-day": "5", "start-month": "10",
+            "start-year": "2026", "step": "preview"}
+    page = html.unescape(client.post("/hr/plans/new", data=form).get_data(as_text=True))
+    # Monday, Wednesday and Thursday from 5 October: 39 days in 3 months (28 December is a bank
+    # holiday, 4 January is in), against 13 weeks of Monday to Friday less Christmas Day, 28 December
+    # and New Year's Day: 62. Four months give 53, five give 65.
+    assert ("Working 3 days a week, the leader has 39 working days in this 3-month plan. The playbook is "
+            "written for 13 weeks full time, 62 working days. A 5-month plan gives them 65.") in page
+    assert '<input type="hidden" name="on_site_days" value="wed">' in page
+    # The one on-site milestone (interviews and a shadowing visit, week 6: day 39 of 92, Friday
+    # 13 November) is tagged, and moved to the next Wednesday.
+    assert page.count(">On site</strong>") == 1
+    row = page[page.rindex("<tr", 0, page.index("Complete at least eight clinician priority interviews")):]
+    assert "Wednesday 18 November 2026" in row[:row.index("</tr>")]
+
+    full_time = form | {"working_days": ["mon", "tue", "wed", "thu", "fri"], "on_site_days": []}
+    page = client.post("/hr/plans/new", data=full_time).get_data(as_text=True)
+    assert "working-pattern" not in page and "Every working day" in page

@@ -68,8 +68,9 @@ def test_progress_counts_weeks_done_and_overdue(cast):
 def test_extend_moves_open_milestones_to_their_places_in_the_longer_plan(cast):
     """Worked by hand for the 26-week playbook, a plan from Monday 7 Sep 2026:
     3 months ends 7 Dec (91 days), 6 months ends 7 Mar 2027 (181 days).
-    ninety-day-plan (week 12, nominal day 7*12-3 = 81): 81*91//182 = day 40 = Sat 17 Oct,
-    so Mon 19 Oct; after extending, 81*181//182 = day 80 = Thu 26 Nov.
+    ninety-day-plan (week 12, nominal day 7*12-3 = 81): 81*91//182 = day 40 = Sat 17 Oct, but it
+    follows the clinician interviews, held to week 8 (Mon 26 Oct) by their floor; after extending,
+    81*181//182 = day 80 = Thu 26 Nov.
     assign-mentor (week 2, day 11): 11*91//182 = day 5 = Sat 12 Sep, so Mon 14 Sep; done, it stays."""
     from onboarding import playbooks
 
@@ -80,7 +81,7 @@ def test_extend_moves_open_milestones_to_their_places_in_the_longer_plan(cast):
                              start=date(2026, 9, 7), months=3, actor=cast["hr"])
     db.session.commit()
     by_key = {m.key: m for m in plan.milestones}
-    assert by_key["ninety-day-plan"].due_date == date(2026, 10, 19)
+    assert by_key["ninety-day-plan"].due_date == date(2026, 10, 26)
     assert by_key["assign-mentor"].due_date == date(2026, 9, 14)
     plans.complete_milestone(by_key["assign-mentor"], cast["hr"], note="done")
     plans.extend(plan, cast["hr"], 6)

@@ -19,15 +19,17 @@ plans_cli = AppGroup("plans", help="Create and show plans.")
 @click.option("--months", required=True, type=int, help="Length, 3 to 6 months.")
 @click.option("--mentor", default=None, help="Mentor's email.")
 @click.option("--working-days", default="mon,tue,wed,thu,fri", show_default=True)
+@click.option("--on-site-days", default="", help="Hybrid working: the working days on site, e.g. tue,thu "
+              "(default: every working day).")
 @with_appcontext
-def plans_create(leader, sponsor, slug, start_date, months, mentor, working_days) -> None:
+def plans_create(leader, sponsor, slug, start_date, months, mentor, working_days, on_site_days) -> None:
     """Create a plan; print its id alone on the last line."""
     from ..extensions import db
     from ..plans import plan_start
 
     try:
         checked = plan_start.check(leader=leader, sponsor=sponsor, mentor=mentor, playbook=slug, start=start_date,
-                                   months=months, working_days=working_days)
+                                   months=months, working_days=working_days, on_site_days=on_site_days or None)
         plan = plan_start.start(checked)
     except plan_start.StartError as exc:
         db.session.rollback()
@@ -55,6 +57,7 @@ def plans_show(plan_id, as_json) -> None:
         return
     click.echo(f"Plan {plan.id}: {plan.leader.name} <{data['leader']}>, {plan.status}")
     click.echo(f"  playbook {data['playbook']} v{data['playbook_version']}; {data['start']} to {data['end']} ({plan.months} months)")
-    click.echo(f"  sponsor {data['sponsor']}; mentor {data['mentor'] or '-'}; works {', '.join(data['working_days'])}")
+    click.echo(f"  sponsor {data['sponsor']}; mentor {data['mentor'] or '-'}; works {', '.join(data['working_days'])}"
+               f"; on site {plan.on_site_days.replace(',', ', ') or 'every working day'}")
     for m in data["milestones"]:
         click.echo(f"  {m['due']}  {m['status']:<7} {m['owner']:<8} {m['title']}")

@@ -145,6 +145,8 @@ class NewPlan(Request):
     months: int = Field(**doc(minimum=planning.MIN_MONTHS, maximum=planning.MAX_MONTHS))
     working_days: WorkingDays = Field(None, description="The leader's working days: a list, or a comma-separated "
                                                         "string. Default Monday to Friday.")
+    on_site_days: WorkingDays = Field(None, description="Hybrid working: the working days the leader is on site, "
+                                                        "where on-site milestones fall. Default every working day.")
 
 
 class Evidence(Request):

@@ -74,6 +74,9 @@ class NewPlanForm(Form):
                         validators=[InputRequired("Choose a length of 3 to 6 months")])
     working_days = SelectMultipleField("The leader's working days", choices=WEEKDAYS, validate_choice=False,
                                        validators=[DataRequired("Choose at least one working day")])
+    # Hybrid working: plan_start checks they are working days; none ticked is every working day.
+    on_site_days = SelectMultipleField("Days the leader is on site (hybrid working)", choices=WEEKDAYS,
+                                       validate_choice=False, validators=[Optional()])
     # The warnings HR saw on the preview (plan_start.warnings' fields): confirming creates the
     # plan only when no new warning has appeared since.
     warned = HiddenField()

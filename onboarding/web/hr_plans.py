@@ -38,7 +38,8 @@ def _check_plan(form: forms.NewPlanForm) -> plan_start.Checked | None:
         checked = plan_start.check(
             leader=form.leader.data, sponsor=form.sponsor.data, mentor=form.mentor.data or None,
             playbook=form.playbook.data, start=form.start.data, months=form.months.data,
-            working_days=form.working_days.data, new_leader=form.new_leader.data,
+            working_days=form.working_days.data, on_site_days=form.on_site_days.data or None,
+            new_leader=form.new_leader.data,
             new_sponsor=form.new_sponsor.data, new_mentor=form.new_mentor.data)
     except plan_start.StartError as exc:
         for field, message in exc.errors.items():
@@ -105,7 +106,8 @@ def new_plan():
         form.warned.data = ",".join(w.field for w in warnings)
         return render_template("hr/new_plan_preview.html", form=form, people=_people(form, checked),
                                version=checked.version, milestones=checked.milestones, end=checked.end,
-                               warnings=warnings)
+                               warnings=warnings, pattern=plan_start.pattern_note(checked),
+                               on_site_days=checked.on_site_days)
     return _create(form, checked)
 
 

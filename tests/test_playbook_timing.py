@@ -1,0 +1,93 @@
+"""Timing floors and ceilings, on-site and delegable milestones in playbook files: checked with
+FILE:LINE messages, carried into versions, plans and the YAML export, and absent from the
+content (so its hash) when not used."""
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from onboarding import plans, playbooks
+from onboarding.extensions import db
+
+from .conftest import ROOT, make_user
+
+GOOD = ROOT / "playbooks" / "compressed-13-weeks.yaml"
+# The compressed playbook's clinician interviews (week 6) begin on line 137.
+INTERVIEWS = "    week: 6\n    pinned: false\n    required: true\n    not_before_week: 5\n    on_site: true\n"
+
+
+def problems_for(tmp_path: Path, fields: str) -> list[str]:
+    text = GOOD.read_text()
+    assert text.count(INTERVIEWS) == 1
+    path = tmp_path / GOOD.name
+    path.write_text(text.replace(INTERVIEWS, "    week: 6\n    pinned: false\n    required: true\n" + fields))
+    _, problems = playbooks.parse_file(path)
+    return [f"{p.line}: {p.message}" for p in problems]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ("    not_before_week: 0\n", "152: milestone 'clinician-interviews-and-shadowing': not_before_week 0 is outside "
+                               "the playbook's weeks 1 to 13"),
+    ("    not_after_week: 14\n", "152: milestone 'clinician-interviews-and-shadowing': not_after_week 14 is outside "
+                               "the playbook's weeks 1 to 13"),
+    ("    not_before_week: 7\n", "152: milestone 'clinician-interviews-and-shadowing': not_before_week 7 is after its "
+                               "own week 6; a floor only holds a milestone back in shorter plans"),
+    ("    not_after_week: 5\n", "152: milestone 'clinician-interviews-and-shadowing': not_after_week 5 is before its "
+                              "own week 6; a ceiling only brings a milestone forward in longer plans"),
+    ("    not_before_week: six\n", "152: milestone 'clinician-interviews-and-shadowing': field 'not_before_week' must "
+                                 "be a whole number, not 'six'"),
+    ("    on_site: yes please\n", "152: milestone 'clinician-interviews-and-shadowing': field 'on_site' must be true "
+                                "or false, not 'yes please'"),
+    ("    delegable: 1\n", "152: milestone 'clinician-interviews-and-shadowing': field 'delegable' must be true or "
+                         "false, not 1"),
+])
+def test_timing_and_flags_are_checked_with_file_and_line(tmp_path, fields, message):
+    assert problems_for(tmp_path, fields) == [message]
+
+
+def test_a_floor_after_the_ceiling_is_refused_at_the_ceiling(tmp_path):
+    # A floor and a ceiling on its own week pins it there; a ceiling before the floor cannot be met
+    # (it is also before the milestone's own week, reported too).
+    assert problems_for(tmp_path, "    not_before_week: 6\n    not_after_week: 6\n") == []
+    found = problems_for(tmp_path, "    not_before_week: 6\n    not_after_week: 4\n")
+    assert "153: milestone 'clinician-interviews-and-shadowing': not_after_week 4 is before not_before_week 6" in found
+
+
+def test_unused_fields_stay_out_of_the_content_and_its_hash(tmp_path):
+    text = GOOD.read_text().replace("    not_before_week: 5\n", "").replace("    on_site: true\n", "")
+    text = text.replace("    not_after_week: 3\n", "").replace("    delegable: true\n", "")
+    path = tmp_path / GOOD.name
+    path.write_text(text)
+    bare, problems = playbooks.parse_file(path)
+    assert problems == []
+    assert all(set(m) == {"key", "title", "description", "phase", "category", "owner", "week", "pinned",
+                          "required", "evidence_prompt"} for m in bare.milestones)
+    # Saying the defaults out loud changes nothing either.
+    path.write_text(text.replace("    required: true\n", "    required: true\n    on_site: false\n    delegable: false\n"))
+    spelled_out, problems = playbooks.parse_file(path)
+    assert problems == [] and spelled_out.content_hash == bare.content_hash
+    shipped, _ = playbooks.parse_file(GOOD)
+    assert shipped.content_hash != bare.content_hash
+
+
+def test_fields_reach_the_version_the_plan_and_the_export(runner, loaded):
+    version = playbooks.get_playbook("cdio-cio-26-weeks").latest
+    shipped, _ = playbooks.parse_file(ROOT / "playbooks" / "cdio-cio-26-weeks.yaml")
+    assert playbooks.content_of(version).content_hash == shipped.content_hash == version.content_hash
+    templates = {t.key: t for t in version.templates}
+    assert templates["clinician-priority-interviews"].not_before_week == 8
+    assert templates["frontline-shadowing"].on_site is True
+    assert templates["external-peer-networks"].delegable is True
+    assert templates["stakeholder-grid-first"].not_before_week is None
+
+    plan = plans.create_plan(leader=make_user("l@example.nhs.uk"), sponsor=make_user("s@example.nhs.uk"),
+                             version=version, start=date(2026, 9, 7), months=3)
+    db.session.commit()
+    rows = {m.key: m for m in plan.milestones}
+    assert (rows["ninety-day-hr-review"].not_before_week, rows["ninety-day-hr-review"].due_date) == (12, date(2026, 11, 23))
+    assert rows["strategy-refresh-outline"].on_site and rows["external-peer-networks"].delegable
+    assert not rows["stakeholder-grid-first"].on_site and rows["stakeholder-grid-first"].not_after_week is None
+
+    exported = runner.invoke(args=["playbooks", "export", "cdio-cio-26-weeks"]).output
+    assert "  not_before_week: 12\n" in exported and "  on_site: true\n" in exported
+    assert "on_site: false" not in exported and "not_after_week: null" not in exported

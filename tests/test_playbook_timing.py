@@ -91,3 +91,25 @@ def test_fields_reach_the_version_the_plan_and_the_export(runner, loaded):
     exported = runner.invoke(args=["playbooks", "export", "cdio-cio-26-weeks"]).output
     assert "  not_before_week: 12\n" in exported and "  on_site: true\n" in exported
     assert "on_site: false" not in exported and "not_after_week: null" not in exported
+
+
+def test_a_rebase_brings_a_new_floor_and_on_site_mark_to_open_milestones(loaded):
+    from onboarding.plans import rebase
+
+    hr = make_user("hr@example.nhs.uk", hr=True)
+    old = playbooks.get_playbook("cdio-cio-26-weeks").latest
+    plan = plans.create_plan(leader=make_user("l@example.nhs.uk"), sponsor=make_user("s@example.nhs.uk"),
+                             version=old, start=date(2026, 9, 7), months=3)
+    db.session.commit()
+    meet = next(m for m in plan.milestones if m.key == "chair-and-exec-one-to-ones")
+    # Week 4 (day 25) in 3 months of a 26-week playbook: day 12, Saturday 19 September, so Monday 21st.
+    assert meet.due_date == date(2026, 9, 21) and meet.not_before_week is None
+    content = playbooks.content_of(old)
+    changed = next(m for m in content.milestones if m["key"] == "chair-and-exec-one-to-ones")
+    changed |= {"not_before_week": 4, "on_site": True, "delegable": True}
+    new, created = playbooks.publish(content)
+    assert created
+    rebase.apply(plan, new, hr)
+    db.session.commit()
+    # Week 4 of the plan starts on Monday 28 September.
+    assert (meet.not_before_week, meet.on_site, meet.delegable, meet.due_date) == (4, True, True, date(2026, 9, 28))

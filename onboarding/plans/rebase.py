@@ -82,9 +82,13 @@ def _wording(m: Milestone) -> tuple[str, ...]:
     return tuple(a for a in _WORDING if not (a == "owner" and m.owner_tailored))
 
 
+# Where a milestone falls: its week, pinning, timing floor and ceiling, and being on site.
+_PLACE = ("week", "pinned", "not_before_week", "not_after_week", "on_site")
+
+
 def _redated(m: Milestone, t) -> bool:
     """A new place in the playbook moves the date, unless the date was set by hand."""
-    return (m.week, m.pinned) != (t.week, t.pinned) and not m.due_tailored
+    return any(getattr(m, a) != getattr(t, a) for a in _PLACE) and not m.due_tailored
 
 
 def _kept(m: Milestone, templates) -> bool:
@@ -148,7 +152,8 @@ def apply(plan: Plan, version: PlaybookVersion, user: User | None, remote_addr: 
                 m.due_date = laid_out[t.key]
             m.title = t.title
             m.phase_title = version.phase_title(t.phase)
-            m.week, m.pinned = t.week, t.pinned
+            for attr in (*_PLACE, "delegable"):
+                setattr(m, attr, getattr(t, attr))
             for attr in _wording(m):
                 setattr(m, attr, getattr(t, attr))
         ordered.append(m)

@@ -3,17 +3,22 @@
 Each case names the people allowed; everyone else signed in gets 404 (they may not
 know the object exists) or 403 (they can read the plan but not do this). Anonymous
 users are sent to sign in. A new route must be added here, or the completeness test fails.
+Plan A also has a buddy, an executive assistant and a peer mentor (PlanSupporter rows), who
+read it as its mentor does.
 """
 from __future__ import annotations
 
 import pytest
 
 from onboarding.extensions import db
-from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, Stakeholder
+from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, PlanSupporter, Stakeholder
 from onboarding.web import NAV  # noqa: F401  (the nav endpoints are routes too)
 
-PEOPLE = ("leader_a", "leader_b", "sponsor_a", "other_sponsor", "mentor_a", "hr")
-READERS = {"leader_a", "sponsor_a", "mentor_a", "hr"}
+from .conftest import make_user
+
+SUPPORTERS = ("buddy_a", "assistant_a", "peer_a")
+PEOPLE = ("leader_a", "leader_b", "sponsor_a", "other_sponsor", "mentor_a", "hr") + SUPPORTERS
+READERS = {"leader_a", "sponsor_a", "mentor_a", "hr"} | set(SUPPORTERS)
 EVERYONE = set(PEOPLE)
 
 # endpoint -> (methods, allowed people, people who may read the plan and so get 403 rather than 404)
@@ -32,6 +37,7 @@ TABLE = {
     "leader.dismiss_welcome": (("POST",), EVERYONE, set()),
     "sponsor.dashboard": OWN_PAGE,
     "mentor.plans": OWN_PAGE,
+    "mentor.supporting": OWN_PAGE,
     "account.settings": (("GET", "POST"), EVERYONE, set()),
     "account.password": (("GET", "POST"), EVERYONE, set()),
     "calendar.account": (("GET", "POST"), EVERYONE, set()),
@@ -52,6 +58,7 @@ TABLE = {
     "leader.new_goal": LEADER_EDIT,
     "leader.edit_goal": LEADER_EDIT,
     "leader.remove_goal": LEADER_EDIT,
+    "leader.nominate_peer_mentor": LEADER_EDIT,
     # Milestones: the owner role on the plan, or HR for any (see the milestone cases below).
     "leader.complete_milestone": None,
     "leader.reopen_milestone": None,
@@ -63,6 +70,8 @@ TABLE = {
     "hr.new_plan": HR_BOTH,
     "hr.plan_admin": HR_GET,
     "hr.reassign": HR_POST,
+    "hr.add_supporter": HR_POST,
+    "hr.remove_supporter": HR_POST,
     "hr.pause": HR_POST,
     "hr.resume": HR_POST,
     "hr.extend": HR_POST,
@@ -100,6 +109,24 @@ NOT_SESSION_ROUTES = {
     "static", "nhsuk_assets", "nhsuk_dist", "main.health", "main.accessibility",
     "auth.login", "auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password", "calendar.feed",
 }
+
+
+@pytest.fixture
+def cast(cast):
+    """The shared cast, plus plan A's buddy, executive assistant and peer mentor, and three of
+    its leader's milestones made known: one plain, one delegable (the assistant may complete
+    it), one given to the buddy."""
+    plan = cast["plan_a"]
+    for key, role, name in (("buddy_a", "buddy", "Buddy A"), ("assistant_a", "assistant", "Assistant A"),
+                            ("peer_a", "peer_mentor", "Peer A")):
+        cast[key] = make_user(f"{key.replace('_', '.')}@example.nhs.uk", name)
+        db.session.add(PlanSupporter(plan_id=plan.id, user_id=cast[key].id, role=role))
+    plain, delegable, buddy = [m for m in plan.milestones if m.owner == "leader"][:3]
+    plain.delegable, delegable.delegable = False, True
+    buddy.owner, buddy.delegable = "buddy", False
+    db.session.commit()
+    cast["milestones"] = {"leader": plain, "leader_delegable": delegable, "buddy": buddy}
+    return cast
 
 
 def test_every_route_is_in_the_table(app):
@@ -142,6 +169,7 @@ def _objects(cast):
         "slug": version.playbook.slug,
         "number": version.number,
         "key": version.templates[3].key,
+        "supporter_id": next(s.id for s in plan.supporters if s.role == "peer_mentor"),
         "action": None,  # filled per endpoint
         "entry_id": entry.id,
         "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},
@@ -201,17 +229,20 @@ def test_route_outcomes(app, cast, client, login, endpoint, method):
         _check(client, login, cast, method, url, person, allowed, readers_forbidden)
 
 
-OWNER_OF = {"leader": "leader_a", "sponsor": "sponsor_a", "mentor": "mentor_a", "hr": None}
+# Who besides HR may complete or reopen a milestone of each kind: its owner role's holder; a
+# delegable leader milestone also the assistant (for the leader); a buddy's the buddy.
+OWNER_OF = {"leader": {"leader_a"}, "leader_delegable": {"leader_a", "assistant_a"}, "sponsor": {"sponsor_a"},
+            "mentor": {"mentor_a"}, "hr": set(), "buddy": {"buddy_a"}}
 
 
-@pytest.mark.parametrize("owner", ["leader", "sponsor", "mentor", "hr"])
+@pytest.mark.parametrize("owner", list(OWNER_OF))
 @pytest.mark.parametrize("endpoint", ["leader.complete_milestone", "leader.reopen_milestone"])
 def test_milestone_changes_follow_the_owner_role(app, cast, client, login, owner, endpoint):
     values = _objects(cast)
-    milestone = next(m for m in cast["plan_a"].milestones if m.owner == owner)
+    milestone = cast["milestones"].get(owner) or next(m for m in cast["plan_a"].milestones if m.owner == owner)
     values["milestone_id"] = milestone.id
     url = _url(app, endpoint, values)
-    allowed = {"hr"} | ({OWNER_OF[owner]} - {None})
+    allowed = {"hr"} | OWNER_OF[owner]
     order = [None] + [p for p in PEOPLE if p not in allowed] + [p for p in PEOPLE if p in allowed]
     for person in order:
         _check(client, login, cast, "POST", url, person, allowed, READERS - allowed)
@@ -221,10 +252,13 @@ def test_milestone_changes_follow_the_owner_role(app, cast, client, login, owner
     ("leader_a", "/my-plan", ["My plan"]),
     ("sponsor_a", "/sponsor", ["My leaders"]),
     ("mentor_a", "/mentoring", ["Mentoring"]),
+    ("buddy_a", "/supporting", ["Supporting"]),
+    ("assistant_a", "/supporting", ["Supporting"]),
+    ("peer_a", "/supporting", ["Supporting"]),
 ])
 def test_a_closed_plan_keeps_its_people_in_the_navigation(cast, client, login, who, home, links):
     """Roles come from every plan, closed ones too: a completed plan stays readable, so its
-    leader, sponsor and mentor keep their link to it (and nobody gets another role's link)."""
+    leader, sponsor, mentor and supporters keep their link to it (and nobody gets another role's link)."""
     from onboarding import plans
 
     plans.close(cast["plan_a"], cast["hr"], "completed")
@@ -233,5 +267,5 @@ def test_a_closed_plan_keeps_its_people_in_the_navigation(cast, client, login, w
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith(home)
     page = client.get(home).get_data(as_text=True)
-    for label in ("My plan", "My leaders", "Mentoring", "Cohort"):
+    for label in ("My plan", "My leaders", "Mentoring", "Supporting", "Cohort"):
         assert (f">{label}<" in page) == (label in links), label

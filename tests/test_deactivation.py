@@ -58,7 +58,7 @@ def test_a_refused_deactivation_lists_the_plans_and_deactivation_works_after_rea
 
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
-    assert "Sponsor A sponsors or mentors 1 open plan (Leader A)" in page
+    assert "Sponsor A sponsors, mentors or supports 1 open plan (Leader A)" in page
     assert f'href="/hr/plans/{plan.id}#reassign">Leader A\'s plan</a>' in page
     assert "(sponsor, active)" in page
     assert is_active(sponsor)

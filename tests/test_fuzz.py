@@ -407,7 +407,7 @@ NEW_PLAN_FIELDS = {
     "sponsor": _unique_email("sponsor"), "new_sponsor": choice("y", ""), "sponsor_name": text(120),
     "mentor": choice(*EMAILS, ""), "new_mentor": choice("y", ""), "mentor_name": text(120),
     "playbook": choice(*SLUGS, "nope"), **date_boxes("start", plans.today), "months": choice(*"3456"),
-    "working_days": many(*DAYS), "step": choice("preview", "confirm", "confirm", "edit"),
+    "working_days": many(*DAYS), "on_site_days": many(*DAYS), "step": choice("preview", "confirm", "confirm", "edit"),
     "warned": choice("", "leader,mentor,start,months"),
 }
 
@@ -515,6 +515,7 @@ API_PLAN_FIELDS = {
     "leader": choice(*EMAILS), "sponsor": choice(*EMAILS), "mentor": choice(*EMAILS, None), "playbook": choice(*SLUGS),
     "start": iso_date(-30, 400), "months": choice(3, 4, 5, 6),
     "working_days": lambda _fz, _t: st.one_of(many(*DAYS)(_fz, _t), st.just("mon,tue,wed")),
+    "on_site_days": lambda _fz, _t: st.one_of(many(*DAYS)(_fz, _t), st.just("tue,thu"), st.just(None)),
 }
 EVIDENCE_FIELDS = {"evidence_note": text(5000), "evidence_link": web_link()}
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import CheckIn, Milestone, Plan, PlaybookVersion, User
+from ..models import CheckIn, Milestone, Plan, PlanSupporter, PlaybookVersion, User
 from ..plans.checkins import latest_dates
 from ..plans.planning import next_days_end, parse_working_days
 from .policy import MilestoneFacts, Person, PlanFacts, Policy
@@ -48,8 +48,16 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     )
     if not rows:
         return []
+    # Each active plan's buddy (the first named, should there be more), for buddy-owned milestones.
+    buddies = dict(core(
+        sa.select(PlanSupporter.plan_id, sa.func.min(PlanSupporter.user_id))
+        .join(Plan, Plan.id == PlanSupporter.plan_id)
+        .where(Plan.status == "active", PlanSupporter.role == "buddy").group_by(PlanSupporter.plan_id)
+    ))
     people_ids = sa.union(*(sa.select(col).where(Plan.status == "active")
-                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)))
+                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)),
+                          sa.select(PlanSupporter.user_id).where(PlanSupporter.plan_id.in_(active),
+                                                                  PlanSupporter.role == "buddy"))
     people = {
         r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
         for r in core(
@@ -80,6 +88,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
                 sponsor=people.get(r.sponsor_id),
                 mentor=people.get(r.mentor_id),
                 hr_contact=people.get(r.hr_contact_id),
+                buddy=people.get(buddies.get(r.id)),
                 start_date=r.start_date,
                 working_days=patterns[r.working_days],
                 checkin_cadence_days=r.checkin_cadence_days or default_cadence,

@@ -71,16 +71,19 @@ class PlanFacts:
     working_days: tuple[str, ...] = DEFAULT_WORKING_DAYS
     mentor: Person | None = None
     hr_contact: Person | None = None
+    buddy: Person | None = None  # the plan's buddy (a PlanSupporter), for buddy-owned milestones
     checkin_cadence_days: int = 14
     last_checkin: date | None = None
     next_checkin_on: date | None = None  # the date the latest check-in set, if any
     policy: Policy = field(default_factory=Policy)
 
     def holder(self, role: str) -> Person | None:
-        return {"leader": self.leader, "sponsor": self.sponsor, "mentor": self.mentor, "hr": self.hr_contact}.get(role)
+        """Who is nudged about a milestone owned by ``role``: the one place owner roles map to people."""
+        return {"leader": self.leader, "sponsor": self.sponsor, "mentor": self.mentor, "hr": self.hr_contact,
+                "buddy": self.buddy}.get(role)
 
     def calendar_for(self, role: str) -> Calendar:
-        """The leader works their own pattern; sponsors, mentors and HR work Monday to Friday."""
+        """The leader works their own pattern; sponsors, mentors, buddies and HR work Monday to Friday."""
         return Calendar(tuple(self.working_days)) if role == "leader" else Calendar()
 
 

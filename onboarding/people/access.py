@@ -1,15 +1,15 @@
 """Every "may this user do this to that object" decision, in one place.
 
 It follows the access table in docs/architecture.md. A plan's roles (leader, sponsor, mentor) come from
-the plan itself; HR is a flag on the user. Callers turn a refusal of something the
-user may not see into a 404.
+the plan itself, its supporters' (buddy, assistant, peer_mentor) from its PlanSupporter rows; HR is
+a flag on the user. Callers turn a refusal of something the user may not see into a 404.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import MAX_ID, Milestone, Plan, get_by_id
+from ..models import MAX_ID, SUPPORTER_ROLES, Milestone, Plan, PlanSupporter, get_by_id
 
 
 def _ok(user) -> bool:
@@ -26,6 +26,7 @@ def roles(user, plan: Plan) -> set[str]:
         found.add("sponsor")
     if plan.mentor_id is not None and plan.mentor_id == user.id:
         found.add("mentor")
+    found.update(s.role for s in plan.supporters if s.user_id == user.id)
     if user.is_hr:
         found.add("hr")
     return found
@@ -36,9 +37,12 @@ def can_read_plan(user, plan: Plan) -> bool:
 
 
 def can_change_milestone(user, milestone: Milestone) -> bool:
-    """Complete or reopen: the milestone's owner role, or HR for any."""
+    """Complete or reopen: the milestone's owner role (a buddy's for the buddy), HR for any, and
+    the plan's assistant for the leader's delegable (administrative) ones."""
     held = roles(user, milestone.plan)
-    return "hr" in held or milestone.owner in held and milestone.owner != "hr"
+    if "hr" in held or milestone.owner in held and milestone.owner != "hr":
+        return True
+    return "assistant" in held and milestone.owner == "leader" and milestone.delegable
 
 
 def can_edit_leader_records(user, plan: Plan) -> bool:
@@ -78,14 +82,27 @@ def is_hr(user) -> bool:
 
 # The plan's column naming the person in each role; HR-owned milestones belong to the plan's HR contact.
 ROLE_COLUMNS = {"leader": Plan.leader_id, "sponsor": Plan.sponsor_id, "mentor": Plan.mentor_id}
+PLAN_ROLES = tuple(ROLE_COLUMNS) + SUPPORTER_ROLES
+
+
+def _holds(role: str, user_id: int):
+    """SQL condition on Plan: ``user_id`` holds ``role`` on it (a column, or a supporter row)."""
+    if role in ROLE_COLUMNS:
+        return ROLE_COLUMNS[role] == user_id
+    return sa.exists().where(PlanSupporter.plan_id == Plan.id, PlanSupporter.user_id == user_id,
+                             PlanSupporter.role == role)
 
 
 def in_role(user, *roles: str):
-    """SQL condition on Plan: the user is one of ``roles`` (leader, sponsor, mentor; all
-    three when none are named) on the plan, whatever its status."""
+    """SQL condition on Plan: the user is one of ``roles`` (leader, sponsor, mentor, buddy,
+    assistant, peer_mentor; all of them when none are named) on the plan, whatever its status."""
     if not _ok(user):
         return sa.false()
-    return sa.or_(*(ROLE_COLUMNS[r] == user.id for r in roles or ROLE_COLUMNS))
+    if not roles:
+        # Every supporter role in one subquery rather than three.
+        return sa.or_(*(ROLE_COLUMNS[r] == user.id for r in ROLE_COLUMNS),
+                      sa.exists().where(PlanSupporter.plan_id == Plan.id, PlanSupporter.user_id == user.id))
+    return sa.or_(*(_holds(r, user.id) for r in roles))
 
 
 def plans_in_role(user, *roles: str) -> sa.Select:
@@ -100,20 +117,25 @@ def visible_plans(user) -> sa.Select:
 
 def roles_held(user) -> set[str]:
     """The roles a user holds on any plan, whatever its status (a closed plan stays
-    readable), plus HR: what the navigation and the home page offer them."""
+    readable), plus HR, plus "supporter" when they hold any supporter role: what the
+    navigation and the home page offer them."""
     if not _ok(user):
         return set()
     held = db.session.execute(
-        sa.select(*(sa.exists().where(column == user.id) for column in ROLE_COLUMNS.values()))
+        sa.select(*(sa.exists().where(column == user.id) for column in ROLE_COLUMNS.values()),
+                  *(sa.exists().where(PlanSupporter.user_id == user.id, PlanSupporter.role == role)
+                    for role in SUPPORTER_ROLES))
     ).one()
-    return {role for role, yes in zip(ROLE_COLUMNS, held) if yes} | ({"hr"} if user.is_hr else set())
+    found = {role for role, yes in zip(PLAN_ROLES, held) if yes} | ({"hr"} if user.is_hr else set())
+    return found | ({"supporter"} if found & set(SUPPORTER_ROLES) else set())
 
 
 def owns_milestone(user):
     """SQL condition (Milestone joined to Plan): the milestone's owner role is the user's on
-    its plan, HR-owned ones being the plan's HR contact's."""
+    its plan, HR-owned ones being the plan's HR contact's, buddy-owned ones the plan's buddy's."""
     columns = ROLE_COLUMNS | {"hr": Plan.hr_contact_id}
-    return sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in columns.items()))
+    return sa.or_(*(sa.and_(Milestone.owner == role, column == user.id) for role, column in columns.items()),
+                  sa.and_(Milestone.owner == "buddy", _holds("buddy", user.id)))
 
 
 def plan_for(user, plan_id: int, *options) -> Plan | None:

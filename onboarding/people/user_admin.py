@@ -4,8 +4,9 @@ Nobody can lock the service out of HR: HR cannot deactivate themselves or drop t
 HR rights, and each change is made only while its actor is still an active HR user, checked
 in the same statement with both rows locked, so two HR users removing each other at the
 same moment cannot both succeed. Deactivation and losing HR rights end the user's sessions.
-Nobody who sponsors or mentors an open plan is deactivated: that plan would be left with
-nobody able to log check-ins, so HR reassigns it first. Callers commit."""
+Nobody who sponsors, mentors or supports (buddy, assistant, peer mentor) an open plan is
+deactivated: that plan would be left with nobody able to log check-ins or do their milestones,
+so HR reassigns or removes them first. Callers commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, contains_eager
 
 from ..extensions import db
-from ..models import Plan, User, new_token
+from ..models import Plan, PlanSupporter, User, new_token
 from . import audit, sessions
 from .accounts import AccountError
 
@@ -22,21 +23,25 @@ NO_LONGER_HR = "You no longer have HR rights, so nothing was changed"
 
 
 class OpenPlansError(AccountError):
-    """Deactivation refused: ``plans`` are the open plans the user sponsors or mentors."""
+    """Deactivation refused: ``plans`` are the open plans the user sponsors, mentors or supports."""
 
     def __init__(self, user: User, plans: list[Plan]):
         self.plans = plans
         count = f"{len(plans)} open plan{'s' if len(plans) != 1 else ''}"
         leaders = ", ".join(p.leader.name for p in plans)
-        super().__init__(f"{user.name} sponsors or mentors {count} ({leaders}); "
-                         "reassign the sponsor or mentor of each before deactivating them", "user")
+        super().__init__(f"{user.name} sponsors, mentors or supports {count} ({leaders}); "
+                         "reassign or remove them on each before deactivating them", "user")
+
+
+def _supports(user: User):
+    return sa.exists().where(PlanSupporter.plan_id == Plan.id, PlanSupporter.user_id == user.id)
 
 
 def open_plans_supported_by(user: User) -> list[Plan]:
-    """The open (active or paused) plans ``user`` sponsors or mentors, by leader name."""
+    """The open (active or paused) plans ``user`` sponsors, mentors or supports, by leader name."""
     return list(db.session.scalars(
         sa.select(Plan).join(Plan.leader)
-        .where(Plan.is_open, sa.or_(Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+        .where(Plan.is_open, sa.or_(Plan.sponsor_id == user.id, Plan.mentor_id == user.id, _supports(user)))
         .order_by(User.name, Plan.id)
     ))
 
@@ -96,18 +101,28 @@ def active_users() -> list[User]:
 
 @dataclass
 class Involvement:
-    """What a person is part of, for the deactivation page: the plans they lead, sponsor and
-    mentor (open first, then by leader), whether they have HR rights, and the open plans
-    they sponsor or mentor, which block deactivation until reassigned."""
+    """What a person is part of, for the deactivation page: the plans they lead, sponsor,
+    mentor and support (open first, then by leader), whether they have HR rights, and the open
+    plans they sponsor, mentor or support, which block deactivation until reassigned."""
 
     user: User
     leads: list[Plan]
     sponsors: list[Plan]
     mentors: list[Plan]
+    supports: list[Plan]
 
     @property
     def blocking(self) -> list[Plan]:
-        return sorted((p for p in self.sponsors + self.mentors if p.is_open), key=lambda p: (p.leader.name, p.id))
+        plans = {p.id: p for p in self.sponsors + self.mentors + self.supports if p.is_open}
+        return sorted(plans.values(), key=lambda p: (p.leader.name, p.id))
+
+    def role_on(self, plan: Plan) -> str:
+        """What they are on a blocking plan, as the page names it."""
+        if plan.sponsor_id == self.user.id:
+            return "sponsor"
+        if plan.mentor_id == self.user.id:
+            return "mentor"
+        return "supporter"
 
     @property
     def is_hr(self) -> bool:
@@ -115,14 +130,16 @@ class Involvement:
 
 
 def involvement(user: User) -> Involvement:
-    """One query for every plan ``user`` leads, sponsors or mentors, with their leaders."""
-    found = db.session.scalars(
-        sa.select(Plan).join(Plan.leader).options(contains_eager(Plan.leader))
-        .where(sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id))
+    """One query for every plan ``user`` leads, sponsors, mentors or supports, with their leaders."""
+    supports = _supports(user).label("supports")
+    found = db.session.execute(
+        sa.select(Plan, supports).join(Plan.leader).options(contains_eager(Plan.leader))
+        .where(sa.or_(Plan.leader_id == user.id, Plan.sponsor_id == user.id, Plan.mentor_id == user.id, supports))
         .order_by(Plan.is_open.desc(), User.name, Plan.id)
     ).unique().all()
-    return Involvement(user, [p for p in found if p.leader_id == user.id], [p for p in found if p.sponsor_id == user.id],
-                       [p for p in found if p.mentor_id == user.id])
+    plans = [p for p, _ in found]
+    return Involvement(user, [p for p in plans if p.leader_id == user.id], [p for p in plans if p.sponsor_id == user.id],
+                       [p for p in plans if p.mentor_id == user.id], [p for p, yes in found if yes])
 
 
 MAX_MATCHES = 20

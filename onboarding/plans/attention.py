@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from .. import plans
 from ..extensions import db
 from ..models import Milestone, Nudge, Plan, PlaybookVersion, User
-from . import cohort, dashboards
+from . import cohort, dashboards, supporters
 from .dashboards import PlanRow
 
 # HR's own milestones listed, soonest first; the heading counts them all.
@@ -68,6 +68,7 @@ class Attention:
     overdue: list[PlanConcern]  # check-in overdue or escalated, the longest waiting first
     failed_nudges: int
     failed_recipients: int
+    no_buddy: list[PlanConcern] = field(default_factory=list)  # buddy-owned milestones, nobody named buddy
 
 
 def attention(today: date | None = None) -> Attention:
@@ -81,6 +82,7 @@ def attention(today: date | None = None) -> Attention:
     overdue = [PlanConcern(row, escalated=escalated.get(row.plan_id, []))
                for row in rows if row.checkin_overdue or row.plan_id in escalated]
     milestones, count = _hr_milestones(today)
+    no_buddy = db.session.scalars(sa.select(Plan.id).where(Plan.is_open, supporters.without_buddy()))
     failed, recipients = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(Nudge.recipient_id))).where(Nudge.status == "failed")
     ).one()
@@ -91,6 +93,8 @@ def attention(today: date | None = None) -> Attention:
         overdue=sorted(overdue, key=lambda c: (c.since, c.row.leader_name.casefold(), c.row.plan_id)),
         failed_nudges=failed or 0,
         failed_recipients=recipients or 0,
+        no_buddy=sorted((PlanConcern(by_plan[i]) for i in no_buddy if i in by_plan),
+                        key=lambda c: (c.row.leader_name.casefold(), c.row.plan_id)),
     )
 
 

@@ -10,6 +10,7 @@ from .. import plans
 from ..models import Plan
 from ..people import access
 from . import checkins, records
+from .supporters import completed_by
 
 CSV_COLUMNS = ("Plan", "Leader", "Phase", "Milestone", "Category", "Owner", "Due", "Status",
                "Completed on", "Completed by", "Evidence note", "Evidence link")
@@ -44,7 +45,7 @@ def plan_csv(plan: Plan, today: date | None = None) -> str:
             m.due_date.isoformat(),
             STATE_LABELS[plans.milestone_state(m, today)],
             m.completed_at.date().isoformat() if m.completed_at else "",
-            m.completed_by.name if m.completed_by else "",
+            completed_by(m),  # "Ann Assistant for Lee Leader" when done on the leader's behalf
             m.evidence_note or "",
             m.evidence_link or "",
         )])

@@ -9,7 +9,7 @@ from ..people import access, sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401 (hr_plans, hr_playbooks and hr_users only add routes to hr.bp)
+    from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users add routes to hr.bp; leader_supporters to leader.bp)
         account,
         api,
         assets,
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         hr_playbooks,
         hr_users,
         leader,
+        leader_supporters,
         main,
         mentor,
         outbox,
@@ -79,6 +80,7 @@ NAV = (
     ("leader.my_plan", "My plan", "leader"),
     ("sponsor.dashboard", "My leaders", "sponsor"),
     ("mentor.plans", "Mentoring", "mentor"),
+    ("mentor.supporting", "Supporting", "supporter"),  # buddies, assistants, peer mentors
     ("hr.attention", "Needs attention", "hr"),
     ("hr.cohort", "Cohort", "hr"),
     ("hr.new_plan", "Start a plan", "hr"),

@@ -1,5 +1,5 @@
 """HR's plan pages: starting a plan (preview, warnings, confirmation) and administering one
-(reassign, pause, resume, extend with a preview, close, move to a newer playbook version).
+(reassign, supporters, pause, resume, extend with a preview, close, move to a newer playbook version).
 Routes of the HR blueprint (hr.py), so HR only."""
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from .. import plans
 from ..extensions import db
 from ..models import Plan
 from ..people import access, accounts, user_admin
-from ..plans import cohort, dates, plan_start, planning, rebase
+from ..plans import cohort, dates, plan_start, planning, rebase, supporters
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
+from .leader_forms import ConfirmForm
+from .supporter_forms import SupporterForm
 
 # --- start a plan -----------------------------------------------------------------------------
 
@@ -142,6 +144,7 @@ def _admin_forms(plan: Plan, **bound) -> dict:
         "extend": lambda: _extend_form(plan, formdata=False),
         "close": lambda: forms.CloseForm(prefix="close", formdata=None),
         "rebase": lambda: _rebase_form(plan, formdata=False),
+        "supporter": lambda: SupporterForm(prefix="supporter", formdata=None),
     }
     return {name: bound.get(name) or make() for name, make in unbound.items()}
 
@@ -152,7 +155,8 @@ def _admin_page(plan: Plan, status: int = 200, failed=None, **bound):
         "hr/plan_admin.html", plan=plan, forms=page_forms, failed=failed,
         people=user_admin.listed_people() if plan.is_open else None,
         progress=plans.progress(plan), today=plans.today(), state=plans.milestone_state,
-        form=page_forms.get(failed) if failed else None,
+        form=page_forms.get(failed) if failed else None, supporters=supporters.of_plan(plan),
+        supporter_labels=supporters.LABELS,
     ), status
 
 
@@ -193,6 +197,33 @@ def reassign(plan_id: int):
     except plans.PlanError as exc:
         return _refused(plan, "reassign", form, exc)
     return _done(plan, "The sponsor and mentor are updated.")
+
+
+@bp.post("/plans/<int:plan_id>/supporters")
+def add_supporter(plan_id: int):
+    plan = _plan(plan_id)
+    form = SupporterForm(prefix="supporter")
+    if not form.validate():
+        return _admin_page(plan, 400, "supporter", supporter=form)
+    try:
+        row = supporters.add(plan, accounts.find_user(form.person.data), form.role.data, _me(), remote_addr())
+    except supporters.SupporterError as exc:
+        return _refused(plan, "supporter", form, exc)
+    return _done(plan, f"{row.user.name} is now this plan's {supporters.LABELS[row.role].lower()}.")
+
+
+@bp.post("/plans/<int:plan_id>/supporters/<int:supporter_id>/remove")
+def remove_supporter(plan_id: int, supporter_id: int):
+    plan = _plan(plan_id)
+    if not ConfirmForm().validate_on_submit():  # a button carrying only the CSRF token
+        abort(400)
+    try:
+        row = supporters.remove(plan, supporter_id, _me(), remote_addr())
+    except supporters.SupporterError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("hr.plan_admin", plan_id=plan.id, _anchor="supporters"))
+    return _done(plan, f"{row.user.name} is no longer this plan's {supporters.LABELS[row.role].lower()}; "
+                       "they cannot see it any more.")
 
 
 @bp.post("/plans/<int:plan_id>/pause")

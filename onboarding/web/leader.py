@@ -13,7 +13,7 @@ from .. import plans
 from ..extensions import db
 from ..models import Milestone
 from ..people import access
-from ..plans import directory, first_screen, records
+from ..plans import directory, first_screen, records, supporters
 from . import remote_addr
 from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
 
@@ -48,6 +48,9 @@ def overview_context(plan) -> dict:
         "today": today,
         "show_private": access.can_read_private_notes(current_user, plan),
         "closed": access.plan_is_closed(plan),
+        "supporters": supporters.of_plan(plan),
+        "supporter_labels": supporters.LABELS,
+        "may_nominate": access.can_write_leader_records(current_user, plan),
     }
 
 
@@ -103,6 +106,7 @@ def _render_milestone(plan, milestone, form=None, status=200):
             plan=plan,
             milestone=milestone,
             state=plans.milestone_state(milestone),
+            completed_by=supporters.completed_by(milestone),
             may_change=may_change,
             closed=access.plan_is_closed(plan),
             form=form or CompleteMilestoneForm(),

@@ -62,6 +62,12 @@ TABLE = {
     # Milestones: the owner role on the plan, or HR for any (see the milestone cases below).
     "leader.complete_milestone": None,
     "leader.reopen_milestone": None,
+    # Tailoring: HR on any milestone, the leader only on milestones they added (milestone_id is a
+    # playbook one; tests/test_tailoring_pages.py covers the leader's own); adding, HR or the leader.
+    "leader.add_milestone": (("GET", "POST"), {"hr", "leader_a"}, READERS - {"hr", "leader_a"}),
+    "leader.milestone_not_applicable": (("POST",), {"hr"}, READERS - {"hr"}),
+    "leader.milestone_applicable": (("POST",), {"hr"}, READERS - {"hr"}),
+    "leader.change_milestone": (("POST",), {"hr"}, READERS - {"hr"}),
     "sponsor.new_checkin": SPONSOR_EDIT,
     "sponsor.edit_checkin": SPONSOR_EDIT,
     "hr.cohort": HR_GET,

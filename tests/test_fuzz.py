@@ -525,6 +525,32 @@ def _api_milestone(fz: Fuzzer, data, status: str, action: str) -> str:
     return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(data, m.key)}/{action}"
 
 
+# Tailoring one plan: the last sponsor-owned milestone of plan A, put in the state the action needs.
+def _tailorable(fz: Fuzzer, status: str):
+    from onboarding.plans import tailoring
+
+    m = [m for m in fz.plan_a.milestones if m.owner == "sponsor"][-1]
+    if status == "todo" and m.status == "not_applicable":
+        tailoring.mark_applicable(m, fz.cast["hr"])
+    elif status == "not_applicable" and m.status == "todo":
+        tailoring.mark_not_applicable(m, fz.cast["hr"], "fuzz")
+    db.session.commit()
+    return m
+
+
+TAILOR_PHASES = ("orientate-and-listen", "diagnose-and-align", "nope")
+TAILOR_OWNERS = ("leader", "sponsor", "mentor", "hr", "buddy", "")
+ADD_MILESTONE_FIELDS = {"title": text(200), "description": text(5000), "owner": choice(*TAILOR_OWNERS),
+                        **date_boxes("due"), "phase": choice(*TAILOR_PHASES), "reason": text(500)}
+API_ADD_MILESTONE_FIELDS = {"title": text(200), "description": text(5000), "owner": choice(*TAILOR_OWNERS),
+                            "due": iso_date(-10, 200), "phase": choice(*TAILOR_PHASES), "reason": text(500)}
+
+
+def _api_tailor(fz: Fuzzer, data, status: str, action: str) -> str:
+    m = _tailorable(fz, status)
+    return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(data, m.key)}" + (f"/{action}" if action else "")
+
+
 TARGETS: dict[str, Target] = {
     # leader
     "leader.complete_milestone": Target("leader_a", lambda fz, data: fz.url(
@@ -532,6 +558,17 @@ TARGETS: dict[str, Target] = {
     "leader.reopen_milestone": Target("leader_a", lambda fz, data: fz.url(
         "leader.reopen_milestone", plan_id=fz.plan_a.id, milestone_id=_milestone_in(fz, "done").id), examples=5),
     **_record_targets(),
+    "leader.add_milestone": Target("leader_a", lambda fz, data: fz.url("leader.add_milestone", plan_id=fz.plan_a.id),
+                                   ADD_MILESTONE_FIELDS, examples=15),
+    "leader.milestone_not_applicable": Target("hr", lambda fz, data: fz.url(
+        "leader.milestone_not_applicable", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
+        {"reason": text(500)}, examples=8),
+    "leader.milestone_applicable": Target("hr", lambda fz, data: fz.url(
+        "leader.milestone_applicable", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "not_applicable").id),
+        {"reason": text(500)}, examples=5),
+    "leader.change_milestone": Target("hr", lambda fz, data: fz.url(
+        "leader.change_milestone", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
+        {**date_boxes("due"), "owner": choice(*TAILOR_OWNERS), "reason": text(500)}, examples=12),
     "leader.dismiss_welcome": Target("leader_a", lambda fz, data: fz.url("leader.dismiss_welcome"), examples=3),
     # sponsor
     "sponsor.new_checkin": Target("sponsor_a", lambda fz, data: fz.url("sponsor.new_checkin", plan_id=fz.plan_a.id),
@@ -615,6 +652,17 @@ TARGETS: dict[str, Target] = {
                                      EVIDENCE_FIELDS, body="json", examples=20),
     "api.reopen_milestone": Target("leader_a", lambda fz, data: _api_milestone(fz, data, "done", "reopen"),
                                    body="json", examples=8),
+    "api.add_milestone": Target("hr", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}/milestones",
+                                API_ADD_MILESTONE_FIELDS, body="json", examples=15),
+    "api.mark_not_applicable": Target("hr", lambda fz, data: _api_tailor(fz, data, "todo", "not-applicable"),
+                                      {"reason": text(500)}, body="json", examples=8),
+    "api.mark_applicable": Target("hr", lambda fz, data: _api_tailor(fz, data, "not_applicable", "applicable"),
+                                  {"reason": text(500)}, body="json", examples=5),
+    "api.change_milestone": Target("hr", lambda fz, data: _api_tailor(fz, data, "todo", ""),
+                                   {"due": iso_date(-10, 200), "owner": choice(*TAILOR_OWNERS), "reason": text(500)},
+                                   body="json", method="PATCH", examples=12),
+    "api.get_milestone": Target("leader_a", lambda fz, data: _api_tailor(fz, data, "todo", ""),
+                                body="query", method="GET", examples=5),
     "api.create_checkin": Target("sponsor_a", lambda fz, data: f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}/checkins",
                                  CHECKIN_FIELDS, body="json", examples=25),
     # API: reads
@@ -643,7 +691,8 @@ TARGETS: dict[str, Target] = {
                                body="query", method="GET", examples=6),
 }
 READS = ["calendar.feed", "hr.playbook", "hr.playbook_yaml", "api.list_plans", "api.get_plan", "api.list_checkins",
-         "api.list_playbooks", "api.get_playbook", "api.export_playbook", "api.unknown", "api.openapi", "api.docs"]
+         "api.list_playbooks", "api.get_playbook", "api.export_playbook", "api.unknown", "api.openapi", "api.docs",
+         "api.get_milestone"]
 
 
 # --- what the pages show afterwards ------------------------------------------------------------
@@ -730,7 +779,9 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
     "signing in": (["auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password",
                     "account.password", "auth.login"], no_pages),
-    "api writes": (["api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin"], api_pages),
+    "api writes": (["api.create_plan", "api.complete_milestone", "api.reopen_milestone", "api.create_checkin",
+                    "api.add_milestone", "api.mark_not_applicable", "api.mark_applicable", "api.change_milestone"],
+                   api_pages),
     "reads": (READS, no_pages),
 }
 

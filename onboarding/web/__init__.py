@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users add routes to hr.bp; leader_supporters to leader.bp)
         account,
         api,
+        api_tailoring,
         assets,
         auth,
         calendar,
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
         hr_users,
         leader,
         leader_supporters,
+        leader_tailoring,
         main,
         mentor,
         outbox,

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 from .. import plans
 from ..models import CATEGORIES, MILESTONE_STATUSES, OWNER_ROLES, PLAN_STATUSES, RAG_VALUES
 from ..models.storable import is_storable
-from ..plans import checkins, plan_start, planning, records
+from ..plans import checkins, plan_start, planning, records, tailoring
 
 EMAIL_MAX = 254  # the user table's email column
 DAYS = planning.DEFAULT_WORKING_DAYS
@@ -167,6 +167,37 @@ class NewCheckIn(Request):
     def domain_input(self) -> checkins.CheckInInput:
         return checkins.CheckInInput(**self.model_dump() | {"private_note": self.private_note or "",
                                                             "actions": self.actions or ""})
+
+
+class NotApplicable(Request):
+    reason: Text(tailoring.MAX_REASON) = Field(title="Reason", description="Why the milestone does not apply to "
+                                               "this plan (required).", **doc(minLength=1))
+
+
+class Applicable(Request):
+    reason: Omittable(Text(tailoring.MAX_REASON)) = Field(None, title="Reason")
+
+
+class NewMilestone(Request):
+    """A milestone added to one plan (plans.tailoring.add_milestone judges it)."""
+
+    title: Text(tailoring.MAX_TITLE) = Field(title="Title", **doc(minLength=1))
+    description: Omittable(Text(tailoring.MAX_DESCRIPTION)) = Field(None, title="Description")
+    owner: Text(12) = Field(title="Owner", description="The role that does it; a mentor only when the plan has one.",
+                       **doc(enum=list(tailoring.OWNERS)))
+    due: InputDate = Field(description="A working day of the owner (the leader's own working days for the "
+                                       "leader; never a weekend or bank holiday), on or before the plan's end.")
+    phase: Text(80) = Field(title="Phase", description="The key of one of the plan's playbook phases.")
+    reason: Text(tailoring.MAX_REASON) = Field(title="Reason", description="Why this plan needs it.",
+                                               **doc(minLength=1))
+
+
+class MilestoneChange(Request):
+    """A new due date, owner or both for one milestone of one plan (plans.tailoring.change)."""
+
+    due: Omittable(InputDate) = Field(None, description="A working day of the owner, on or before the plan's end.")
+    owner: Omittable(Text(12)) = Field(None, title="Owner", **doc(enum=list(tailoring.OWNERS)))
+    reason: Text(tailoring.MAX_REASON) = Field(title="Reason", description="Why it changes.", **doc(minLength=1))
 
 
 class PlanQuery(Request):

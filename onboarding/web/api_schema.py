@@ -44,7 +44,9 @@ KEY = {"type": "string", "pattern": parsing.KEY_RE.pattern}
 # Path parameters by name (Flask's int converter: a database id).
 PATH_PARAMETERS = {
     "plan_id": {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
-    "key": {"schema": KEY, "description": "The milestone's key, stable within the playbook."},
+    # A milestone added to one plan has a key no playbook can have (plans.tailoring: "added_...").
+    "key": {"schema": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,79}$"},
+            "description": "The milestone's key: the playbook's, or added_... for one added to this plan."},
     "slug": {"schema": KEY},
 }
 IDEMPOTENCY_KEY = {

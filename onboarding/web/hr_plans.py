@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Plan
 from ..people import access, accounts, user_admin
 from ..plans import cohort, dates, plan_start, planning, rebase, supporters
+from ..plans import tailoring as plan_tailoring
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
@@ -155,6 +156,7 @@ def _admin_page(plan: Plan, status: int = 200, failed=None, **bound):
         "hr/plan_admin.html", plan=plan, forms=page_forms, failed=failed,
         people=user_admin.listed_people() if plan.is_open else None,
         progress=plans.progress(plan), today=plans.today(), state=plans.milestone_state,
+        tailored=plan_tailoring.summary(plan),
         form=page_forms.get(failed) if failed else None, supporters=supporters.of_plan(plan),
         supporter_labels=supporters.LABELS,
     ), status

@@ -14,7 +14,9 @@ from ..extensions import db
 from ..models import Milestone
 from ..people import access
 from ..plans import directory, first_screen, records, supporters
+from ..plans import tailoring as plan_tailoring
 from . import remote_addr
+from . import tailoring_forms as tailoring_pages
 from .leader_forms import CompleteMilestoneForm, ConfirmForm, GoalForm, InterviewForm, StakeholderForm
 
 bp = Blueprint("leader", __name__)
@@ -48,6 +50,8 @@ def overview_context(plan) -> dict:
         "today": today,
         "show_private": access.can_read_private_notes(current_user, plan),
         "closed": access.plan_is_closed(plan),
+        "tailored": plan_tailoring.summary(plan),
+        "may_add_milestone": access.can_tailor(current_user, plan),
         "supporters": supporters.of_plan(plan),
         "supporter_labels": supporters.LABELS,
         "may_nominate": access.can_write_leader_records(current_user, plan),
@@ -98,7 +102,7 @@ def _milestone_or_404(plan, milestone_id: int) -> Milestone:
     return milestone
 
 
-def _render_milestone(plan, milestone, form=None, status=200):
+def _render_milestone(plan, milestone, form=None, status=200, **tailoring_bound):
     may_change = access.can_update_milestone(current_user, milestone)
     return (
         render_template(
@@ -113,6 +117,7 @@ def _render_milestone(plan, milestone, form=None, status=200):
             reopen_form=ConfirmForm(),
             section="overview",
             title=milestone.title,
+            **tailoring_pages.milestone_forms(current_user, milestone, **tailoring_bound),
         ),
         status,
     )

@@ -12,6 +12,7 @@ import pytest
 
 from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, PlanSupporter, Stakeholder
+from onboarding.playbooks import drafts
 from onboarding.web import NAV  # noqa: F401  (the nav endpoints are routes too)
 
 from .conftest import make_user
@@ -88,9 +89,20 @@ TABLE = {
     "hr.playbook_version": HR_GET,
     "hr.playbook_yaml": HR_GET,
     "hr.playbook_upload": HR_POST,
-    "hr.milestone_add": HR_BOTH,
-    "hr.milestone_edit": HR_BOTH,
-    "hr.milestone_action": HR_POST,
+    "hr.playbook_draft_start": HR_POST,
+    "hr.playbook_copy": HR_BOTH,
+    "hr.playbook_new": HR_BOTH,
+    "hr.draft": HR_GET,
+    "hr.draft_details": HR_BOTH,
+    "hr.draft_milestone_add": HR_BOTH,
+    "hr.draft_milestone_edit": HR_BOTH,
+    "hr.draft_milestone_action": HR_POST,
+    "hr.draft_phase_add": HR_BOTH,
+    "hr.draft_phase_edit": HR_BOTH,
+    "hr.draft_phase_action": HR_POST,
+    "hr.draft_changes": HR_GET,
+    "hr.draft_publish": HR_POST,
+    "hr.draft_discard": HR_POST,
     "hr.users": HR_GET,
     "hr.invite_user": HR_POST,
     "hr.user_action": HR_POST,
@@ -175,6 +187,8 @@ def _objects(cast):
         "slug": version.playbook.slug,
         "number": version.number,
         "key": version.templates[3].key,
+        "draft_id": drafts.start(version.playbook, cast["hr"])[0].id,  # HR's draft of plan A's playbook
+        "phase_key": version.phases[0]["key"],
         "supporter_id": next(s.id for s in plan.supporters if s.role == "peer_mentor"),
         "action": None,  # filled per endpoint
         "entry_id": entry.id,
@@ -192,7 +206,7 @@ def _url(app, endpoint, values):
             kind = next(k for k in ("stakeholder", "interview", "goal") if k in endpoint)
             params[arg] = values["_records"][kind]
         elif arg == "action":
-            params[arg] = {"hr.milestone_action": "down", "hr.user_action": "deactivate", "hr.directory_move": "down"}[endpoint]
+            params[arg] = {"hr.draft_milestone_action": "down", "hr.draft_phase_action": "down", "hr.user_action": "deactivate", "hr.directory_move": "down"}[endpoint]
         else:
             params[arg] = values[arg]
     with app.test_request_context():

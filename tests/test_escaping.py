@@ -24,7 +24,7 @@ from markupsafe import escape
 
 from onboarding import nudges, plans
 from onboarding.extensions import db
-from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, Stakeholder, User
+from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, PlaybookDraft, Stakeholder, User
 from onboarding.plans import planning
 
 from .conftest import PASSWORD
@@ -162,9 +162,12 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", u("hr.playbook_upload"), data={"file": (_playbook_file(w), f"{SLUG}.yaml")},
                  content_type="multipart/form-data")
     milestone_fields = {"phase": "first", "category": "goal_alignment", "owner": "leader", "week": "3", "required": "y"}
-    browser.open("POST", u("hr.milestone_add", slug=SLUG), data=milestone_fields | {
+    draft = browser.open("POST", u("hr.playbook_draft_start", slug=SLUG)).request.path
+    browser.open("POST", f"{draft}/milestones/new", data=milestone_fields | {
         "key": "editor-added", "title": w("editor-title"), "description": w("editor-description"),
         "evidence_prompt": w("editor-evidence-prompt")})
+    browser.open("GET", f"{draft}/changes")
+    browser.open("POST", f"{draft}/publish")
 
     # HR: a mentor invited on the users page; they set a password from the invite email.
     browser.open("POST", u("hr.invite_user"), data={"name": w("mentor-name"), "email": MENTOR_EMAIL})
@@ -186,8 +189,10 @@ def world(app, cast, client, login, smtp) -> World:
     world.people["mentor"] = db.session.scalar(sa.select(User).where(User.email == MENTOR_EMAIL))
 
     # HR: a later version retitles a milestone (plan P stays on version 2), and an API token.
-    browser.open("POST", u("hr.milestone_edit", slug=SLUG, key="leader-open"),
-                 data=milestone_fields | {"title": w("editor-retitle")})
+    draft = browser.open("POST", u("hr.playbook_draft_start", slug=SLUG)).request.path
+    browser.open("POST", f"{draft}/milestones/leader-open", data=milestone_fields | {"title": w("editor-retitle")})
+    browser.open("GET", f"{draft}/changes")
+    browser.open("POST", f"{draft}/publish")
     token_page = browser.open("POST", u("tokens_admin.issue"),
                               data={"email": cast["sponsor_a"].email, "name": w("token-name")})
     raw_token = re.search(r"onb_[A-Za-z0-9_-]+", token_page.get_data(as_text=True)).group(0)
@@ -228,7 +233,8 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", u("sponsor.new_checkin", plan_id=plan.id), expect=400,
                  data={**boxes("held_on", today), "summary": w("refused-checkin-summary")})
     browser.login("hr", cast["hr"])
-    browser.open("POST", u("hr.milestone_action", slug=SLUG, key="hr-welcome", action="up"), expect=400)
+    draft = browser.open("POST", u("hr.playbook_draft_start", slug=SLUG)).request.path
+    browser.open("POST", f"{draft}/milestones/hr-welcome/up", expect=400)
     latest = plan.playbook_version.playbook.latest
     browser.open("POST", u("hr.rebase_plan", plan_id=plan.id), data={"rebase-version": str(latest.id)})
     # An upload with problems lists them; the owner it names is the one typed.
@@ -250,6 +256,8 @@ def _page_urls(app, world: World) -> list[str]:
         "slug": [playbook.slug],
         "number": [v.number for v in playbook.versions],
         "key": [t.key for t in playbook.latest.templates],
+        "draft_id": list(db.session.scalars(sa.select(PlaybookDraft.id))),  # HR's open draft of the playbook
+        "phase_key": [p["key"] for p in playbook.latest.phases],
         "user_id": [plan.leader_id, plan.sponsor_id, plan.mentor_id],  # the deactivation page names their plans
     }
     records = {"stakeholder": Stakeholder, "interview": ClinicianInterview, "goal": Goal}

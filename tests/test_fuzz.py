@@ -56,7 +56,7 @@ from onboarding.nudges import mail
 from onboarding.people import accounts, tokens
 from onboarding.plans import directory, records
 from onboarding.plans.checkins import CheckInInput, log_checkin
-from onboarding.playbooks import editor
+from onboarding.playbooks import drafts, editor
 
 from .conftest import PASSWORD, ROOT, make_user
 from .fuzz_helpers import (
@@ -414,15 +414,33 @@ NEW_PLAN_FIELDS = {
 
 # HR: playbooks
 
-def _latest_keys(slug: str) -> list[str]:
-    return [t.key for t in playbooks.get_playbook(slug).latest.templates]
-
-
 MILESTONE_FIELDS = {
     "title": text(200), "description": text(5000), "phase": choice("orientate", "diagnose", "align", "nope"),
     "category": choice(*CATEGORIES), "owner": choice(*OWNER_ROLES), "week": choice(*map(str, range(-8, 14))),
     "pinned": choice("y"), "required": choice("y"), "evidence_prompt": text(2000),
+    "not_before_week": choice("", "1", "5", "14", "0"), "not_after_week": choice("", "3", "13", "60"),
+    "on_site": choice("y"), "delegable": choice("y"),
 }
+PHASE_FIELDS = {"key": lambda _fz, _t: st.integers(0, 10**6).map(lambda n: f"fz-{n}"), "title": text(200),
+                "description": text(2000)}
+DETAILS_FIELDS = {"title": text(200), "description": text(5000), "weeks": choice("13", "1", "52", "53", "x"),
+                  "due_soon_working_days": choice("", "3", "0", "91"), "checkin_cadence_days": choice("", "14")}
+NEW_PLAYBOOK_FIELDS = {
+    "slug": lambda _fz, tag: st.one_of(st.integers(0, 10**6).map(lambda n: f"fz-new-{n}"), st.just("compressed-13-weeks"),
+                                       st.just(f"<i/id=fz-{tag}>")),
+    "title": text(200), "weeks": choice("13", "26", "0", "53"), "phase_title": text(200), "milestone_title": text(200),
+}
+
+
+def _draft(fz: Fuzzer, slug: str = "compressed-13-weeks") -> int:
+    """HR's draft of the playbook, begun again after a publish or a discard."""
+    draft, _ = drafts.start(playbooks.get_playbook(slug), fz.cast["hr"])
+    db.session.commit()
+    return draft.id
+
+
+def _draft_keys(fz: Fuzzer, part: str, slug: str = "compressed-13-weeks") -> list[str]:
+    return [item["key"] for item in drafts.get(_draft(fz, slug)).content[part]]
 GOOD_PLAYBOOK = yaml.safe_load((ROOT / "playbooks" / "compressed-13-weeks.yaml").read_text())
 ALIAS_BOMB = ("slug: bomb\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
               + "".join(f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
@@ -595,15 +613,30 @@ TARGETS: dict[str, Target] = {
                              {"rebase-version": dynamic(_newer_version_ids), "rebase-confirmed": choice("yes", "")},
                              examples=8),
     # HR: playbooks
-    "hr.milestone_add": Target("hr", lambda fz, data: fz.url("hr.milestone_add", slug="compressed-13-weeks"),
-                               {"key": lambda _fz, _t: st.integers(0, 10**6).map(lambda n: f"fz-{n}"), **MILESTONE_FIELDS},
-                               examples=15),
-    "hr.milestone_edit": Target("hr", lambda fz, data: "/hr/playbooks/compressed-13-weeks/milestones/"
-                                + _key(data, pick(data, _latest_keys("compressed-13-weeks"))), MILESTONE_FIELDS, examples=15),
-    "hr.milestone_action": Target("hr", lambda fz, data: "/hr/playbooks/director-data-analytics-16-weeks/milestones/"
-                                  + pick(data, _latest_keys("director-data-analytics-16-weeks"))
-                                  + "/" + data.draw(st.sampled_from(["up", "down", "remove"])), examples=8),
-    "hr.playbook_upload": Target("hr", lambda fz, data: fz.url("hr.playbook_upload"), {"file": _playbook_file},
+    "hr.playbook_draft_start": Target("hr", lambda fz, data: fz.url("hr.playbook_draft_start", slug=pick(data, SLUGS)),
+                                      examples=4),
+    "hr.playbook_new": Target("hr", lambda fz, data: fz.url("hr.playbook_new"), NEW_PLAYBOOK_FIELDS, examples=10),
+    "hr.playbook_copy": Target("hr", lambda fz, data: fz.url("hr.playbook_copy", slug="compressed-13-weeks"),
+                               {"slug": NEW_PLAYBOOK_FIELDS["slug"], "title": text(200)}, examples=8),
+    "hr.draft_details": Target("hr", lambda fz, data: fz.url("hr.draft_details", draft_id=_draft(fz)), DETAILS_FIELDS),
+    "hr.draft_milestone_add": Target("hr", lambda fz, data: fz.url("hr.draft_milestone_add", draft_id=_draft(fz)),
+                                     {"key": lambda _fz, _t: st.integers(0, 10**6).map(lambda n: f"fz-{n}"),
+                                      **MILESTONE_FIELDS}, examples=15),
+    "hr.draft_milestone_edit": Target("hr", lambda fz, data: f"/hr/drafts/{_draft(fz)}/milestones/"
+                                      + _key(data, pick(data, _draft_keys(fz, "milestones"))), MILESTONE_FIELDS, examples=15),
+    "hr.draft_milestone_action": Target("hr", lambda fz, data: f"/hr/drafts/{_draft(fz, 'director-data-analytics-16-weeks')}"
+                                        f"/milestones/{pick(data, _draft_keys(fz, 'milestones', 'director-data-analytics-16-weeks'))}"
+                                        f"/{data.draw(st.sampled_from(['up', 'down', 'remove']))}", examples=8),
+    "hr.draft_phase_add": Target("hr", lambda fz, data: fz.url("hr.draft_phase_add", draft_id=_draft(fz)), PHASE_FIELDS),
+    "hr.draft_phase_edit": Target("hr", lambda fz, data: f"/hr/drafts/{_draft(fz)}/phases/"
+                                  + _key(data, pick(data, _draft_keys(fz, "phases"))), PHASE_FIELDS),
+    "hr.draft_phase_action": Target("hr", lambda fz, data: f"/hr/drafts/{_draft(fz)}/phases/{pick(data, _draft_keys(fz, 'phases'))}"
+                                    f"/{data.draw(st.sampled_from(['up', 'down', 'remove']))}", examples=8),
+    "hr.draft_publish": Target("hr", lambda fz, data: fz.url("hr.draft_publish", draft_id=_draft(fz)), examples=6),
+    "hr.draft_discard": Target("hr", lambda fz, data: fz.url("hr.draft_discard", draft_id=_draft(fz)),
+                               {"confirm": choice("y", "")}, examples=6),
+    "hr.playbook_upload": Target("hr", lambda fz, data: fz.url("hr.playbook_upload"),
+                                 {"file": _playbook_file, "into": choice("publish", "draft", "nope")},
                                  body="multipart", examples=15),
     # HR: users, tokens, outbox
     "hr.invite_user": Target("hr", lambda fz, data: fz.url("hr.invite_user"),
@@ -736,12 +769,14 @@ def playbook_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     for playbook in db.session.scalars(sa.select(Playbook).order_by(Playbook.id)):
         latest = playbook.latest
         pages += [("hr", u("hr.playbook_version", slug=playbook.slug, number=v.number)) for v in playbook.versions[-3:]]
-        pages += [("hr", u("hr.milestone_edit", slug=playbook.slug, key=t.key)) for t in latest.templates[:3]]
         # A plan made from the latest version shows its milestones' titles to everyone on it.
         plan = plans.create_plan(leader=fz.cast["leader_a"], sponsor=fz.cast["sponsor_a"], version=latest,
                                  start=date(2026, 9, 7), months=6, actor=fz.cast["hr"])
         db.session.commit()
         pages += [("hr", u("leader.plan", plan_id=plan.id)), ("hr", u("exports.plan_print", plan_id=plan.id))]
+    for draft in drafts.listing():  # the draft editor shows every title and key typed into it
+        pages += [("hr", u("hr.draft", draft_id=draft.id)), ("hr", u("hr.draft_changes", draft_id=draft.id))]
+        pages += [("hr", u("hr.draft_milestone_edit", draft_id=draft.id, key=m["key"])) for m in draft.content["milestones"][:3]]
     return pages
 
 
@@ -771,7 +806,10 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
                             sponsor_pages),
     "hr plans": (["hr.new_plan", "hr.reassign", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
                   "hr.cohort", "hr.cohort_csv"], hr_plan_pages),
-    "hr playbooks": (["hr.milestone_add", "hr.milestone_edit", "hr.milestone_action", "hr.playbook_upload"], playbook_pages),
+    "hr playbooks": (["hr.playbook_draft_start", "hr.playbook_new", "hr.playbook_copy", "hr.draft_details",
+                      "hr.draft_milestone_add", "hr.draft_milestone_edit", "hr.draft_milestone_action", "hr.draft_phase_add",
+                      "hr.draft_phase_edit", "hr.draft_phase_action", "hr.draft_publish", "hr.draft_discard",
+                      "hr.playbook_upload"], playbook_pages),
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
     "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",

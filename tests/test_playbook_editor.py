@@ -171,3 +171,215 @@ def test_rebase_keeps_dates_moved_by_a_pause(cast):
     newer, _ = editor.publish(content, None)
     rebase.apply(plan, newer, cast["hr"])
     assert {m.key: m.due_date for m in plan.milestones} == moved
+
+
+# --- drafts: many edits, one publish ----------------------------------------------------------
+
+from onboarding.models import AuditEvent, PlaybookDraft  # noqa: E402
+from onboarding.playbooks import diff as playbook_diff  # noqa: E402
+from onboarding.playbooks import drafts  # noqa: E402
+
+from .conftest import make_user  # noqa: E402
+
+
+@pytest.fixture
+def hr(loaded):
+    return make_user("hr@example.nhs.uk", "Helen HR", hr=True)
+
+
+def saved(draft, edit):
+    drafts.change(draft, edit)
+    db.session.commit()
+
+
+def by_key(content, key):
+    return next(m for m in content.milestones if m["key"] == key)
+
+
+def audit(action):
+    return db.session.scalars(db.select(AuditEvent).filter_by(action=action)).all()
+
+
+def test_many_edits_then_one_publish_make_exactly_one_version(hr):
+    playbook = playbooks.get_playbook(SLUG)
+    plan = plans.create_plan(leader=make_user("lee@example.nhs.uk", "Lee"), sponsor=make_user("sam@example.nhs.uk", "Sam"),
+                             version=playbook.latest, start=date(2026, 9, 7), months=3)
+    draft, created = drafts.start(playbook, hr)
+    assert created and draft.base_version_id == playbook.latest.id
+    saved(draft, lambda c: editor.add_milestone(c, milestone(week=2)))
+    saved(draft, lambda c: editor.edit_milestone(c, "close-out-review", by_key(c, "close-out-review") | {"title": "Close out"}))
+    saved(draft, lambda c: editor.remove_milestone(c, "three-sixty-pulse"))
+    saved(draft, lambda c: editor.add_phase(c, "sustain", "Sustain"))
+    saved(draft, lambda c: editor.edit_phase(c, "align", "Align and deliver"))
+    saved(draft, lambda c: editor.set_details(c, "Thirteen weeks", c.description, 14, {"due_soon_working_days": 2}))
+    assert drafts.start(playbook, hr) == (draft, False)  # one draft per playbook
+    assert [v.number for v in playbook.versions] == [1]  # nothing published while editing
+
+    version, created = drafts.publish(draft, hr)
+    db.session.commit()
+
+    assert created and [v.number for v in playbook.versions] == [1, 2]
+    assert (version.title, version.weeks, version.nudges) == ("Thirteen weeks", 14, {"due_soon_working_days": 2})
+    assert [p["title"] for p in version.phases] == ["Orientate", "Diagnose", "Align and deliver", "Sustain"]
+    keys = [t.key for t in version.templates]
+    assert "meet-the-chair" in keys and "three-sixty-pulse" not in keys and len(keys) == 15
+    assert next(t.title for t in version.templates if t.key == "close-out-review") == "Close out"
+    assert version.created_by_id == hr.id  # `onboarding init` sees an edit made in the app
+    assert db.session.scalar(db.select(db.func.count(PlaybookDraft.id))) == 0
+    assert plan.playbook_version.number == 1  # running plans keep their version
+    [event] = audit("playbook.publish")
+    assert (event.detail["version"], event.detail["milestones_added"], event.detail["milestones_removed"],
+            event.detail["milestones_changed"], event.detail["phases_added"], event.detail["phases_changed"]) == (2, 1, 1, 1, 1, 1)
+
+
+def test_the_diff_names_each_change_field_by_field(hr):
+    draft, _ = drafts.start(playbooks.get_playbook(SLUG), hr)
+    saved(draft, lambda c: editor.edit_milestone(c, "governance-briefing", by_key(c, "governance-briefing") | {
+        "title": "Governance briefing", "owner": "hr", "on_site": True}))
+    saved(draft, lambda c: editor.move(c, "exec-one-to-ones", "up"))
+    saved(draft, lambda c: editor.add_milestone(c, milestone(week=2)))
+    saved(draft, lambda c: editor.remove_milestone(c, "three-sixty-pulse"))
+    saved(draft, lambda c: editor.add_phase(c, "sustain", "Sustain"))
+    saved(draft, lambda c: editor.move_phase(c, "align", "up"))
+    saved(draft, lambda c: editor.set_details(c, "Thirteen weeks", c.description, 13,
+                                              c.nudges | {"due_soon_working_days": 2}))
+
+    d = drafts.changes(draft)
+
+    C = playbook_diff.Change
+    assert d.details == [C("Title", "Compressed three-month transition (13 weeks)", "Thirteen weeks"),
+                         C("Due-soon reminder, working days before", "3", "2")]
+    assert [p["key"] for p in d.phases_added] == ["sustain"] and not d.phases_removed
+    assert d.phase_order == (["Orientate", "Diagnose", "Align"], ["Orientate", "Align", "Diagnose", "Sustain"])
+    assert [m["key"] for m in d.milestones_added] == ["meet-the-chair"]
+    assert [m["key"] for m in d.milestones_removed] == ["three-sixty-pulse"]
+    changed = {item.key: item.changes for item in d.milestones_changed}
+    assert changed == {
+        "exec-one-to-ones": [C("Order", "after “Draw the first stakeholder power and interest grid”",
+                               "after “Assign a mentor and hold the first meeting”")],
+        "governance-briefing": [C("Title", "Get briefed on information, clinical safety and digital governance",
+                                  "Governance briefing"), C("Owner", "Leader", "HR"),
+                                C("On a day the leader is on site", "no", "yes")],
+    }
+    assert d.count == 2 + 1 + 1 + 1 + 1 + 2
+
+
+def test_an_invalid_draft_is_refused_at_publish_with_the_validators_messages(hr):
+    playbook = playbooks.get_playbook(SLUG)
+    draft, _ = drafts.start(playbook, hr)
+    saved(draft, lambda c: editor.edit_milestone(c, "close-out-review", by_key(c, "close-out-review") | {"week": 20}))
+    saved(draft, lambda c: editor.edit_milestone(c, "edi-objective", by_key(c, "edi-objective") | {"not_before_week": 9}))
+
+    with pytest.raises(PlaybookError) as info:
+        drafts.publish(draft, hr)
+    db.session.rollback()
+
+    messages = [p.message for p in info.value.problems]
+    assert messages == [
+        "milestone 'edi-objective': not_before_week 9 is after its own week 7; a floor only holds a milestone back in shorter plans",
+        "milestone 'close-out-review': week 20 is outside the playbook's range -8 to 13",
+    ]
+    assert [drafts.locate(p) for p in info.value.problems] == [("milestone", "edi-objective"), ("milestone", "close-out-review")]
+    assert [v.number for v in playbook.versions] == [1] and drafts.get(draft.id) is not None
+    assert not audit("playbook.publish")
+
+
+def test_a_new_playbook_starts_as_a_draft_and_publishes_as_version_1(hr):
+    draft = drafts.create("ciso-26-weeks", "Chief information security officer", 26, "Orientate", "Meet the SIRO", hr)
+    db.session.commit()
+    content = drafts.content(draft)
+    assert content.phases == [{"key": "orientate", "title": "Orientate", "description": ""}]
+    assert [(m["key"], m["title"], m["phase"], m["owner"], m["week"]) for m in content.milestones] == [
+        ("meet-the-siro", "Meet the SIRO", "orientate", "leader", 1)]
+    d = drafts.changes(draft)
+    assert [p["key"] for p in d.phases_added] == ["orientate"] and [m["key"] for m in d.milestones_added] == ["meet-the-siro"]
+    with pytest.raises(editor.EditorError, match="already a playbook or a draft") as taken:
+        drafts.create("ciso-26-weeks", "Again", 26, "Orientate", "Meet", hr)
+    assert taken.value.field == "slug"
+    with pytest.raises(editor.EditorError, match="lower-case"):
+        drafts.create("CISO 26", "Again", 26, "Orientate", "Meet", hr)
+
+    version, created = drafts.publish(draft, hr)
+    db.session.commit()
+
+    assert created and version.number == 1 and version.playbook.slug == "ciso-26-weeks" and version.weeks == 26
+    assert [t.key for t in version.templates] == ["meet-the-siro"]
+    with pytest.raises(editor.EditorError):
+        drafts.create("ciso-26-weeks", "Again", 26, "Orientate", "Meet", hr)
+
+
+def test_a_copy_is_a_new_playbook_and_leaves_the_original_alone(hr):
+    original = playbooks.get_playbook(SLUG)
+    draft = drafts.copy_of(original.latest, "compressed-13-weeks-trust-b", "Trust B's three months", hr)
+    db.session.commit()
+    assert draft.playbook_id is None and draft.base_version_id == original.latest.id
+    d = drafts.changes(draft)  # against the version copied
+    assert d.details == [playbook_diff.Change("Slug", SLUG, "compressed-13-weeks-trust-b"),
+                         playbook_diff.Change("Title", "Compressed three-month transition (13 weeks)", "Trust B's three months")]
+    assert d.count == 2
+    with pytest.raises(editor.EditorError):
+        drafts.copy_of(original.latest, SLUG, "Same slug", hr)
+
+    version, _ = drafts.publish(draft, hr)
+    db.session.commit()
+
+    assert version.playbook.slug == "compressed-13-weeks-trust-b" and version.number == 1
+    assert [t.key for t in version.templates] == [t.key for t in original.latest.templates]
+    assert [v.number for v in original.versions] == [1]
+
+
+def test_discarding_a_draft_publishes_nothing(hr):
+    playbook = playbooks.get_playbook(SLUG)
+    draft, _ = drafts.start(playbook, hr)
+    saved(draft, lambda c: editor.remove_milestone(c, "three-sixty-pulse"))
+    drafts.discard(draft, hr)
+    db.session.commit()
+    assert drafts.of_playbook(playbook) is None and [v.number for v in playbook.versions] == [1]
+    assert [e.detail["slug"] for e in audit("playbook.draft_discard")] == [SLUG]
+    again, created = drafts.start(playbook, hr)
+    assert created and "three-sixty-pulse" in [m["key"] for m in drafts.content(again).milestones]
+
+
+def test_publishing_never_undoes_a_version_published_since_the_draft_began(hr):
+    playbook = playbooks.get_playbook(SLUG)
+    draft, _ = drafts.start(playbook, hr)
+    saved(draft, lambda c: editor.remove_milestone(c, "three-sixty-pulse"))
+    text = playbooks.to_yaml(playbooks.content_of(playbook.latest)).replace("weeks: 13", "weeks: 14", 1)
+    editor.upload(text.encode(), "newer.yaml", hr)
+    db.session.commit()
+    assert drafts.published_since(draft).number == 2
+
+    with pytest.raises(editor.EditorError, match="Version 2 was published after this draft began"):
+        drafts.publish(draft, hr)
+    assert [v.number for v in playbook.versions] == [1, 2]
+
+
+def test_phases_are_added_renamed_moved_and_removed_only_when_empty(hr):
+    content = editor.draft(playbooks.get_playbook(SLUG).latest)
+    with pytest.raises(editor.EditorError, match="still has 6 milestones"):
+        editor.remove_phase(content, "orientate")
+    with pytest.raises(editor.EditorError, match="already exists"):
+        editor.add_phase(content, "align", "Align again")
+    with pytest.raises(editor.EditorError, match="already first"):
+        editor.move_phase(content, "orientate", "up")
+    editor.add_phase(content, "sustain", "Sustain", "After the plan")
+    editor.move_phase(content, "sustain", "up")
+    editor.edit_phase(content, "sustain", "Sustain and embed")
+    assert [(p["key"], p["title"]) for p in content.phases] == [
+        ("orientate", "Orientate"), ("diagnose", "Diagnose"), ("sustain", "Sustain and embed"), ("align", "Align")]
+    editor.remove_phase(content, "sustain")
+    assert [p["key"] for p in content.phases] == ["orientate", "diagnose", "align"]
+    single = playbooks.PlaybookContent("x", "X", "", 4, [{"key": "only", "title": "Only", "description": ""}], [])
+    with pytest.raises(editor.EditorError, match="at least one phase"):
+        editor.remove_phase(single, "only")
+
+
+def test_an_upload_can_open_as_a_draft_instead_of_publishing(hr):
+    playbook = playbooks.get_playbook(SLUG)
+    text = playbooks.to_yaml(playbooks.content_of(playbook.latest)).replace("weeks: 13", "weeks: 14", 1)
+    draft = drafts.from_upload(editor.read_upload(text.encode(), "mine.yaml"), hr, filename="mine.yaml")
+    db.session.commit()
+    assert draft.playbook_id == playbook.id and [v.number for v in playbook.versions] == [1]
+    assert drafts.changes(draft).details == [playbook_diff.Change("Reference length in weeks", "13", "14")]
+    with pytest.raises(editor.EditorError, match="already has a draft"):
+        drafts.from_upload(editor.read_upload(text.encode(), "mine.yaml"), hr)

@@ -1,10 +1,10 @@
-"""Edit a playbook's milestones from the browser and publish the result as a new version.
+"""Changes to a playbook's content (milestones, phases, details) and publishing it.
 
-Each edit starts from a draft (the content of the latest version), changes it, and
-goes through the same validator as the command line (the draft is written out as
-YAML and parsed back), so a playbook made in the browser is one the CLI would
-accept. Versions are immutable: publishing makes version N+1 and plans already
-on version N do not change. Callers commit.
+The functions here change a PlaybookContent in memory; ``drafts`` keeps one between
+requests, so HR makes many edits and publishes once. Publishing goes through the same
+validator as the command line (the content is written out as YAML and parsed back), so a
+playbook made in the browser is one the CLI would accept. Versions are immutable:
+publishing makes version N+1 and plans already on version N do not change. Callers commit.
 """
 from __future__ import annotations
 
@@ -90,6 +90,56 @@ def move(content: PlaybookContent, key: str, direction: str) -> None:
     content.milestones[i], content.milestones[j] = b, a
 
 
+def _phase_index(content: PlaybookContent, key: str) -> int:
+    for i, p in enumerate(content.phases):
+        if p["key"] == key:
+            return i
+    raise EditorError(f"there is no phase '{key}' in this playbook", "key")
+
+
+def add_phase(content: PlaybookContent, key: str, title: str, description: str = "") -> None:
+    """A new phase at the end (move it up after)."""
+    if any(p["key"] == key for p in content.phases):
+        raise EditorError(f"a phase with the key '{key}' already exists", "key")
+    content.phases.append({"key": key, "title": title.strip(), "description": (description or "").strip()})
+
+
+def edit_phase(content: PlaybookContent, key: str, title: str, description: str = "") -> None:
+    """Rename a phase; its key stays, so its milestones stay in it."""
+    content.phases[_phase_index(content, key)] = {"key": key, "title": title.strip(),
+                                                  "description": (description or "").strip()}
+
+
+def remove_phase(content: PlaybookContent, key: str) -> None:
+    """Only an empty phase goes: a milestone is never removed as a side effect."""
+    i = _phase_index(content, key)
+    used = sum(1 for m in content.milestones if m["phase"] == key)
+    if used:
+        raise EditorError(f"'{content.phases[i]['title']}' still has {used} milestone{'s' if used != 1 else ''}: "
+                          "move them to another phase or remove them first", "key")
+    if len(content.phases) == 1:
+        raise EditorError("a playbook needs at least one phase", "key")
+    del content.phases[i]
+
+
+def move_phase(content: PlaybookContent, key: str, direction: str) -> None:
+    if direction not in ("up", "down"):
+        raise EditorError("move a phase up or down", "direction")
+    i = _phase_index(content, key)
+    j = i - 1 if direction == "up" else i + 1
+    if not 0 <= j < len(content.phases):
+        raise EditorError(f"'{content.phases[i]['title']}' is already {'first' if j < 0 else 'last'}", "direction")
+    content.phases[i], content.phases[j] = content.phases[j], content.phases[i]
+
+
+def set_details(content: PlaybookContent, title: str, description: str, weeks: int, nudges: dict) -> None:
+    """Title, description, reference length and nudge settings (None or absent: the service's default)."""
+    content.title = title.strip()
+    content.description = (description or "").strip()
+    content.weeks = weeks
+    content.nudges = {k: int(v) for k, v in nudges.items() if v is not None}
+
+
 def validate(content: PlaybookContent) -> tuple[PlaybookContent | None, list[Problem]]:
     """Run the draft through the CLI's validator."""
     return playbooks.parse_text(playbooks.to_yaml(content), f"{content.slug}.yaml")
@@ -107,9 +157,9 @@ def publish(content: PlaybookContent, user, remote_addr=None, action: str = "pla
     return version, created
 
 
-def upload(data: bytes, filename: str, user, remote_addr=None):
-    """Validate an uploaded YAML file and store it as the next version of its playbook
-    (or a new playbook). Raises PlaybookError with FILE:LINE problems."""
+def read_upload(data: bytes, filename: str) -> PlaybookContent:
+    """An uploaded YAML file's content, checked by the same validator as the command line.
+    Raises PlaybookError with FILE:LINE problems."""
     name = filename or "upload.yaml"
     if len(data) > MAX_UPLOAD_BYTES:
         raise PlaybookError([Problem(name, 1, f"the file is larger than {MAX_UPLOAD_BYTES // 1024} KB")])
@@ -120,6 +170,14 @@ def upload(data: bytes, filename: str, user, remote_addr=None):
     content, problems = playbooks.parse_text(text, name)
     if problems:
         raise PlaybookError(problems)
+    return content
+
+
+def upload(data: bytes, filename: str, user, remote_addr=None):
+    """Validate an uploaded YAML file and store it as the next version of its playbook
+    (or a new playbook). Raises PlaybookError with FILE:LINE problems."""
+    name = filename or "upload.yaml"
+    content = read_upload(data, name)
     version, created = playbooks.publish(content, user)
     if created:
         audit.record(user, "playbook.upload", version.playbook, remote_addr, slug=content.slug, version=version.number, file=name)

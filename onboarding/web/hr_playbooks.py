@@ -1,5 +1,6 @@
-"""HR's playbook pages: the list, upload, versions and their YAML, and the milestone
-editor. Routes of the HR blueprint (hr.py), so HR only."""
+"""HR's playbook pages: the list, upload, versions and their YAML, and starting a draft
+(of a playbook, a copy of one, or a new one). The draft editor is hr_playbook_drafts.py.
+Routes of the HR blueprint (hr.py), so HR only."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -7,8 +8,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from .. import playbooks
 from ..extensions import db
 from ..models import Playbook, PlaybookVersion
-from ..playbooks import PlaybookError, editor
-from . import hr_forms as forms
+from ..playbooks import PlaybookError, drafts, editor
+from . import playbook_forms as forms
 from . import remote_addr
 from .downloads import attachment
 from .hr import _me, bp
@@ -30,8 +31,18 @@ def _version(slug: str, number: int) -> PlaybookVersion:
 
 @bp.get("/playbooks", endpoint="playbooks")
 def playbooks_page():
+    return _list_page(forms.PlaybookUploadForm(formdata=None))
+
+
+def _list_page(upload, problems=(), status: int = 200):
     items, counts = editor.listing()
-    return render_template("hr/playbooks.html", playbooks=items, counts=counts, upload=forms.UploadForm(formdata=None))
+    return render_template("hr/playbooks.html", playbooks=items, counts=counts, drafts=_draft_rows(), upload=upload,
+                           form=upload if upload.errors else None, problems=list(problems)), status
+
+
+def _draft_rows() -> list[dict]:
+    return [{"draft": d, "title": d.content.get("title", ""), "slug": d.content.get("slug", ""),
+             "new": d.playbook_id is None, "author": drafts.author(d)} for d in drafts.listing()]
 
 
 # The file plus room for the multipart wrapping and the CSRF token.
@@ -48,22 +59,31 @@ def upload_limit(endpoint, _values):
 
 @bp.post("/playbooks/upload")
 def playbook_upload():
-    form = forms.UploadForm()
+    form = forms.PlaybookUploadForm()
     problems = []
     if form.validate():
         upload = form.file.data
+        name = upload.filename or "upload.yaml"
         try:
-            version, created = editor.upload(upload.read(), upload.filename or "upload.yaml", _me(), remote_addr())
+            if form.into.data == "draft":
+                draft = drafts.from_upload(editor.read_upload(upload.read(), name), _me(), remote_addr(), name)
+            else:
+                version, created = editor.upload(upload.read(), name, _me(), remote_addr())
         except PlaybookError as exc:
             db.session.rollback()
             problems = [str(p) for p in exc.problems]
             form.file.errors.append(f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was saved")
+        except editor.EditorError as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
         else:
             db.session.commit()
+            if form.into.data == "draft":
+                flash("The file is open as a draft: check its changes, then publish it.", "success")
+                return redirect(url_for("hr.draft_changes", draft_id=draft.id))
             flash(f"{version.playbook.slug}: {'published as version' if created else 'unchanged at version'} {version.number}.", "success")
             return redirect(url_for("hr.playbook_version", slug=version.playbook.slug, number=version.number))
-    items, counts = editor.listing()
-    return render_template("hr/playbooks.html", playbooks=items, counts=counts, upload=form, form=form, problems=problems), 400
+    return _list_page(form, problems, 400)
 
 
 @bp.get("/playbooks/<slug>")
@@ -72,15 +92,12 @@ def playbook(slug: str):
     return redirect(url_for("hr.playbook_version", slug=slug, number=latest.number))
 
 
-def _version_page(version: PlaybookVersion, status: int = 200, form=None, problems=()):
-    is_latest = version.playbook.latest.id == version.id
-    return render_template("hr/playbook_version.html", version=version, is_latest=is_latest,
-                           form=form, problems=list(problems)), status
-
-
 @bp.get("/playbooks/<slug>/v<int:number>")
 def playbook_version(slug: str, number: int):
-    return _version_page(_version(slug, number))
+    version = _version(slug, number)
+    draft = drafts.of_playbook(version.playbook)
+    return render_template("hr/playbook_version.html", version=version, is_latest=version.playbook.latest.id == version.id,
+                           draft=draft, draft_author=drafts.author(draft) if draft else None, form=forms.PublishForm())
 
 
 @bp.get("/playbooks/<slug>/v<int:number>.yaml")
@@ -89,103 +106,56 @@ def playbook_yaml(slug: str, number: int):
     return attachment(playbooks.to_yaml(playbooks.content_of(version)), "application/yaml", f"{slug}.yaml")
 
 
-def _milestone_form(version: PlaybookVersion, **kwargs) -> forms.MilestoneForm:
-    form = forms.MilestoneForm(**kwargs)
-    form.phase.choices = forms.opts((p["key"], p["title"]) for p in version.phases)
-    return form
-
-
-def _publish(version: PlaybookVersion, change):
-    """Apply ``change`` to a draft of the latest version and publish it; returns a
-    response either way."""
-    content = editor.draft(version)
-    try:
-        change(content)
-        new, created = editor.publish(content, _me(), remote_addr())
-    except editor.EditorError as exc:
-        db.session.rollback()
-        return None, str(exc)
-    except PlaybookError as exc:
-        db.session.rollback()
-        return None, exc.problems
+@bp.post("/playbooks/<slug>/draft")
+def playbook_draft_start(slug: str):
+    """Open the playbook's draft, beginning one from the latest version if there is none."""
+    if not forms.PublishForm().validate():
+        abort(400)
+    draft, created = drafts.start(_playbook(slug), _me(), remote_addr())
     db.session.commit()
     if created:
-        flash(f"Published as version {new.number}. Plans already running keep the version they started on.", "success")
-    else:
-        flash("Nothing changed, so no new version was published.", "info")
-    return redirect(url_for("hr.playbook_version", slug=new.playbook.slug, number=new.number)), None
+        flash("Draft started. Make your changes, then review and publish them together as one version.", "success")
+    return redirect(url_for("hr.draft", draft_id=draft.id))
 
 
-def _latest_or_404(slug: str) -> PlaybookVersion:
-    return _playbook(slug).latest
+def _new_draft_page(form, heading: str, source: PlaybookVersion | None, status: int):
+    return render_template("hr/playbook_new.html", form=form, heading=heading, source=source), status
 
 
-@bp.route("/playbooks/<slug>/milestones/new", methods=["GET", "POST"])
-def milestone_add(slug: str):
-    version = _latest_or_404(slug)
-    form = _milestone_form(version, data={"required": True} if request.method == "GET" else None)
-    problems = []
+@bp.route("/playbooks/<slug>/copy", methods=["GET", "POST"])
+def playbook_copy(slug: str):
+    """A new playbook that starts as a copy of this one's latest version."""
+    source = _playbook(slug).latest
+    form = forms.CopyForm(data={"title": f"Copy of {source.title}"[:200]} if request.method == "GET" else None)
     if form.validate_on_submit():
-        response, error = _publish(version, lambda c: editor.add_milestone(c, form.data))
-        if response is not None:
-            return response
-        problems = _attach(form, error)
-    status = 400 if request.method == "POST" else 200
-    return render_template("hr/milestone_form.html", version=version, form=form, milestone=None, problems=problems), status
+        try:
+            draft = drafts.copy_of(source, form.slug.data, form.title.data, _me(), remote_addr())
+        except editor.EditorError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "slug").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Copied into a draft of a new playbook, {draft.content['slug']}. Publish it to use it.", "success")
+            return redirect(url_for("hr.draft", draft_id=draft.id))
+    return _new_draft_page(form, f"Copy {source.title}", source, 400 if request.method == "POST" else 200)
 
 
-@bp.route("/playbooks/<slug>/milestones/<key>", methods=["GET", "POST"])
-def milestone_edit(slug: str, key: str):
-    version = _latest_or_404(slug)
-    template = next((t for t in version.templates if t.key == key), None)
-    if template is None:
-        abort(404)
-    if request.method == "GET":
-        form = _milestone_form(version, obj=template)
-    else:
-        form = _milestone_form(version)
-        form.key.data = key  # the key never changes
-    problems = []
+@bp.route("/drafts/new", methods=["GET", "POST"])
+def playbook_new():
+    form = forms.NewPlaybookForm()
     if form.validate_on_submit():
-        response, error = _publish(version, lambda c: editor.edit_milestone(c, key, form.data))
-        if response is not None:
-            return response
-        problems = _attach(form, error)
-    status = 400 if request.method == "POST" else 200
-    return render_template("hr/milestone_form.html", version=version, form=form, milestone=template, problems=problems), status
+        try:
+            draft = drafts.create(form.slug.data, form.title.data, form.weeks.data, form.phase_title.data,
+                                  form.milestone_title.data, _me(), remote_addr())
+        except editor.EditorError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "slug").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("New playbook started as a draft. Add its phases and milestones, then publish it.", "success")
+            return redirect(url_for("hr.draft", draft_id=draft.id))
+    return _new_draft_page(form, "Create a playbook", None, 400 if request.method == "POST" else 200)
 
 
-def _attach(form, error) -> list[str]:
-    """Put an editor error on the form; return validator problems to list."""
-    if isinstance(error, str):
-        form.title.errors.append(error[0].upper() + error[1:])
-        return []
-    form.title.errors.append("The playbook would not be valid; nothing was saved")
-    return [p.message for p in error]
-
-
-@bp.post("/playbooks/<slug>/milestones/<key>/<any(remove, up, down):action>")
-def milestone_action(slug: str, key: str, action: str):
-    version = _latest_or_404(slug)
-    template = next((t for t in version.templates if t.key == key), None)
-    if template is None:
-        abort(404)
-    form = forms.MilestoneActionForm()
-    if not form.validate():
-        return _version_page(version, 400, form)
-    if action == "remove":
-        change = lambda c: editor.remove_milestone(c, key)  # noqa: E731
-    else:
-        change = lambda c: editor.move(c, key, action)  # noqa: E731
-    response, error = _publish(version, change)
-    if response is not None:
-        return response
-    if isinstance(error, str):
-        form.form_errors.append(error[0].upper() + error[1:])
-        problems = []
-    else:
-        form.form_errors.append("The playbook would not be valid; nothing was saved")
-        problems = [p.message for p in error]
-    return _version_page(version, 400, form, problems)
-
-
+# The draft editor's routes join the HR blueprint with this module's.
+from . import hr_playbook_drafts  # noqa: E402,F401

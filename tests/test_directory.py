@@ -252,3 +252,16 @@ def test_the_interview_page_suggests_clinical_people_not_interviewed_yet(cast, w
     db.session.expire_all()
     assert directory.interview_suggestions(db.session.get(Plan, plan.id)) == []
     assert "Suggested from your organisation's who's who" not in _page(client.get(f"/plans/{plan.id}/interviews"))
+
+
+def test_the_leader_may_remove_someone_copied_without_a_name(cast, whos_who, client, login):
+    directory.copy_to_map(cast["plan_a"])
+    db.session.commit()
+    nurse = next(s for s in cast["plan_a"].stakeholders if s.role == "Chief Nurse")
+    url = f"/plans/{cast['plan_a'].id}/stakeholders/{nurse.id}/remove"
+    login(cast["leader_a"])
+    assert "You are about to remove Chief Nurse . This cannot be undone." in _text(client.get(url))
+    assert client.post(url).status_code == 302
+    db.session.expire_all()
+    assert sorted(s.role for s in db.session.get(Plan, cast["plan_a"].id).stakeholders) == ["Chair", "Medical Director"]
+    assert [e.role for e in directory.entries()] == ["Chair", "Medical Director", "Chief Nurse"], "the who's who keeps them"

@@ -143,7 +143,7 @@ def test_the_same_plan_is_accepted_one_month_longer(runner, cast):
 
 
 def test_every_channel_records_the_on_site_days(runner, client, login, cast):
-    """Tuesday and Thursday on site: the shadowing visit and the board outline land on them."""
+    """Tuesday and Thursday on site: meeting the Chair and executives and the shadowing visit land on them."""
     body = GOOD | {"playbook": "cdio-cio-26-weeks", "months": 6, "working_days": ["mon", "tue", "wed", "thu"],
                    "on_site_days": ["tue", "thu"], "mentor": None}
     result = runner.invoke(args=["plans", "create", "--leader", body["leader"], "--sponsor", body["sponsor"],
@@ -163,7 +163,7 @@ def test_every_channel_records_the_on_site_days(runner, client, login, cast):
         # Week 6 of a 26-week plan from Monday 5 October ends Friday 13 November; the next day on
         # site is Tuesday 17th (without on-site days it would be Monday 16th, the next working day).
         assert due["frontline-shadowing"] == date(2026, 11, 17)
-        assert all(due[k].strftime("%a") in ("Tue", "Thu") for k in ("frontline-shadowing", "strategy-refresh-outline"))
+        assert all(due[k].strftime("%a") in ("Tue", "Thu") for k in ("frontline-shadowing", "chair-and-exec-one-to-ones"))
     shown = runner.invoke(args=["plans", "show", str(by_cli.id)]).output
     assert "works mon, tue, wed, thu; on site tue, thu" in shown
 

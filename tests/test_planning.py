@@ -2,7 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from onboarding import playbooks
@@ -88,6 +88,10 @@ patterns = st.sets(st.sampled_from(WEEKDAYS), min_size=1).map(lambda s: tuple(d 
 
 
 @settings(max_examples=200, deadline=None)
+# A single on-site Monday whose only Monday late in a 3-month plan is the early May bank holiday:
+# an on-site milestone after the 90-day review's floor could not be placed. None is there now.
+@example(slug="cdio-cio-26-weeks", start=date(2026, 2, 10), months=3, working_days=("mon", "tue", "wed"),
+         on_site={"mon"})
 @given(
     slug=st.sampled_from(sorted(DEFAULTS)),
     start=st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)),

@@ -85,7 +85,7 @@ def test_fields_reach_the_version_the_plan_and_the_export(runner, loaded):
     db.session.commit()
     rows = {m.key: m for m in plan.milestones}
     assert (rows["ninety-day-hr-review"].not_before_week, rows["ninety-day-hr-review"].due_date) == (12, date(2026, 11, 23))
-    assert rows["strategy-refresh-outline"].on_site and rows["external-peer-networks"].delegable
+    assert rows["chair-and-exec-one-to-ones"].on_site and rows["external-peer-networks"].delegable
     assert not rows["stakeholder-grid-first"].on_site and rows["stakeholder-grid-first"].not_after_week is None
 
     exported = runner.invoke(args=["playbooks", "export", "cdio-cio-26-weeks"]).output
@@ -101,15 +101,15 @@ def test_a_rebase_brings_a_new_floor_and_on_site_mark_to_open_milestones(loaded)
     plan = plans.create_plan(leader=make_user("l@example.nhs.uk"), sponsor=make_user("s@example.nhs.uk"),
                              version=old, start=date(2026, 9, 7), months=3)
     db.session.commit()
-    meet = next(m for m in plan.milestones if m.key == "chair-and-exec-one-to-ones")
-    # Week 4 (day 25) in 3 months of a 26-week playbook: day 12, Saturday 19 September, so Monday 21st.
-    assert meet.due_date == date(2026, 9, 21) and meet.not_before_week is None
+    walk = next(m for m in plan.milestones if m.key == "governance-walkthrough")
+    # Week 5 (day 32) in 3 months of a 26-week playbook: day 16, Wednesday 23 September.
+    assert walk.due_date == date(2026, 9, 23) and walk.not_before_week is None and not walk.on_site
     content = playbooks.content_of(old)
-    changed = next(m for m in content.milestones if m["key"] == "chair-and-exec-one-to-ones")
-    changed |= {"not_before_week": 4, "on_site": True, "delegable": True}
+    changed = next(m for m in content.milestones if m["key"] == "governance-walkthrough")
+    changed |= {"not_before_week": 5, "on_site": True, "delegable": True}
     new, created = playbooks.publish(content)
     assert created
     rebase.apply(plan, new, hr)
     db.session.commit()
-    # Week 4 of the plan starts on Monday 28 September.
-    assert (meet.not_before_week, meet.on_site, meet.delegable, meet.due_date) == (4, True, True, date(2026, 9, 28))
+    # Week 5 of the plan starts on Monday 5 October.
+    assert (walk.not_before_week, walk.on_site, walk.delegable, walk.due_date) == (5, True, True, date(2026, 10, 5))

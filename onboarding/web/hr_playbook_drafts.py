@@ -115,7 +115,7 @@ def draft_milestone_add(draft_id: int):
         response, error = _apply(draft_id, lambda c: editor.add_milestone(c, data), anchor=f"m-{data['key']}")
         if response is not None:
             return response
-        getattr(form, error.field if error.field in ("key",) else "title").errors.append(_sentence(str(error)))
+        (form.key if error.field == "key" else form.title).errors.append(_sentence(str(error)))
     return _milestone_page(draft, content, form, None)
 
 

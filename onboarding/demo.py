@@ -38,7 +38,7 @@ WHOS_WHO = {
     "Chief Nursing Information Officer (CNIO)": "Sam Whitaker",
     "Clinical Safety Officer": "Dr Lucy Evans",
     "Freedom to Speak Up Guardian": "Mark Osei",
-    "Digital lead": "Tom Hale",
+    "ICB digital lead": "Tom Hale",
 }
 
 

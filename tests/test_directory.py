@@ -111,7 +111,7 @@ def test_suggested_roles_are_added_once_without_names(cast, client, login):
     found = _entries()
     assert len(found) == 16 and found[0] == ("Chair", "Margaret Lowe", None, "", False)
     assert [role for role, *_ in found[1:4]] == ["Chief Executive", "Medical Director", "Chief Nurse"]
-    assert found[-1] == ("Digital lead", "", None, "Integrated care board", False)
+    assert found[-1] == ("ICB digital lead", "", None, "Integrated care board", False)
     assert {role for role, _, _, _, clinical in found if clinical} == {
         "Medical Director", "Chief Nurse", "Chief Clinical Information Officer (CCIO)",
         "Chief Nursing Information Officer (CNIO)", "Clinical Safety Officer"}

@@ -37,7 +37,7 @@ SUGGESTED = (
     ("Race equality staff network chair", "", False),
     ("Disability staff network chair", "", False),
     ("LGBTQ+ staff network chair", "", False),
-    ("Digital lead", "Integrated care board", False),
+    ("ICB digital lead", "Integrated care board", False),
 )
 
 

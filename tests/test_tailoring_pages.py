@@ -45,10 +45,10 @@ def test_hr_marks_a_milestone_not_applicable_and_the_plan_says_so(cast, client, 
     login(hr)
     page = client.get(f"/plans/{plan.id}/milestones/{fppt.id}").get_data(as_text=True)
     assert "Mark as not applicable" in page and "Change due date or owner" in page
-    refused = client.post(f"/plans/{plan.id}/milestones/{fppt.id}/not-applicable", data={"reason": ""})
+    refused = client.post(f"/plans/{plan.id}/milestones/{fppt.id}/not-applicable", data={"na-reason": ""})
     assert refused.status_code == 400 and "Enter why this milestone is not applicable" in refused.get_data(as_text=True)
     done = client.post(f"/plans/{plan.id}/milestones/{fppt.id}/not-applicable",
-                       data={"reason": "Not a board member <b>so</b> the FPPT does not apply"})
+                       data={"na-reason": "Not a board member <b>so</b> the FPPT does not apply"})
     assert done.status_code == 302
     overview = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Tailored: 1 not applicable" in overview and "Not applicable to this plan" in overview
@@ -56,7 +56,7 @@ def test_hr_marks_a_milestone_not_applicable_and_the_plan_says_so(cast, client, 
     assert "0 of 24 milestones done" in overview
     admin = client.get(f"/hr/plans/{plan.id}").get_data(as_text=True)
     assert "Tailored: 1 not applicable" in admin and "Not applicable: Not a board member" in admin
-    again = client.post(f"/plans/{plan.id}/milestones/{fppt.id}/applicable", data={"reason": "Joined the board"})
+    again = client.post(f"/plans/{plan.id}/milestones/{fppt.id}/applicable", data={"applicable-reason": "Joined the board"})
     assert again.status_code == 302
     db.session.expire_all()
     assert db.session.get(Milestone, fppt.id).status == "todo"
@@ -67,15 +67,17 @@ def test_a_changed_due_date_on_a_non_working_day_is_refused_next_to_the_field(ca
     m = by_key(plan, "stars-diagnosis")
     login(hr)
     url = f"/plans/{plan.id}/milestones/{m.id}/change"
-    refused = client.post(url, data={**date_fields("due", D("2026-12-25")), "owner": "leader", "reason": "Board"})
+    refused = client.post(url, data={**date_fields("change-due", D("2026-12-25")), "change-owner": "leader",
+                                      "change-reason": "Board"})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert "The due date must be one of the leader&#39;s working days, not a weekend or bank holiday: " \
            "Friday 25 December 2026 is not" in text
-    assert 'href="#due-day"' in text  # the error summary links to the date's first box
+    assert 'href="#change-due-day"' in text  # the error summary links to the date's first box
     db.session.expire_all()
     assert db.session.get(Milestone, m.id).due_date == D("2026-09-17")
-    ok = client.post(url, data={**date_fields("due", D("2026-12-24")), "owner": "leader", "reason": "Board"})
+    ok = client.post(url, data={**date_fields("change-due", D("2026-12-24")), "change-owner": "leader",
+                                 "change-reason": "Board"})
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.get(Milestone, m.id).due_date == D("2026-12-24")
@@ -97,11 +99,11 @@ def test_the_leader_adds_a_milestone_and_tailors_only_their_own(cast, client, lo
     new = db.session.scalar(sa.select(Milestone).where(Milestone.key == "added_meet-the-icb-digital-lead"))
     assert new.added and new.due_date == D("2026-10-14")
     assert "Added for this plan" in client.get(f"/plans/{plan.id}/milestones/{new.id}").get_data(as_text=True)
-    assert client.post(f"/plans/{plan.id}/milestones/{new.id}/not-applicable", data={"reason": "Met already"}).status_code == 302
+    assert client.post(f"/plans/{plan.id}/milestones/{new.id}/not-applicable", data={"na-reason": "Met already"}).status_code == 302
     playbook_one = by_key(plan, "stars-diagnosis")
     assert "Mark as not applicable" not in client.get(f"/plans/{plan.id}/milestones/{playbook_one.id}").get_data(as_text=True)
     assert client.post(f"/plans/{plan.id}/milestones/{playbook_one.id}/not-applicable",
-                       data={"reason": "Not for me"}).status_code == 403
+                       data={"na-reason": "Not for me"}).status_code == 403
     login(cast["sponsor_a"])
     assert client.get(f"/plans/{plan.id}/milestones/new").status_code == 403
     assert client.post(f"/plans/{plan.id}/milestones/{new.id}/applicable", data={}).status_code == 403

@@ -47,7 +47,7 @@ def _milestone_action(plan_id: int, milestone_id: int, form_class, form_name: st
     plan, milestone, refusal = _tailorable(plan_id, milestone_id)
     if refusal:
         return refusal
-    form = form_class()
+    form = form_class(prefix=forms.PREFIXES[form_class])
     if form_class is forms.ChangeMilestoneForm:
         form.owner.choices = forms.owner_choices(plan)
     if form.validate_on_submit():

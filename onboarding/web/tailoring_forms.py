@@ -50,17 +50,23 @@ class AddMilestoneForm(Form):
     reason = _reason("Why does this plan need it?", "Enter why this plan needs the milestone")
 
 
+# One page holds all three forms: each its own prefix, so their fields' ids differ.
+PREFIXES = {NotApplicableForm: "na", ApplicableForm: "applicable", ChangeMilestoneForm: "change"}
+
+
 def milestone_forms(user, milestone, **bound) -> dict:
     """What a milestone's page needs to offer tailoring to ``user``: the forms (``bound`` ones,
     posted with an error, in place of fresh ones) and whether to show them at all."""
     from ..people import access
 
-    change = bound.get("change_form") or ChangeMilestoneForm(formdata=None, owner=milestone.owner)
+    change = bound.get("change_form") or ChangeMilestoneForm(prefix=PREFIXES[ChangeMilestoneForm], formdata=None,
+                                                             owner=milestone.owner)
     change.owner.choices = owner_choices(milestone.plan)
     return {
         "may_tailor": access.can_tailor_milestone(user, milestone),
-        "na_form": bound.get("na_form") or NotApplicableForm(formdata=None),
-        "applicable_form": bound.get("applicable_form") or ApplicableForm(formdata=None),
+        "na_form": bound.get("na_form") or NotApplicableForm(prefix=PREFIXES[NotApplicableForm], formdata=None),
+        "applicable_form": bound.get("applicable_form") or ApplicableForm(prefix=PREFIXES[ApplicableForm],
+                                                                          formdata=None),
         "change_form": change,
         "failed_form": next(iter(bound.values()), None),  # its errors lead the page
     }

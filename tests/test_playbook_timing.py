@@ -113,3 +113,18 @@ def test_a_rebase_brings_a_new_floor_and_on_site_mark_to_open_milestones(loaded)
     db.session.commit()
     # Week 5 of the plan starts on Monday 5 October.
     assert (walk.not_before_week, walk.on_site, walk.delegable, walk.due_date) == (5, True, True, date(2026, 10, 5))
+
+
+def test_resuming_moves_an_on_site_milestone_on_to_a_day_on_site(loaded):
+    hr = make_user("hr@example.nhs.uk", hr=True)
+    plan = plans.create_plan(leader=make_user("l@example.nhs.uk"), sponsor=make_user("s@example.nhs.uk"),
+                             version=playbooks.get_playbook("compressed-13-weeks").latest, start=date(2026, 9, 7),
+                             months=3, on_site_days=("wed",))
+    db.session.commit()
+    visit = next(m for m in plan.milestones if m.key == "clinician-interviews-and-shadowing")
+    # Week 6 of 13 in a 13-week plan: day 39, Friday 16 October; on site the next Wednesday.
+    assert plan.on_site_days == "wed" and visit.due_date == date(2026, 10, 21)
+    plans.pause(plan, hr, on=date(2026, 9, 14))
+    plans.resume(plan, hr, on=date(2026, 9, 16))  # two working days away: Friday 23 October, so Wednesday 28th
+    db.session.commit()
+    assert visit.due_date == date(2026, 10, 28)

@@ -235,23 +235,15 @@ def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> 
     cal = planning.Calendar(tuple(plan.working_day_list))
     paused_days = max(0, cal.working_days_between(plan.paused_on, on))
     open_ms = [m for m in _open(plan) if not m.due_tailored]  # a hand-set date stays put
+    site = planning.on_site_calendar(plan.working_day_list, on_site_day_list(plan))
     for m, d in zip(open_ms, planning.shift_open([m.due_date for m in open_ms], paused_days, plan.working_day_list)):
-        m.due_date = d
-    _back_on_site(plan, open_ms)
+        m.due_date = site.on_or_after(d) if m.on_site else d  # on to a day the leader is on site
     if paused_days:
         plan.end_date = cal.add_working_days(cal.on_or_before(plan.end_date), paused_days)
     plan.status = "active"
     plan.paused_on = plan.pause_reason = plan.expected_return_on = None
     audit.record(user, "plan.resume", plan, remote_addr, working_days_paused=paused_days)
     return paused_days
-
-
-def _back_on_site(plan: Plan, moved: list[Milestone]) -> None:
-    """On-site milestones a pause moved go on to the next day the leader is on site."""
-    site = planning.on_site_calendar(plan.working_day_list, on_site_day_list(plan))
-    for m in moved:
-        if m.on_site:
-            m.due_date = site.on_or_after(m.due_date)
 
 
 def check_return_date(on: date) -> None:

@@ -379,6 +379,17 @@ def _fresh_plan(fz: Fuzzer, months: int = 3, version=None) -> Plan:
     return plan
 
 
+def _supporter(fz: Fuzzer) -> int:
+    """A peer mentor on plan B for an example that removes one (each removes its own)."""
+    from onboarding.plans import supporters
+
+    n = fz.ids["supporter"] = fz.ids.get("supporter", 0) + 1
+    peer = make_user(f"fuzz.peer{n}@example.nhs.uk", f"Fuzz Peer {n}")
+    row = supporters.add(fz.cast["plan_b"], peer, "peer_mentor", fz.cast["hr"])
+    db.session.commit()
+    return row.id
+
+
 def _newer_version_ids(fz: Fuzzer) -> list[str]:
     return [str(v.id) for v in playbooks.get_playbook("cdio-cio-26-weeks").versions[1:]] + ["0", "-1", "99999999999"]
 
@@ -587,6 +598,9 @@ TARGETS: dict[str, Target] = {
     "leader.change_milestone": Target("hr", lambda fz, data: fz.url(
         "leader.change_milestone", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
         {**date_boxes("due"), "owner": choice(*TAILOR_OWNERS), "reason": text(500)}, examples=12),
+    "leader.nominate_peer_mentor": Target("leader_a", lambda fz, data: fz.url("leader.nominate_peer_mentor", plan_id=fz.plan_a.id),
+                                          {"name": text(120), "email": choice(*EMAILS, "new.peer@example.nhs.uk", "")},
+                                          examples=10),
     "leader.dismiss_welcome": Target("leader_a", lambda fz, data: fz.url("leader.dismiss_welcome"), examples=3),
     # sponsor
     "sponsor.new_checkin": Target("sponsor_a", lambda fz, data: fz.url("sponsor.new_checkin", plan_id=fz.plan_a.id),
@@ -601,6 +615,11 @@ TARGETS: dict[str, Target] = {
     "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=20),
     "hr.reassign": Target("hr", lambda fz, data: fz.url("hr.reassign", plan_id=fz.cast["plan_b"].id),
                           {"reassign-sponsor": choice(*EMAILS, ""), "reassign-mentor": choice(*EMAILS, "")}),
+    "hr.add_supporter": Target("hr", lambda fz, data: fz.url("hr.add_supporter", plan_id=fz.cast["plan_b"].id),
+                               {"supporter-person": choice(*EMAILS, ""),
+                                "supporter-role": choice("buddy", "assistant", "peer_mentor", "mentor", "")}, examples=10),
+    "hr.remove_supporter": Target("hr", lambda fz, data: fz.url("hr.remove_supporter", plan_id=fz.cast["plan_b"].id,
+                                                                 supporter_id=_supporter(fz)), examples=4),
     "hr.pause": Target("hr", lambda fz, data: fz.url("hr.pause", plan_id=fz.cast["plan_b"].id),
                        {"pause-reason": text(500), **date_boxes("pause-expected_return_on", plans.today)}, examples=8),
     "hr.resume": Target("hr", lambda fz, data: fz.url("hr.resume", plan_id=fz.cast["plan_b"].id),
@@ -804,7 +823,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "leader": ([e for e in TARGETS if e.startswith("leader.")], leader_pages),
     "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "account.settings", "calendar.account"],
                             sponsor_pages),
-    "hr plans": (["hr.new_plan", "hr.reassign", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
+    "hr plans": (["hr.new_plan", "hr.reassign", "hr.add_supporter", "hr.remove_supporter", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
                   "hr.cohort", "hr.cohort_csv"], hr_plan_pages),
     "hr playbooks": (["hr.playbook_draft_start", "hr.playbook_new", "hr.playbook_copy", "hr.draft_details",
                       "hr.draft_milestone_add", "hr.draft_milestone_edit", "hr.draft_milestone_action", "hr.draft_phase_add",

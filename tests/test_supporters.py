@@ -116,7 +116,9 @@ def test_the_leader_nominates_a_new_peer_mentor_who_is_invited_and_sees_the_plan
     peer = db.session.scalar(sa.select(User).where(User.email == "pat.peer@example.nhs.uk"))
     assert peer is not None and peer.name == "Pat Peer"
     [invite] = [m for m in mail.memory_outbox() if m["To"] == "pat.peer@example.nhs.uk"]
-    assert "Leader A has invited you" in invite.get_body(preferencelist=("plain",)).get_content()
+    assert invite["Subject"] == "Leader A has asked you to be their peer mentor"
+    body = invite.get_body(preferencelist=("plain",)).get_content()
+    assert "Leader A has invited you" in body and "as the peer mentor Leader A has asked for" in body
     flashed = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Pat Peer is now your peer mentor" in flashed and "/set-password/" not in flashed  # the link is Pat's alone
     # HR can see who did it: the leader created the account and named the peer mentor.

@@ -288,6 +288,8 @@ def invite_subject(config: Mapping, details: Mapping | None = None) -> str:
         return f"You are sponsoring {plan.leader.name}'s onboarding{at}"
     if plan is not None and role == "mentor":
         return f"You are mentoring {plan.leader.name} through their onboarding{at}"
+    if plan is not None and role == "peer_mentor":
+        return f"{plan.leader.name} has asked you to be their peer mentor{at}"
     if role == "hr":
         return f"Your HR account for {service}{at}"
     return f"Set your password for {service}{at}"

@@ -204,8 +204,8 @@ def invite(user: User, config, sent_by: User | None = None) -> tuple[str, bool]:
 
 def invited_for(user: User) -> dict:
     """What an invite tells the user they are invited for: their open plan as its leader,
-    else the first they sponsor or mentor (``role`` and ``plan``), else HR or nothing."""
-    for role in ("leader", "sponsor", "mentor"):
+    else the first they sponsor, mentor or peer mentor (``role`` and ``plan``), else HR or nothing."""
+    for role in ("leader", "sponsor", "mentor", "peer_mentor"):
         plan = db.session.scalars(
             access.plans_in_role(user, role).where(Plan.is_open).order_by(Plan.start_date.desc(), Plan.id.desc()).limit(1)
         ).first()

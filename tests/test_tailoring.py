@@ -271,3 +271,20 @@ def test_a_not_applicable_milestone_is_never_nudged_and_an_added_one_is(app, ctx
         D("2027-01-12"): "Due soon: Present to the digital board (due 14 Jan)",
         D("2027-01-18"): "Overdue: Present to the digital board (due 14 Jan)",
     }
+
+
+def test_plans_show_json_shows_not_applicable_and_added(cast, runner):
+    import json
+
+    plan, hr = cast["plan_a"], cast["hr"]
+    tailoring.mark_not_applicable(by_key(plan, "fppt-checks"), hr, "Not a board member")
+    tailoring.add_milestone(plan, hr, title="Meet the ICB digital lead", description="", owner="leader",
+                            due=D("2026-10-14"), phase="orientate-and-listen", reason="ICB asked")
+    db.session.commit()
+    result = runner.invoke(args=["plans", "show", str(plan.id), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = {m["key"]: m for m in json.loads(result.output)["milestones"]}
+    assert shown["fppt-checks"]["status"] == "not_applicable"
+    assert shown["fppt-checks"]["not_applicable_reason"] == "Not a board member"
+    assert shown["added_meet-the-icb-digital-lead"]["added"] is True
+    assert "added" not in shown["stars-diagnosis"]

@@ -591,13 +591,13 @@ TARGETS: dict[str, Target] = {
                                    ADD_MILESTONE_FIELDS, examples=15),
     "leader.milestone_not_applicable": Target("hr", lambda fz, data: fz.url(
         "leader.milestone_not_applicable", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
-        {"reason": text(500)}, examples=8),
+        {"na-reason": text(500)}, examples=8),
     "leader.milestone_applicable": Target("hr", lambda fz, data: fz.url(
         "leader.milestone_applicable", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "not_applicable").id),
-        {"reason": text(500)}, examples=5),
+        {"applicable-reason": text(500)}, examples=5),
     "leader.change_milestone": Target("hr", lambda fz, data: fz.url(
         "leader.change_milestone", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
-        {**date_boxes("due"), "owner": choice(*TAILOR_OWNERS), "reason": text(500)}, examples=12),
+        {**date_boxes("change-due"), "change-owner": choice(*TAILOR_OWNERS), "change-reason": text(500)}, examples=12),
     "leader.nominate_peer_mentor": Target("leader_a", lambda fz, data: fz.url("leader.nominate_peer_mentor", plan_id=fz.plan_a.id),
                                           {"name": text(120), "email": choice(*EMAILS, "new.peer@example.nhs.uk", "")},
                                           examples=10),

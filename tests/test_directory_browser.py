@@ -46,6 +46,7 @@ def test_who_s_who_and_an_unscored_map_fit_a_phone_and_pass_axe(live_server, bro
     page = context.new_page()
 
     def fits(what: str) -> None:
+        page.wait_for_load_state("load")  # a click returns once navigation starts, before the styles apply
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], what
         assert_accessible(page)
 
@@ -83,6 +84,7 @@ def test_who_s_who_and_an_unscored_map_fit_a_phone_and_pass_axe(live_server, bro
         rows = page.locator("tbody th[role=rowheader]")
         expect(rows.nth(1)).to_have_text("Role Medical Director")
         page.get_by_role("link", name="Remove LGBTQ+ staff network chair").click()
+        expect(page.get_by_role("button", name="Yes, remove them")).to_be_visible()
         fits("remove from the who's who")
         page.get_by_role("button", name="Yes, remove them").click()
         expect(page.get_by_text("LGBTQ+ staff network chair is removed")).to_be_visible()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from .. import plans
 from ..extensions import db
@@ -230,6 +230,9 @@ def owned_milestones(user, role: str, today: date | None = None, plan_id: int | 
         .join(PlaybookVersion, PlaybookVersion.id == Plan.playbook_version_id)
         .where(access.in_role(user, role), Plan.is_open, Milestone.owner == role, Milestone.is_open)
         .order_by(Milestone.due_date, Milestone.plan_id, Milestone.position)
+        # The plan comes with its milestones: milestone_state reads it (for the owner's
+        # working days), and a query per plan would make the page cost grow with the plans.
+        .options(contains_eager(Milestone.plan))
     )
     if plan_id is not None:
         statement = statement.where(Plan.id == plan_id)

@@ -238,8 +238,15 @@ def test_the_interview_page_suggests_clinical_people_not_interviewed_yet(cast, w
     login(cast["leader_a"])
     page = _page(client.get(f"/plans/{plan.id}/interviews"))
     assert "Suggested: Medical Director — Dr Anita Rao" in page
-    assert "Suggested: Chief Nurse</li>" in page
+    assert "Suggested: Chief Nurse (" in page
     assert "Suggested: Chair" not in page, "not clinical"
+    # Each suggestion opens the interview form with their name and role filled in.
+    medical = whos_who[1]
+    assert f'href="/plans/{plan.id}/interviews/new?entry={medical.id}"' in page
+    form = _page(client.get(f"/plans/{plan.id}/interviews/new?entry={medical.id}"))
+    assert 'value="Dr Anita Rao"' in form and 'value="Medical Director"' in form
+    for other in (whos_who[0].id, 99999, "x"):  # not clinical, no such entry, not an id: an empty form
+        assert 'value="Margaret Lowe"' not in _page(client.get(f"/plans/{plan.id}/interviews/new?entry={other}"))
 
     # An interview with someone of that name (however typed) answers the Medical Director;
     # with no name in the who's who, one with the role answers the Chief Nurse.

@@ -205,7 +205,7 @@ def _edit(kind: str, plan_id: int, record_id: int | None):
     if not access.can_write_leader_records(current_user, plan):
         return _refuse_write(plan)
     form_class = KINDS[kind][0]
-    form = form_class(obj=_form_obj(kind, record)) if record is not None else form_class()
+    form = form_class(obj=_form_obj(kind, record)) if record is not None else form_class(data=_suggested(kind))
     if form.validate_on_submit():
         actor = current_user._get_current_object()
         try:
@@ -233,6 +233,13 @@ def _edit(kind: str, plan_id: int, record_id: int | None):
         ),
         status,
     )
+
+
+def _suggested(kind: str) -> dict | None:
+    """A new interview with a clinical leader the interview page suggested (``?entry=``): their
+    name and role from the who's who, filled in."""
+    entry = directory.get(request.args.get("entry", 0, type=int)) if kind == "interview" else None
+    return {"name": entry.name, "role": entry.role} if entry is not None and entry.clinical else None
 
 
 class _InterviewView:

@@ -288,3 +288,19 @@ def test_plans_show_json_shows_not_applicable_and_added(cast, runner):
     assert shown["fppt-checks"]["not_applicable_reason"] == "Not a board member"
     assert shown["added_meet-the-icb-digital-lead"]["added"] is True
     assert "added" not in shown["stars-diagnosis"]
+
+
+def test_a_milestone_goes_to_the_buddy_only_on_a_plan_with_one(cast):
+    from onboarding.models import PlanSupporter
+
+    plan, hr = cast["plan_a"], cast["hr"]
+    m = by_key(plan, "stars-diagnosis")
+    with pytest.raises(plans.PlanError, match="This plan has no buddy") as exc:
+        tailoring.change(m, hr, owner="buddy", reason="A peer can do it")
+    assert exc.value.field == "owner"
+    buddy = make_user("bea.buddy@example.nhs.uk", "Bea Buddy")
+    db.session.add(PlanSupporter(plan_id=plan.id, user_id=buddy.id, role="buddy"))
+    db.session.commit()
+    tailoring.change(m, hr, owner="buddy", reason="A peer can do it")
+    assert (m.owner, m.owner_tailored) == ("buddy", True)
+    assert tailoring.owners(cast["plan_b"]) == ["leader", "sponsor", "hr"]

@@ -21,8 +21,8 @@ from . import PlanError, dates, planning, records
 MAX_REASON = 500
 MAX_TITLE = 200  # the milestone's title column
 MAX_DESCRIPTION = records.TEXT_MAX
-# Roles an added milestone or a change may name; a mentor only when the plan has one.
-OWNERS = tuple(r for r in OWNER_ROLES if r != "buddy")
+# Roles an added milestone or a change may name; a mentor or buddy only when the plan has one.
+OWNERS = OWNER_ROLES
 # Playbook keys never hold "_" (playbooks.parsing.KEY_RE), so an added key never meets one a
 # newer playbook version brings.
 ADDED_PREFIX = "added_"
@@ -46,11 +46,17 @@ def _open_plan(plan: Plan) -> None:
         raise PlanError(f"This plan is {plan.status}, so it can no longer be changed", "status")
 
 
+def owners(plan: Plan) -> list[str]:
+    """The roles someone holds on ``plan``, so a milestone may be given to them."""
+    has = {"mentor": plan.mentor_id is not None, "buddy": any(s.role == "buddy" for s in plan.supporters)}
+    return [r for r in OWNERS if has.get(r, True)]
+
+
 def _owner(plan: Plan, owner: str | None) -> str:
     if owner not in OWNERS:
         raise PlanError("Choose who owns the milestone", "owner")
-    if owner == "mentor" and plan.mentor_id is None:
-        raise PlanError("This plan has no mentor: choose someone else", "owner")
+    if owner not in owners(plan):
+        raise PlanError(f"This plan has no {owner}: choose someone else", "owner")
     return owner
 
 

@@ -183,7 +183,7 @@ class NewMilestone(Request):
 
     title: Text(tailoring.MAX_TITLE) = Field(title="Title", **doc(minLength=1))
     description: Omittable(Text(tailoring.MAX_DESCRIPTION)) = Field(None, title="Description")
-    owner: Text(12) = Field(title="Owner", description="The role that does it; a mentor only when the plan has one.",
+    owner: Text(12) = Field(title="Owner", description="The role that does it; a mentor or buddy only when the plan has one.",
                        **doc(enum=list(tailoring.OWNERS)))
     due: InputDate = Field(description="A working day of the owner (the leader's own working days for the "
                                        "leader; never a weekend or bank holiday), on or before the plan's end.")

@@ -7,7 +7,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..plans import tailoring
 from .forms import DateInputField, Form
 
-OWNER_LABELS = {"leader": "The leader", "sponsor": "The sponsor", "mentor": "The mentor", "hr": "HR"}
+OWNER_LABELS = {"leader": "The leader", "sponsor": "The sponsor", "mentor": "The mentor", "hr": "HR",
+                "buddy": "The buddy"}
 
 
 def _reason(question: str, missing: str | None):
@@ -16,8 +17,8 @@ def _reason(question: str, missing: str | None):
 
 
 def owner_choices(plan, blank: str | None = None) -> list[tuple[str, str]]:
-    """The roles a milestone of ``plan`` may be given (a mentor only when there is one)."""
-    roles = [r for r in tailoring.OWNERS if r != "mentor" or plan.mentor_id is not None]
+    """The roles a milestone of ``plan`` may be given (a mentor or buddy only when there is one)."""
+    roles = tailoring.owners(plan)
     return ([("", blank)] if blank else []) + [(r, OWNER_LABELS.get(r, r.capitalize())) for r in roles]
 
 

@@ -304,3 +304,15 @@ def test_a_milestone_goes_to_the_buddy_only_on_a_plan_with_one(cast):
     tailoring.change(m, hr, owner="buddy", reason="A peer can do it")
     assert (m.owner, m.owner_tailored) == ("buddy", True)
     assert tailoring.owners(cast["plan_b"]) == ["leader", "sponsor", "hr"]
+
+
+def test_an_on_site_milestone_keeps_to_the_days_the_leader_is_on_site(cast):
+    plan, hr = cast["plan_a"], cast["hr"]
+    plan.on_site_days = "tue,thu"
+    m = by_key(plan, "stars-diagnosis")
+    m.on_site = True
+    with pytest.raises(plans.PlanError, match="Wednesday 16 December 2026 is not") as exc:
+        tailoring.change(m, hr, due=D("2026-12-16"), reason="Walkabout")
+    assert exc.value.field == "due"
+    tailoring.change(m, hr, due=D("2026-12-17"), reason="Walkabout")  # a Thursday
+    assert m.due_date == D("2026-12-17")

@@ -60,9 +60,10 @@ def _owner(plan: Plan, owner: str | None) -> str:
     return owner
 
 
-def _due(plan: Plan, owner: str, due: date | None) -> date:
+def _due(plan: Plan, owner: str, due: date | None, on_site: bool = False) -> date:
     """A due date in the planning years, on a working day of the owner (the leader's own days,
-    never a weekend or bank holiday), and no later than the plan's end."""
+    never a weekend or bank holiday; for the leader's on-site milestones a day on site), and no
+    later than the plan's end."""
     if due is None:
         raise PlanError("Enter the due date", "due")
     if problem := planning.date_problem(due, "The due date"):
@@ -73,6 +74,10 @@ def _due(plan: Plan, owner: str, due: date | None) -> date:
         whose = "one of the leader's working days" if owner == "leader" else "a working day"
         raise PlanError(f"The due date must be {whose}, not a weekend or bank holiday: "
                         f"{dates.weekday(due)} is not", "due")
+    site = planning.on_site_calendar(plan.working_day_list, plans.on_site_day_list(plan))
+    if on_site and owner == "leader" and not site.is_working_day(due):
+        raise PlanError(f"This milestone is done on site: the due date must be a day the leader is on site, "
+                        f"and {dates.weekday(due)} is not", "due")
     return due
 
 
@@ -178,7 +183,7 @@ def change(milestone: Milestone, actor: User, *, due: date | None = None, owner:
     new_owner = _owner(plan, owner) if owner else milestone.owner
     if due is None and new_owner != milestone.owner:
         due = milestone.due_date  # a new owner must be able to do it on the day it is due
-    new_due = _due(plan, new_owner, due) if due is not None else milestone.due_date
+    new_due = _due(plan, new_owner, due, milestone.on_site) if due is not None else milestone.due_date
     if (new_due, new_owner) == (milestone.due_date, milestone.owner):
         raise PlanError("Enter a new due date or choose a new owner", "due")
     reason = _reason(reason, "Enter why it changes")

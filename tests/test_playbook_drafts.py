@@ -6,12 +6,18 @@ from __future__ import annotations
 import html
 import io
 import re
+from functools import partial
 
+import pytest
 import sqlalchemy as sa
 
 from onboarding import playbooks
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, PlaybookDraft
+from onboarding.playbooks import drafts
+
+from .conftest import PASSWORD, make_user
+from .serving import at_once, post, serve, session_cookie
 
 SLUG = "compressed-13-weeks"
 MILESTONE = {"key": "meet-the-chair", "title": "Meet the chair", "phase": "orientate", "category": "stakeholder_mapping",
@@ -203,3 +209,37 @@ def test_the_version_page_offers_a_draft_not_direct_edits(cast, client, login):
     assert "There is a draft of this playbook, started by Helen HR" in page and f'href="{draft}"' in page
 
 
+
+
+@pytest.mark.real_commits
+def test_edits_sent_at_the_same_moment_all_land_in_the_draft(app, loaded):
+    """Two HR users (or two tabs) saving the same draft at once: each edit is applied to the
+    other's result, none overwrites another (a lost update would drop a milestone)."""
+    make_user("hr.one@example.nhs.uk", hr=True)
+    make_user("hr.two@example.nhs.uk", hr=True)
+    draft, _ = drafts.start(playbooks.get_playbook(SLUG), None)
+    db.session.commit()
+    keys = [f"meet-person-{i}" for i in range(6)]
+    with serve(app) as base:
+        cookies = [session_cookie(app, email, PASSWORD) for email in ("hr.one@example.nhs.uk", "hr.two@example.nhs.uk")]
+        answers = at_once([partial(post, base, f"/hr/drafts/{draft.id}/milestones/new", MILESTONE | {"key": key},
+                                   {"Cookie": cookies[i % 2]}) for i, key in enumerate(keys)])
+    assert [a.status for a in answers] == [302] * len(keys)
+    db.session.expire_all()
+    saved = [m["key"] for m in drafts.get(draft.id).content["milestones"]]
+    assert sorted(k for k in saved if k.startswith("meet-person-")) == keys
+
+
+@pytest.mark.real_commits
+def test_publish_clicked_several_times_at_once_makes_one_version(app, loaded):
+    make_user("hr.one@example.nhs.uk", hr=True)
+    draft, _ = drafts.start(playbooks.get_playbook(SLUG), None)
+    drafts.change(draft, lambda c: c.milestones.pop())
+    db.session.commit()
+    with serve(app) as base:
+        cookie = session_cookie(app, "hr.one@example.nhs.uk", PASSWORD)
+        answers = at_once([partial(post, base, f"/hr/drafts/{draft.id}/publish", {}, {"Cookie": cookie})] * 4)
+    assert sorted(a.status for a in answers) == [302, 404, 404, 404], [a.status for a in answers]
+    db.session.expire_all()
+    assert versions() == [1, 2]
+    assert len(db.session.scalars(sa.select(AuditEvent).filter_by(action="playbook.publish")).all()) == 1

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from .. import playbooks
 from ..extensions import db
 from ..models import Playbook, PlaybookDraft, PlaybookVersion, User
+from ..models.base import utcnow
 from ..people import audit
 from . import PlaybookContent, PlaybookError, Problem, editor
 from .diff import Diff, diff
@@ -94,16 +95,37 @@ def locate(problem: Problem) -> tuple[str, str | None]:
     return ("phase", None) if problem.message.startswith("phase") else ("details", None)
 
 
+def _stored(content: PlaybookContent) -> dict:
+    return content.as_dict() | {"nudges": content.nudges}
+
+
 def _save(draft: PlaybookDraft, content: PlaybookContent) -> None:
-    draft.content = content.as_dict() | {"nudges": content.nudges}
+    draft.content = _stored(content)
     flag_modified(draft, "content")
 
 
+# Saves that meet another one at the same moment and try again (see change).
+ATTEMPTS = 5
+
+
 def change(draft: PlaybookDraft, edit: Callable[[PlaybookContent], None]) -> None:
-    """Apply one edit to the draft (EditorError: nothing changes)."""
-    current = content(draft)
-    edit(current)
-    _save(draft, current)
+    """Apply one edit to the draft (EditorError: nothing changes).
+
+    The save is conditional on the draft being as it was read, so two HR users saving at the
+    same moment never overwrite each other: the later one reads the draft again and applies its
+    edit to the other's result. (PostgreSQL waits on the row lock of ``get(lock=True)``; SQLite
+    takes no row locks, so there the condition is what catches it.)"""
+    for _ in range(ATTEMPTS):
+        seen = draft.updated_at
+        current = content(draft)
+        edit(current)
+        saved = db.session.execute(
+            sa.update(PlaybookDraft).where(PlaybookDraft.id == draft.id, PlaybookDraft.updated_at == seen)
+            .values(content=_stored(current), updated_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.refresh(draft)
+        if saved.rowcount == 1:
+            return
+    raise EditorError("Someone else is changing this draft at the same moment; try again", "draft")
 
 
 def _slug_taken(slug: str) -> bool:
@@ -210,16 +232,28 @@ def publish(draft: PlaybookDraft, user, remote_addr=None) -> tuple[PlaybookVersi
     if draft.playbook_id is None and playbooks.get_playbook(checked.slug) is not None:
         raise EditorError(f"A playbook with the slug '{checked.slug}' was published meanwhile", "draft")
     summary = changes(draft).summary()
+    _delete(draft, "published")
     version, created = playbooks.publish(checked, user)
     if created:
         audit.record(user, "playbook.publish", version.playbook, remote_addr, slug=checked.slug,
                      version=version.number, new_playbook=version.number == 1, **summary)
-    db.session.delete(draft)
     db.session.flush()
     return version, created
 
 
+def _delete(draft: PlaybookDraft, doing: str) -> None:
+    """Delete the draft as it was read, first thing in the transaction: a second click (or a
+    change saved meanwhile) finds nothing to delete and is refused, so a draft is published
+    or discarded once, as it was checked."""
+    gone = db.session.execute(sa.delete(PlaybookDraft).where(
+        PlaybookDraft.id == draft.id, PlaybookDraft.updated_at == draft.updated_at).execution_options(synchronize_session=False))
+    if gone.rowcount != 1:
+        raise EditorError(f"The draft was changed, published or discarded at the same moment, so it was not {doing}; "
+                          "check it again", "draft")
+    db.session.expunge(draft)
+
+
 def discard(draft: PlaybookDraft, user, remote_addr=None) -> None:
+    _delete(draft, "discarded")
     audit.record(user, "playbook.draft_discard", draft, remote_addr, slug=draft.content.get("slug"))
-    db.session.delete(draft)
     db.session.flush()

@@ -255,7 +255,12 @@ def draft_discard(draft_id: int):
     if not form.validate():
         return _changes_page(draft, 400, discard=form)
     playbook = drafts.playbook_of(draft)
-    drafts.discard(draft, _me(), remote_addr())
+    try:
+        drafts.discard(draft, _me(), remote_addr())
+    except editor.EditorError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _changes_page(_draft(draft_id), 400, discard=form)
     db.session.commit()
     flash("Draft discarded. The published playbook is as it was.", "success")
     if playbook is not None:

@@ -209,6 +209,8 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", u("leader.new_goal", plan_id=plan.id), data={
         "title": w("goal-title"), "objective": w("goal-objective"), "measure": w("goal-measure"),
         "status": "on_track"})
+    browser.open("POST", u("leader.nominate_peer_mentor", plan_id=plan.id), data={
+        "name": w("peer-mentor-name"), "email": "peer.mentor@example.nhs.uk"})  # invited: a new user
     done = next(m for m in plan.milestones if m.key == "leader-done")
     browser.open("POST", u("leader.complete_milestone", plan_id=plan.id, milestone_id=done.id), data={
         "evidence_note": w("evidence-note"), "evidence_link": w("evidence-link", link_for("evidence-link"))})

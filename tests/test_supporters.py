@@ -38,6 +38,8 @@ def _with_assistant(cast):
 def test_the_assistant_completes_a_delegable_milestone_for_the_leader_but_no_other(cast, client, login):
     plan, admin, other = _with_assistant(cast)
     login(cast["assistant"])
+    page = html.unescape(client.get(f"/plans/{plan.id}/milestones/{admin.id}").get_data(as_text=True))
+    assert "As Leader A's executive assistant you complete this for them" in page
 
     done = client.post(f"/plans/{plan.id}/milestones/{admin.id}/complete", data={"evidence_note": "Booked all six"})
     refused = client.post(f"/plans/{plan.id}/milestones/{other.id}/complete", data={"evidence_note": "Tried"})

@@ -45,6 +45,12 @@ def can_change_milestone(user, milestone: Milestone) -> bool:
     return "assistant" in held and milestone.owner == "leader" and milestone.delegable
 
 
+def completes_for_leader(user, milestone: Milestone) -> bool:
+    """The user may change this milestone only as the plan's assistant, on the leader's behalf."""
+    held = roles(user, milestone.plan)
+    return can_change_milestone(user, milestone) and not held & {"hr", milestone.owner}
+
+
 def can_edit_leader_records(user, plan: Plan) -> bool:
     """Stakeholders, clinician interviews and goals belong to the leader."""
     return "leader" in roles(user, plan)

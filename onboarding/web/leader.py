@@ -111,6 +111,7 @@ def _render_milestone(plan, milestone, form=None, status=200, **tailoring_bound)
             milestone=milestone,
             state=plans.milestone_state(milestone),
             completed_by=supporters.completed_by(milestone),
+            for_leader=access.completes_for_leader(current_user, milestone),
             may_change=may_change,
             closed=access.plan_is_closed(plan),
             form=form or CompleteMilestoneForm(),

@@ -235,3 +235,23 @@ def test_the_buddy_is_nudged_about_their_milestone_over_smtp(app, ctx, smtp):
     db.session.commit()
     assert to_buddy("2027-02-16") == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Milestone).where(Milestone.owner == "buddy")) == 1
+
+
+def test_through_the_api_the_assistant_completes_the_delegable_milestone_only(cast, client):
+    from onboarding.people import tokens
+
+    plan, admin, other = _with_assistant(cast)
+    _row, raw = tokens.create(cast["assistant"], "assistant's token", actor=cast["hr"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {raw}"}
+
+    assert client.get(f"/api/v1/plans/{plan.id}", headers=headers).status_code == 200
+    done = client.post(f"/api/v1/plans/{plan.id}/milestones/{admin.key}/complete", headers=headers,
+                       json={"evidence_note": "Booked the induction"})
+    refused = client.post(f"/api/v1/plans/{plan.id}/milestones/{other.key}/complete", headers=headers,
+                          json={"evidence_note": "Tried"})
+
+    assert done.status_code == 200 and done.get_json()["completed_by"] == "ann.assistant@example.nhs.uk"
+    assert refused.status_code == 404
+    db.session.expire_all()
+    assert (admin.status, other.status) == ("done", "todo")

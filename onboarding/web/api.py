@@ -30,8 +30,9 @@ csrf.exempt(bp)
 
 # The description of the API is public (it holds no data); the docs page is a normal signed-in page.
 NO_TOKEN_NEEDED = {"api.openapi", "api.docs"}
-READERS = "the plan's leader, sponsor and mentor, and HR"
-OWNER = "the milestone's owner role on the plan (leader, sponsor or mentor), or HR for any"
+READERS = "the plan's leader, sponsor, mentor and supporters (buddy, executive assistant, peer mentors), and HR"
+OWNER = ("the milestone's owner role on the plan (leader, sponsor, mentor or buddy; the executive assistant for "
+         "the leader's delegable ones), or HR for any")
 
 
 def reply(answer: BaseModel, status: int = 200, headers: dict | None = None) -> Response:

@@ -14,16 +14,20 @@ skip (no PostgreSQL, no Chromium) into a failure.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
-from flask import current_app
+from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_sqlalchemy.session import _app_ctx_id
+from jinja2 import BytecodeCache
 
 from onboarding import create_app, database_url
 from onboarding.extensions import db
@@ -36,23 +40,63 @@ PASSWORD = "correct horse battery staple"
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every app this test process builds: a test that makes
+    its own app (real_commits, live servers, create_app) would otherwise compile each
+    template it renders again. Keyed by template and checked against its source by Jinja."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+# create_app spreads Flask.jinja_options into its own, so every app built in tests gets it.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _CompiledTemplates()}
+
+
 def pytest_configure(config):
     if REQUIRE_ALL and not PG_URL:
         # Once, before collection, rather than a failure per PostgreSQL variant.
         raise pytest.UsageError("ONBOARDING_REQUIRE_ALL=1 needs ONBOARDING_TEST_DATABASE_URL (PostgreSQL tests)")
 
 
+# Tests that take seconds, started first so that the two workers (make test: -n 2 with
+# --dist worksteal) finish together instead of one running a long test at the end.
+SLOW_FIRST = ("test_fuzz.py::", "test_bench_smoke.py::", "test_api_schema.py::test_schemathesis",
+              "test_nudges_crash.py::", "test_throttling.py::test_sixty")
+
+
+def _slowness(item) -> int:
+    if item.get_closest_marker("browser"):
+        return 0
+    return 1 if any(slow in item.nodeid for slow in SLOW_FIRST) else 2
+
+
 def pytest_collection_modifyitems(config, items):
-    """Without a PostgreSQL URL, a test parametrized onto PostgreSQL alone is not generated."""
-    if PG_URL:
-        return
-    kept, dropped = [], []
-    for item in items:
-        params = getattr(item, "callspec", None)
-        (dropped if params and params.params.get("database") == "postgresql" else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    """Without a PostgreSQL URL, a test parametrized onto PostgreSQL alone is not generated.
+    Browser and other slow tests run first (a stable sort: otherwise in file order)."""
+    if not PG_URL:
+        kept, dropped = [], []
+        for item in items:
+            params = getattr(item, "callspec", None)
+            (dropped if params and params.params.get("database") == "postgresql" else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+    items.sort(key=_slowness)
+
+
+def pytest_collection_finish(session):
+    # Playwright (and its event loop thread) is for browser tests only: a test module that
+    # imports it at the top slows every run that collects it.
+    if "playwright" in sys.modules:
+        raise pytest.UsageError("a test module imports playwright at import time; import it inside the browser test")
 
 
 def skip_or_fail(reason: str) -> None:
@@ -69,8 +113,10 @@ def base_config(tmp_path: Path, url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "MAIL_BACKEND": "memory",
         "BASE_URL": "http://onboarding.test",
+        # The cheapest argon2id (64 KiB): tests create and sign in thousands of users.
+        # Production's cost is checked in tests/test_throttling.py.
         "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 8192,
+        "ARGON2_MEMORY_COST": 64,
         "PLAYBOOK_DIR": str(ROOT / "playbooks"),
     }
 
@@ -241,12 +287,28 @@ def ctx(app):
         yield app
 
 
-@pytest.fixture
-def loaded(ctx):
-    """The default playbooks, loaded."""
+@functools.cache
+def _default_playbooks() -> list:
     from onboarding import playbooks
 
-    playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+    contents, problems = playbooks.parse_files(playbooks.default_paths(ROOT / "playbooks"))
+    assert not problems, problems
+    return contents
+
+
+@pytest.fixture
+def loaded(ctx):
+    """The default playbooks, loaded (into a database that has none yet). The files are
+    parsed once per test process: parsing them was a third of a small test's time."""
+    from onboarding import playbooks
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["playbook"])):
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        return ctx
+    # What load() does on a database without playbooks: publish each, one commit.
+    for content in copy.deepcopy(_default_playbooks()):
+        playbooks.publish(content)
+    db.session.commit()
     return ctx
 
 
@@ -298,7 +360,11 @@ def login(client):
 
 CHROMIUM = os.environ.get("ONBOARDING_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # Only the live server: the one other address the pages use is the NHS.UK
+                 # fonts', whose lookup held a page's load event for up to 5 s where DNS is
+                 # slow or absent. The pages fall back to Arial, as on a machine offline.
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -309,6 +375,8 @@ def live_server(tmp_path):
 
     from werkzeug.serving import make_server
 
+    from .serving import POLL_SECONDS
+
     config = base_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}") | {
         "INSTANCE_PATH": str(tmp_path), "WTF_CSRF_ENABLED": True}
     app = create_app(config)
@@ -316,7 +384,7 @@ def live_server(tmp_path):
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
     thread.start()
     yield app, app.config["BASE_URL"]
     server.shutdown()
@@ -339,6 +407,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page in a fresh browser context (no cookies) of the worker's one Chromium."""
     context = browser.new_context()
     page = context.new_page()
     yield page
@@ -347,7 +416,10 @@ def page(browser):
 
 def assert_accessible(page) -> None:
     """axe finds no WCAG 2.2 AA violation on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    if not page.evaluate("typeof window.axe === 'object'"):  # once per document
+        page.evaluate(AXE_SCRIPT)
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = AxeResults(page.evaluate("options => axe.run(document, options)", options))
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"

@@ -14,13 +14,17 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.serving import make_server
 
+# How often the server thread looks for shutdown(): the default half second was added to
+# the end of every test that serves.
+POLL_SECONDS = 0.05
+
 
 @contextmanager
 def serve(app):
     """The app on 127.0.0.1 in a thread (a thread per request); yields the base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     server.socket.listen(128)  # room for every concurrent client without SYN retries
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.port}"

@@ -30,3 +30,15 @@ def test_sign_in_page_is_accessible_and_works(live_server, page):
     assert_accessible(page)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_the_axe_check_fails_on_a_page_with_a_violation(page):
+    """A missing alt text fails the check, the first time on a page and again after a change."""
+    page.set_content('<!doctype html><html lang="en"><title>Broken</title><main><img src="x.png"></main></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page)
+    page.evaluate("document.querySelector('img').alt = 'A picture'")
+    assert_accessible(page)
+    page.evaluate("document.querySelector('main').append(document.createElement('img'))")
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page)

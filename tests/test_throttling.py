@@ -119,3 +119,23 @@ def test_an_unstorable_email_is_a_plain_failure(ctx):
     with pytest.raises(accounts.AccountError, match="Enter a correct email address and password"):
         accounts.sign_in("someone\x00@example.nhs.uk", PASSWORD, "10.0.0.1", policy)
     assert accounts.find_user("leader\x00@example.nhs.uk") is None
+
+
+def test_outside_the_tests_passwords_are_hashed_at_full_cost(tmp_path):
+    """The tests sign in with the cheapest argon2id (tests/conftest.py); an app on the
+    defaults hashes at t=3, 64 MiB, the cost the limits above keep attackers paying."""
+    from onboarding.people import accounts
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'full.sqlite3'}", "SECRET_KEY": "x",
+                      "INSTANCE_PATH": str(tmp_path)})
+    try:
+        with app.app_context():
+            db.create_all()
+            user = make_user("full.cost@example.nhs.uk")
+            assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+            assert accounts.check_password(user, PASSWORD) and not accounts.check_password(user, "not the password")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        test = base_config(tmp_path, "sqlite://")
+        accounts.configure_hasher(test["ARGON2_TIME_COST"], test["ARGON2_MEMORY_COST"])

@@ -38,8 +38,10 @@ lint: setup
 	$(BIN)/ruff check .
 
 # Lint first: it takes a second, and CI (.ci/run) enforces it through this target.
+# worksteal: the slow tests run first (tests/conftest.py) and an idle worker takes over
+# queued tests from the busy one, so both finish together.
 test: lint
-	$(BIN)/python -m pytest -n 2 -rs -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal -rs -p no:cacheprovider $(PYTEST_ARGS)
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

@@ -257,7 +257,7 @@ class Milestone(db.Model):
     required: Mapped[bool] = mapped_column(default=True)
     evidence_prompt: Mapped[str] = mapped_column(sa.Text, default="")
     due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(sa.String(10), default="todo")
+    status: Mapped[str] = mapped_column(sa.String(16), default="todo")
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     evidence_note: Mapped[str | None] = mapped_column(sa.Text)

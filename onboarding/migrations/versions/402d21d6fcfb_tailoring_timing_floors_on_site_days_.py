@@ -94,6 +94,9 @@ def upgrade():
         batch_op.add_column(sa.Column('due_tailored', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('owner_tailored', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('not_applicable_reason', sa.String(length=500), nullable=True))
+        # "not_applicable" is longer than the old 10 characters.
+        batch_op.alter_column('status', existing_type=sa.String(length=10), type_=sa.String(length=16),
+                              existing_nullable=False)
 
     with op.batch_alter_table('milestone_template', schema=None) as batch_op:
         batch_op.add_column(sa.Column('not_before_week', sa.Integer(), nullable=True))
@@ -143,6 +146,8 @@ def downgrade():
         batch_op.drop_column('not_before_week')
 
     with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.alter_column('status', existing_type=sa.String(length=16), type_=sa.String(length=10),
+                              existing_nullable=False)
         batch_op.drop_column('not_applicable_reason')
         batch_op.drop_column('owner_tailored')
         batch_op.drop_column('due_tailored')

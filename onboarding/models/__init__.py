@@ -19,20 +19,18 @@ from .base import (
     utcnow,
 )
 from .core import (
-    CheckIn,
-    ClinicianInterview,
-    Goal,
     Milestone,
     MilestoneTemplate,
     Plan,
     Playbook,
     PlaybookVersion,
-    Stakeholder,
     User,
 )
 from .drafts import PlaybookDraft
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 from .org import DirectoryEntry, PlanSupporter
+from .records import CheckIn, ClinicianInterview, Goal, Stakeholder
+from .voice import Concern, EqualityAnswers, Pulse
 
 __all__ = [
     "OWNER_ROLES",
@@ -67,6 +65,9 @@ __all__ = [
     "DirectoryEntry",
     "PlanSupporter",
     "PlaybookDraft",
+    "Pulse",
+    "Concern",
+    "EqualityAnswers",
     "AuditEvent",
     "ApiToken",
     "UserSession",

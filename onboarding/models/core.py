@@ -14,21 +14,19 @@ from ..extensions import db
 from .base import (
     CATEGORIES,
     CLOSED_PLAN_STATUSES,
-    GOAL_STATUSES,
     MILESTONE_STATUSES,
     NUDGE_MODES,
     OPEN_PLAN_STATUSES,
     OWNER_ROLES,
     PLAN_STATUSES,
-    RAG_VALUES,
-    STANCES,
     new_token,
     one_of,
     utcnow,
 )
 
-if TYPE_CHECKING:  # defined in org.py, which imports this module
+if TYPE_CHECKING:  # defined in modules that import this one
     from .org import PlanSupporter
+    from .records import CheckIn, ClinicianInterview, Goal, Stakeholder
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
@@ -95,6 +93,8 @@ class PlaybookVersion(db.Model):
     weeks: Mapped[int]
     phases: Mapped[list] = mapped_column(sa.JSON)
     nudges: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Pulse-check weeks (numbers and "last"); None means the default, weeks 2, 6, 12 and the last.
+    pulses: Mapped[list | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
@@ -163,6 +163,9 @@ class Plan(db.Model):
     paused_on: Mapped[date | None]
     # Why HR paused the plan and when they expect it to resume (shown to the leader and sponsor).
     pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The leader's agenda and reflection for the next check-in, moved onto it when it is logged.
+    leader_agenda: Mapped[str | None] = mapped_column(sa.Text)
+    leader_reflection: Mapped[str | None] = mapped_column(sa.Text)
     expected_return_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
@@ -313,88 +316,3 @@ class Milestone(db.Model):
 
     def is_overdue(self, on: date) -> bool:
         return self.is_open and self.due_date < on
-
-
-class Stakeholder(db.Model):
-    __tablename__ = "stakeholder"
-    __table_args__ = (one_of("stance", STANCES),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
-    role: Mapped[str] = mapped_column(sa.String(120), default="")
-    organisation: Mapped[str] = mapped_column(sa.String(120), default="")
-    power: Mapped[int | None]  # 1-5; None until the leader scores someone from the who's who
-    interest: Mapped[int | None]  # 1-5
-    stance: Mapped[str] = mapped_column(sa.String(12), default="neutral")
-    last_met: Mapped[date | None]
-    notes: Mapped[str] = mapped_column(sa.Text, default="")
-    notes_private: Mapped[bool] = mapped_column(default=False)  # only the leader reads the notes
-    directory_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directory_entry.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    @property
-    def quadrant(self) -> str:
-        if self.power is None or self.interest is None:
-            return "not_scored"
-        high_power, high_interest = self.power >= 3, self.interest >= 3
-        if high_power and high_interest:
-            return "manage_closely"
-        if high_power:
-            return "keep_satisfied"
-        if high_interest:
-            return "keep_informed"
-        return "monitor"
-
-    plan: Mapped[Plan] = relationship(back_populates="stakeholders")
-
-
-class ClinicianInterview(db.Model):
-    __tablename__ = "clinician_interview"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
-    role: Mapped[str] = mapped_column(sa.String(120), default="")
-    specialty: Mapped[str] = mapped_column(sa.String(120), default="")
-    interviewed_on: Mapped[date]
-    priorities: Mapped[list] = mapped_column(sa.JSON, default=list)
-    themes: Mapped[list] = mapped_column(sa.JSON, default=list)
-    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    plan: Mapped[Plan] = relationship(back_populates="interviews")
-
-
-class Goal(db.Model):
-    __tablename__ = "goal"
-    __table_args__ = (one_of("status", GOAL_STATUSES),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    objective: Mapped[str] = mapped_column(sa.String(200), default="")
-    measure: Mapped[str] = mapped_column(sa.Text, default="")
-    target_date: Mapped[date | None]
-    status: Mapped[str] = mapped_column(sa.String(12), default="not_started")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    plan: Mapped[Plan] = relationship(back_populates="goals")
-
-
-class CheckIn(db.Model):
-    __tablename__ = "checkin"
-    __table_args__ = (one_of("rag", RAG_VALUES),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
-    held_on: Mapped[date]
-    rag: Mapped[str] = mapped_column(sa.String(5))
-    summary: Mapped[str] = mapped_column(sa.Text)  # shared with the leader
-    private_note: Mapped[str] = mapped_column(sa.Text, default="")  # sponsor and HR only
-    actions: Mapped[str] = mapped_column(sa.Text, default="")
-    next_checkin_on: Mapped[date | None]
-    # The random token of the form (or API Idempotency-Key) that made it: a repeated post is one check-in.
-    request_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime | None]
-
-    plan: Mapped[Plan] = relationship(back_populates="checkins")
-    sponsor: Mapped[User] = relationship()

@@ -71,6 +71,28 @@ def can_read_private_notes(user, plan: Plan) -> bool:
     return "leader" not in held and bool(held & {"sponsor", "hr"})
 
 
+def can_prepare_checkin(user, plan: Plan) -> bool:
+    """Write the agenda and reflection for the next check-in: the plan's leader."""
+    return "leader" in roles(user, plan)
+
+
+def can_respond_to_checkin(user, checkin) -> bool:
+    """Acknowledge a check-in ("I have read this") and comment on its actions: the plan's leader."""
+    return "leader" in roles(user, checkin.plan)
+
+
+def can_mark_checkin_actions(user, checkin) -> bool:
+    """Tick a check-in's agreed actions done or not: the two people who agreed them, the plan's
+    leader and its sponsor (not the mentor, supporters or HR, who read them)."""
+    return bool(roles(user, checkin.plan) & {"leader", "sponsor"})
+
+
+def can_read_leader_side(user, plan: Plan) -> bool:
+    """The leader's agenda, reflection, comments and acknowledgement: written for the sponsor,
+    so the leader, the sponsor and HR read them; the mentor and supporters do not."""
+    return bool(roles(user, plan) & {"leader", "sponsor", "hr"})
+
+
 def can_read_stakeholder_notes(user, stakeholder) -> bool:
     """Notes on the stakeholder map: whoever reads the plan, unless the leader marked them
     private; then the leader alone. ``user`` None is paper (the printable page, exports),

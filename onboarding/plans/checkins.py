@@ -86,6 +86,12 @@ def is_open(plan: Plan) -> bool:
     return plan.is_open
 
 
+def action_lines(actions: str | None) -> list[str]:
+    """The agreed actions, one per non-blank line (as typed, trimmed): the one way every page,
+    the API and the done ticks (checkin_leader) split them."""
+    return [line.strip() for line in (actions or "").splitlines() if line.strip()]
+
+
 def _apply(checkin: CheckIn, data: CheckInInput) -> None:
     checkin.held_on = data.held_on
     checkin.rag = data.rag
@@ -93,6 +99,9 @@ def _apply(checkin: CheckIn, data: CheckInInput) -> None:
     checkin.private_note = (data.private_note or "").strip()
     checkin.actions = (data.actions or "").strip()
     checkin.next_checkin_on = data.next_checkin_on
+    # An action the sponsor reworded or removed is no longer done; the others stay done.
+    lines = action_lines(checkin.actions)
+    checkin.actions_done = [line for line in (checkin.actions_done or []) if line in lines]
 
 
 def key_error(key: str | None, label: str = "The request key") -> str | None:
@@ -125,12 +134,21 @@ def log_checkin(plan: Plan, sponsor: User, data: CheckInInput, today: date | Non
         raise CheckInError(errors)
     checkin = CheckIn(plan=plan, sponsor=sponsor, request_key=_stored_key(plan, sponsor, key))
     _apply(checkin, data)
+    _take_leader_side(checkin, plan)
     db.session.add(checkin)
     db.session.flush()
     # The private note stays out of the audit trail: it is for the sponsor and HR only.
-    audit.record(sponsor, "checkin.create", checkin, remote_addr, plan=plan.id, held_on=checkin.held_on, rag=checkin.rag)
+    audit.record(sponsor, "checkin.create", checkin, remote_addr, plan=plan.id, held_on=checkin.held_on, rag=checkin.rag,
+                 leader_prepared=bool(checkin.leader_agenda or checkin.leader_reflection))
     _tell_leader(checkin, today)
     return checkin
+
+
+def _take_leader_side(checkin: CheckIn, plan: Plan) -> None:
+    """What the leader prepared for this check-in moves onto it (web and API alike), so the
+    next one starts empty: in the check-in's own transaction, never half-moved."""
+    checkin.leader_agenda, checkin.leader_reflection = plan.leader_agenda, plan.leader_reflection
+    plan.leader_agenda = plan.leader_reflection = None
 
 
 def _tell_leader(checkin: CheckIn, today: date | None) -> None:

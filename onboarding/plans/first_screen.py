@@ -15,7 +15,7 @@ from datetime import date
 from .. import plans
 from ..models import CheckIn, Milestone, Plan, User, utcnow
 from ..people import audit
-from . import checkins, planning, records
+from . import checkin_leader, checkins, planning, records
 
 # "Due in the next 14 days" (planning.is_due_within: today and the 14th day both in).
 WINDOW_DAYS = 14
@@ -48,6 +48,11 @@ class FirstScreen:
     @property
     def nothing_due(self) -> bool:
         return not self.overdue and not self.coming_up
+
+    @property
+    def last_actions(self) -> list[checkin_leader.Action]:
+        """The last check-in's agreed actions, each with whether it is marked done."""
+        return checkin_leader.action_items(self.last_checkin)
 
 
 def is_coming_up(milestone: Milestone, on: date) -> bool:

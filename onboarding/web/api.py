@@ -232,12 +232,13 @@ def reopen_milestone(plan_id: int, key: str):
 
 @bp.get("/plans/<int:plan_id>/checkins")
 @operation("listCheckins", "A plan's check-ins, newest first",
-           f"{READERS}; private notes only for the sponsor and HR, never for the plan's own leader",
+           f"{READERS}; private notes only for the sponsor and HR, never for the plan's own leader; the "
+           "leader's agenda, reflection, comments and acknowledgement only for the leader, the sponsor and HR",
            ok={200: (shapes.CheckInList, "The check-ins.")}, errors=(404,))
 def list_checkins(plan_id: int):
     plan = _plan_or_404(plan_id)
-    private = access.can_read_private_notes(_user(), plan)
-    return reply(shapes.CheckInList(items=[shapes.CheckIn.of(c, private) for c in checkins.history(plan)]))
+    private, leader_side = access.can_read_private_notes(_user(), plan), access.can_read_leader_side(_user(), plan)
+    return reply(shapes.CheckInList(items=[shapes.CheckIn.of(c, private, leader_side) for c in checkins.history(plan)]))
 
 
 @bp.post("/plans/<int:plan_id>/checkins")
@@ -260,7 +261,8 @@ def create_checkin(plan_id: int):
         db.session.rollback()
         field, message = next(iter(exc.errors.items()))
         return error(409, message) if field == "plan" else error(422, message, field)
-    return reply(shapes.CheckIn.of(checkin, access.can_read_private_notes(_user(), plan)), 201 if created else 200)
+    return reply(shapes.CheckIn.of(checkin, access.can_read_private_notes(_user(), plan),
+                                   access.can_read_leader_side(_user(), plan)), 201 if created else 200)
 
 
 # --- playbooks (HR) ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 from .. import plans
 from ..models import CATEGORIES, MILESTONE_STATUSES, OWNER_ROLES, PLAN_STATUSES, RAG_VALUES
 from ..models.storable import is_storable
-from ..plans import checkins, plan_start, planning, records, tailoring
+from ..plans import checkin_leader, checkins, plan_start, planning, records, tailoring
 
 EMAIL_MAX = 254  # the user table's email column
 DAYS = planning.DEFAULT_WORKING_DAYS
@@ -286,6 +286,11 @@ class Milestone(PlanMilestone):
         })
 
 
+class CheckInAction(BaseModel):
+    text: str = Field(description="One line of the check-in's actions.")
+    done: bool = Field(description="Marked done by the leader or the sponsor.")
+
+
 class CheckIn(Response):
     id: int
     plan_id: int
@@ -294,13 +299,28 @@ class CheckIn(Response):
     rag: Literal[RAG_VALUES]
     summary: str = Field(description="Shared with the leader.")
     private_note: str | SkipJsonSchema[None] = Field(None, description="Only for the sponsor and HR; absent for others.")
-    actions: str
+    actions: str = Field(description="The agreed actions as the sponsor wrote them, one per line.")
+    action_items: list[CheckInAction] = Field(description="The same actions, one item a line, with whether each is done.")
     next_checkin_on: date | None
+    leader_agenda: str | None = Field(None, description=(
+        "What the leader wanted to talk about, written before the check-in. For the leader, the sponsor and HR; "
+        "absent for others."))
+    leader_reflection: str | None = Field(None, description=(
+        "The leader's reflection, written before the check-in. For the leader, the sponsor and HR; absent for others."))
+    leader_response: str | None = Field(None, description=(
+        "The leader's comments after the check-in. For the leader, the sponsor and HR; absent for others."))
+    acknowledged_at: datetime | None = Field(None, description=(
+        "When the leader marked the check-in as read (UTC). For the leader, the sponsor and HR; absent for others."))
 
     @classmethod
-    def of(cls, c, with_private: bool) -> CheckIn:
+    def of(cls, c, with_private: bool, with_leader_side: bool = False) -> CheckIn:
         data = {"id": c.id, "plan_id": c.plan_id, "sponsor": c.sponsor.email, "held_on": c.held_on, "rag": c.rag,
-                "summary": c.summary, "actions": c.actions, "next_checkin_on": c.next_checkin_on}
+                "summary": c.summary, "actions": c.actions, "next_checkin_on": c.next_checkin_on,
+                "action_items": [{"text": a.text, "done": a.done} for a in checkin_leader.action_items(c)]}
+        if with_leader_side:
+            data |= {"leader_agenda": c.leader_agenda, "leader_reflection": c.leader_reflection,
+                     "leader_response": c.leader_response,
+                     "acknowledged_at": c.acknowledged_at.isoformat() + "Z" if c.acknowledged_at else None}
         return cls.model_validate(data | ({"private_note": c.private_note} if with_private else {}))
 
 

@@ -14,9 +14,9 @@ from .. import plans
 from ..extensions import db
 from ..models import CheckIn, Plan
 from ..people import access
-from ..plans import checkins, dashboards
+from ..plans import checkin_leader, checkins, dashboards
 from . import remote_addr
-from .sponsor_forms import CheckInForm
+from .sponsor_forms import ActionsForm, CheckInForm, PrepareForm, RespondForm, add_errors
 
 bp = Blueprint("sponsor", __name__)
 
@@ -51,21 +51,123 @@ def _forbidden(plan: Plan, message: str):
 @bp.get("/plans/<int:plan_id>/checkins", endpoint="checkins")
 @login_required
 def checkin_history(plan_id: int):
-    plan = _readable_plan(plan_id)
+    return _history_page(_readable_plan(plan_id))
+
+
+def _history_page(plan: Plan, status: int = 200, posted=None):
+    """The check-ins page. ``posted`` is a form that came back with errors: it takes its own
+    place (the prepare form, or one check-in's response or done ticks)."""
     today = plans.today()
     history = checkins.history(plan)
     is_sponsor = access.can_log_checkin(current_user, plan)
+    is_open = checkins.is_open(plan)
+    prepare = None
+    if is_open and access.can_prepare_checkin(current_user, plan):
+        prepare = posted if isinstance(posted, PrepareForm) else PrepareForm(formdata=None, obj=plan)
+    respond, ticks = {}, {}
+    for c in history if is_open else []:
+        if access.can_respond_to_checkin(current_user, c):
+            respond[c.id] = _respond_form(c, posted)
+        if c.actions and access.can_mark_checkin_actions(current_user, c):
+            ticks[c.id] = _actions_form(c, posted)
     return render_template(
         "sponsor/checkins.html",
         plan=plan,
         history=history,
-        next_due=checkins.next_due_for(plan, history[0] if history else None) if checkins.is_open(plan) else None,
+        next_due=checkins.next_due_for(plan, history[0] if history else None) if is_open else None,
         show_private=access.can_read_private_notes(current_user, plan),
-        can_log=is_sponsor and checkins.is_open(plan),
+        show_leader_side=access.can_read_leader_side(current_user, plan),
+        actions={c.id: checkin_leader.action_items(c) for c in history},
+        prepare_form=prepare,
+        respond_forms=respond,
+        actions_forms=ticks,
+        can_log=is_sponsor and is_open,
         editable={c.id for c in history if access.can_edit_checkin(current_user, c)},
         milestones=dashboards.owned_milestones(current_user, "sponsor", today, plan.id) if is_sponsor else [],
         today=today,
-    )
+        form=posted,
+    ), status
+
+
+def _respond_form(checkin: CheckIn, posted=None) -> RespondForm:
+    prefix = f"respond-{checkin.id}"
+    if isinstance(posted, RespondForm) and posted._prefix == f"{prefix}-":
+        return posted
+    return RespondForm(formdata=None, prefix=prefix, leader_response=checkin.leader_response or "")
+
+
+def _actions_form(checkin: CheckIn, posted=None) -> ActionsForm:
+    prefix = f"actions-{checkin.id}"
+    if isinstance(posted, ActionsForm) and posted._prefix == f"{prefix}-":
+        return posted
+    return ActionsForm(formdata=None, prefix=prefix, done=list(checkin.actions_done or []))
+
+
+def _checkin_or_404(plan: Plan, checkin_id: int) -> CheckIn:
+    checkin = checkins.of_plan(plan, checkin_id)
+    if checkin is None:
+        abort(404)
+    return checkin
+
+
+def _leader_change(plan: Plan, form, change, done_message: str, anchor: str):
+    """Run one of the leader-side changes for a posted form: saved, back to the page at
+    ``anchor``; refused, the page again with the messages next to the fields (400)."""
+    if form.validate():
+        try:
+            change()
+        except checkins.CheckInError as exc:
+            add_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(done_message, "success")
+            return redirect(url_for("sponsor.checkins", plan_id=plan.id, _anchor=anchor))
+    db.session.rollback()
+    return _history_page(plan, 400, form)
+
+
+@bp.post("/plans/<int:plan_id>/checkins/prepare")
+@login_required
+def prepare_checkin(plan_id: int):
+    plan = _readable_plan(plan_id)
+    if not access.can_prepare_checkin(current_user, plan):
+        return _forbidden(plan, "Only the leader can prepare their agenda for a check-in.")
+    if not checkins.is_open(plan):
+        return render_template("sponsor/closed.html", plan=plan), 409
+    form = PrepareForm()
+    return _leader_change(plan, form, lambda: checkin_leader.prepare(
+        plan, current_user, form.leader_agenda.data, form.leader_reflection.data, remote_addr()),
+        "Saved for your next check-in", "prepare")
+
+
+@bp.post("/plans/<int:plan_id>/checkins/<int:checkin_id>/respond")
+@login_required
+def respond_checkin(plan_id: int, checkin_id: int):
+    plan = _readable_plan(plan_id)
+    checkin = _checkin_or_404(plan, checkin_id)
+    if not access.can_respond_to_checkin(current_user, checkin):
+        return _forbidden(plan, "Only the leader can acknowledge a check-in or comment on it.")
+    if not checkins.is_open(plan):
+        return render_template("sponsor/closed.html", plan=plan), 409
+    form = RespondForm(prefix=f"respond-{checkin.id}")
+    return _leader_change(plan, form, lambda: checkin_leader.respond(
+        checkin, current_user, form.leader_response.data, form.acknowledge.data, remote_addr()),
+        "Your response is saved", f"checkin-{checkin.id}")
+
+
+@bp.post("/plans/<int:plan_id>/checkins/<int:checkin_id>/actions")
+@login_required
+def checkin_actions(plan_id: int, checkin_id: int):
+    plan = _readable_plan(plan_id)
+    checkin = _checkin_or_404(plan, checkin_id)
+    if not access.can_mark_checkin_actions(current_user, checkin):
+        return _forbidden(plan, "Only the leader and their sponsor can mark the actions done.")
+    if not checkins.is_open(plan):
+        return render_template("sponsor/closed.html", plan=plan), 409
+    form = ActionsForm(prefix=f"actions-{checkin.id}")
+    return _leader_change(plan, form, lambda: checkin_leader.mark_actions(
+        checkin, current_user, form.done.data or [], remote_addr()),
+        "Actions updated", f"checkin-{checkin.id}")
 
 
 def _save(form: CheckInForm, plan: Plan, checkin: CheckIn | None):
@@ -114,9 +216,7 @@ def new_checkin(plan_id: int):
 @login_required
 def edit_checkin(plan_id: int, checkin_id: int):
     plan = _readable_plan(plan_id)
-    checkin = checkins.of_plan(plan, checkin_id)
-    if checkin is None:
-        abort(404)
+    checkin = _checkin_or_404(plan, checkin_id)
     if not access.can_edit_checkin(current_user, checkin):
         return _forbidden(plan, "Only the sponsor who logged a check-in can change it.")
     if not checkins.is_open(plan):

@@ -2,7 +2,7 @@
 input and carries the messages back to the fields."""
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -67,3 +67,43 @@ class CheckInForm(Form):
     @property
     def csrf_failed(self) -> bool:
         return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)
+
+
+class PrepareForm(Form):
+    """The leader's agenda and reflection for their next check-in (checkin_leader.prepare)."""
+
+    leader_agenda = TextAreaField(
+        "What you want to talk about (optional)",
+        description=f"Your agenda: one item a line. Up to {MAX_TEXT} characters.",
+    )
+    leader_reflection = TextAreaField(
+        "How it is going for you (optional)",
+        description=f"What has gone well, what has been hard, where you want support. Up to {MAX_TEXT} characters.",
+    )
+
+
+class RespondForm(Form):
+    """The leader's side after a check-in (checkin_leader.respond); prefixed per check-in."""
+
+    acknowledge = BooleanField("I have read this check-in")
+    leader_response = TextAreaField(
+        "Your comments on the check-in and its actions (optional)",
+        description=f"Your sponsor and HR can read this. Up to {MAX_TEXT} characters.",
+    )
+
+
+class ActionsForm(Form):
+    """A tick box per agreed action (checkin_leader.mark_actions); prefixed per check-in. The
+    choices are the check-in's action lines, judged by the domain, not by WTForms."""
+
+    done = SelectMultipleField("Done", choices=[], validate_choice=False)
+
+
+def add_errors(form, errors: dict[str, str]) -> None:
+    """Put the domain's messages on the fields they name, the rest above the form."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [message]
+        else:
+            form.form_errors.append(message)

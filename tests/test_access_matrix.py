@@ -73,6 +73,8 @@ TABLE = {
     "sponsor.edit_checkin": SPONSOR_EDIT,
     "hr.cohort": HR_GET,
     "hr.cohort_csv": HR_GET,
+    "hr.equity": HR_GET,
+    "hr.equity_csv": HR_GET,
     "hr.attention": HR_GET,
     "hr.new_plan": HR_BOTH,
     "hr.plan_admin": HR_GET,

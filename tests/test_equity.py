@@ -162,3 +162,28 @@ def test_query_count_does_not_grow_with_the_cohort(cast):
             equity.report(date(2026, 1, 1), date(2026, 6, 30), today=TODAY)
         counts.append(len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]))
     assert counts[0] == counts[1] == 7
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_command_prints_only_rounded_or_hidden_counts(cast, runner):
+    import json
+
+    version, sponsor = cast["plan_a"].playbook_version, cast["sponsor_a"]
+    for sex, n in (("Female", 13), ("Male", 2)):
+        for _ in range(n):
+            _plan(version, sponsor, {"sex": sex}, start=date(2025, 6, 2))
+    db.session.commit()
+    result = runner.invoke(args=["report", "equity", "--from", "2025-01-01", "--to", "2025-12-31", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["from"], data["to"]) == ("2025-01-01", "2025-12-31")
+    counts = [row[k] for row in data["rows"] for k in equity.COUNTS]
+    assert counts and all(c == "*" or (isinstance(c, int) and c >= 0 and c % 5 == 0) for c in counts)
+    by_group = {(r["dimension"], r["group"]): r["leaders"] for r in data["rows"]}
+    assert by_group[("All leaders", "All leaders")] == 15
+    # 13 women, 2 men: the men hidden, and the women too, or 15 - 15 would give the men away
+    assert (by_group[("Sex", "Female")], by_group[("Sex", "Male")]) == ("*", "*")
+    refused = runner.invoke(args=["report", "equity", "--from", "2025-12-31", "--to", "2025-01-01", "--json"])
+    assert refused.exit_code != 0 and "on or before" in refused.output

@@ -679,6 +679,12 @@ TARGETS: dict[str, Target] = {
     "hr.cohort_csv": Target("hr", lambda fz, data: fz.url("hr.cohort_csv"), {
         "status": choice("", *PLAN_STATUSES), "playbook": choice("", *SLUGS), "overdue": choice("y")},
         body="query", method="GET", examples=6),
+    # HR's equity report: a GET form of two dates and a grouping
+    "hr.equity": Target("hr", lambda fz, data: fz.url("hr.equity"), {
+        **date_boxes("start"), **date_boxes("end"), "by": choice("", "ethnic_group", "sex", "sector", "nope")},
+        body="query", method="GET", examples=8),
+    "hr.equity_csv": Target("hr", lambda fz, data: fz.url("hr.equity_csv"), {**date_boxes("start"), **date_boxes("end")},
+                            body="query", method="GET", examples=4),
     # API: writes
     "api.create_plan": Target("hr", lambda fz, data: "/api/v1/plans", API_PLAN_FIELDS, body="json", examples=25),
     "api.complete_milestone": Target("leader_a", lambda fz, data: _api_milestone(fz, data, "todo", "complete"),
@@ -805,7 +811,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "account.settings", "calendar.account"],
                             sponsor_pages),
     "hr plans": (["hr.new_plan", "hr.reassign", "hr.add_supporter", "hr.remove_supporter", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
-                  "hr.cohort", "hr.cohort_csv"], hr_plan_pages),
+                  "hr.cohort", "hr.cohort_csv", "hr.equity", "hr.equity_csv"], hr_plan_pages),
     "hr playbooks": (["hr.playbook_draft_start", "hr.playbook_new", "hr.playbook_copy", "hr.draft_details",
                       "hr.draft_milestone_add", "hr.draft_milestone_edit", "hr.draft_milestone_action", "hr.draft_phase_add",
                       "hr.draft_phase_edit", "hr.draft_phase_action", "hr.draft_publish", "hr.draft_discard",

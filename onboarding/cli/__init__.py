@@ -19,10 +19,11 @@ def init_app(app) -> None:
     from .nudges import nudges_cli, run_command, scheduler_command
     from .plans import plans_cli
     from .playbooks import playbooks_cli
+    from .report import report_cli
     from .setup import demo_command, init_command
     from .tokens import tokens_cli
     from .users import users_cli
 
     for command in (init_command, demo_command, playbooks_cli, users_cli, plans_cli, tokens_cli,
-                    nudges_cli, scheduler_command, run_command, backup_command, restore_command):
+                    nudges_cli, scheduler_command, run_command, backup_command, restore_command, report_cli):
         app.cli.add_command(command)

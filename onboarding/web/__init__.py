@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         hr_directory,
         hr_plans,
         hr_playbooks,
+        hr_reports,
         hr_users,
         leader,
         leader_supporters,
@@ -85,6 +86,7 @@ NAV = (
     ("mentor.supporting", "Supporting", "supporter"),  # buddies, assistants, peer mentors
     ("hr.attention", "Needs attention", "hr"),
     ("hr.cohort", "Cohort", "hr"),
+    ("hr.equity", "Equity of support", "hr"),
     ("hr.new_plan", "Start a plan", "hr"),
     ("hr.playbooks", "Playbooks", "hr"),
     ("hr.users", "Users", "hr"),

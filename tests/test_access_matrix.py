@@ -71,6 +71,10 @@ TABLE = {
     "leader.change_milestone": (("POST",), {"hr"}, READERS - {"hr"}),
     "sponsor.new_checkin": SPONSOR_EDIT,
     "sponsor.edit_checkin": SPONSOR_EDIT,
+    # Two-sided check-ins: the leader prepares and responds; the leader or the sponsor ticks actions done.
+    "sponsor.prepare_checkin": LEADER_POST,
+    "sponsor.respond_checkin": LEADER_POST,
+    "sponsor.checkin_actions": (("POST",), {"leader_a", "sponsor_a"}, READERS - {"leader_a", "sponsor_a"}),
     "hr.cohort": HR_GET,
     "hr.cohort_csv": HR_GET,
     "hr.equity": HR_GET,

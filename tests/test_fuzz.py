@@ -343,7 +343,8 @@ CHECKIN_FIELDS = {**date_boxes("held_on", plans.today), "rag": choice("red", "am
 def _checkin(fz: Fuzzer) -> int:
     if "checkin" not in fz.ids:
         held = plans.today() - timedelta(days=3)
-        checkin = log_checkin(fz.plan_a, fz.cast["sponsor_a"], CheckInInput(held, "green", "Settling in"), plans.today())
+        checkin = log_checkin(fz.plan_a, fz.cast["sponsor_a"], CheckInInput(
+            held, "green", "Settling in", actions="Meet the CMO\nDraft the EPR paper"), plans.today())
         db.session.commit()
         fz.ids["checkin"] = checkin.id
     return fz.ids["checkin"]
@@ -588,6 +589,14 @@ TARGETS: dict[str, Target] = {
                                   CHECKIN_FIELDS | {"request_key": choice("", "k1", "k2")}, examples=15),
     "sponsor.edit_checkin": Target("sponsor_a", lambda fz, data: fz.url(
         "sponsor.edit_checkin", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)), CHECKIN_FIELDS, examples=15),
+    "sponsor.prepare_checkin": Target("leader_a", lambda fz, data: fz.url("sponsor.prepare_checkin", plan_id=fz.plan_a.id),
+                                      {"leader_agenda": text(5000), "leader_reflection": text(5000)}, examples=8),
+    "sponsor.respond_checkin": Target("leader_a", lambda fz, data: fz.url(
+        "sponsor.respond_checkin", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)),
+        {"respond-acknowledge": choice("y", ""), "respond-leader_response": text(5000)}, examples=8),
+    "sponsor.checkin_actions": Target("sponsor_a", lambda fz, data: fz.url(
+        "sponsor.checkin_actions", plan_id=fz.plan_a.id, checkin_id=_checkin(fz)),
+        {"actions-done": many("Meet the CMO", "Draft the EPR paper", "Not an action")}, examples=8),
     # anyone: their own settings
     "account.settings": Target("leader_a", lambda fz, data: fz.url("account.settings"),
                                {"nudge_mode": choice("all", "digest", "mute")}, examples=8),
@@ -808,7 +817,8 @@ def no_pages(_fz: Fuzzer) -> list[tuple[str, str]]:
 
 GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] = {
     "leader": ([e for e in TARGETS if e.startswith("leader.")], leader_pages),
-    "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "account.settings", "calendar.account"],
+    "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "sponsor.prepare_checkin",
+                             "sponsor.respond_checkin", "sponsor.checkin_actions", "account.settings", "calendar.account"],
                             sponsor_pages),
     "hr plans": (["hr.new_plan", "hr.reassign", "hr.add_supporter", "hr.remove_supporter", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
                   "hr.cohort", "hr.cohort_csv", "hr.equity", "hr.equity_csv"], hr_plan_pages),

@@ -16,7 +16,7 @@ from ..models import CheckIn, Plan
 from ..people import access
 from ..plans import checkin_leader, checkins, dashboards
 from . import remote_addr
-from .sponsor_forms import ActionsForm, CheckInForm, PrepareForm, RespondForm, add_errors
+from .sponsor_forms import ActionsForm, CheckInForm, PrepareForm, RespondForm, add_errors, for_checkin
 
 bp = Blueprint("sponsor", __name__)
 
@@ -90,17 +90,16 @@ def _history_page(plan: Plan, status: int = 200, posted=None):
 
 
 def _respond_form(checkin: CheckIn, posted=None) -> RespondForm:
-    prefix = f"respond-{checkin.id}"
-    if isinstance(posted, RespondForm) and posted._prefix == f"{prefix}-":
+    if isinstance(posted, RespondForm) and posted.checkin_id == checkin.id:
         return posted
-    return RespondForm(formdata=None, prefix=prefix, leader_response=checkin.leader_response or "")
+    return for_checkin(RespondForm(formdata=None, prefix="respond", leader_response=checkin.leader_response or ""),
+                       checkin.id)
 
 
 def _actions_form(checkin: CheckIn, posted=None) -> ActionsForm:
-    prefix = f"actions-{checkin.id}"
-    if isinstance(posted, ActionsForm) and posted._prefix == f"{prefix}-":
+    if isinstance(posted, ActionsForm) and posted.checkin_id == checkin.id:
         return posted
-    return ActionsForm(formdata=None, prefix=prefix, done=list(checkin.actions_done or []))
+    return for_checkin(ActionsForm(formdata=None, prefix="actions", done=list(checkin.actions_done or [])), checkin.id)
 
 
 def _checkin_or_404(plan: Plan, checkin_id: int) -> CheckIn:
@@ -149,7 +148,7 @@ def respond_checkin(plan_id: int, checkin_id: int):
         return _forbidden(plan, "Only the leader can acknowledge a check-in or comment on it.")
     if not checkins.is_open(plan):
         return render_template("sponsor/closed.html", plan=plan), 409
-    form = RespondForm(prefix=f"respond-{checkin.id}")
+    form = for_checkin(RespondForm(prefix="respond"), checkin.id)
     return _leader_change(plan, form, lambda: checkin_leader.respond(
         checkin, current_user, form.leader_response.data, form.acknowledge.data, remote_addr()),
         "Your response is saved", f"checkin-{checkin.id}")
@@ -164,7 +163,7 @@ def checkin_actions(plan_id: int, checkin_id: int):
         return _forbidden(plan, "Only the leader and their sponsor can mark the actions done.")
     if not checkins.is_open(plan):
         return render_template("sponsor/closed.html", plan=plan), 409
-    form = ActionsForm(prefix=f"actions-{checkin.id}")
+    form = for_checkin(ActionsForm(prefix="actions"), checkin.id)
     return _leader_change(plan, form, lambda: checkin_leader.mark_actions(
         checkin, current_user, form.done.data or [], remote_addr()),
         "Actions updated", f"checkin-{checkin.id}")

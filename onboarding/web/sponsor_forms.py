@@ -99,6 +99,15 @@ class ActionsForm(Form):
     done = SelectMultipleField("Done", choices=[], validate_choice=False)
 
 
+def for_checkin(form, checkin_id: int):
+    """One check-in's copy of a form on a page of several: the same field names (what is posted
+    says which check-in through the address), ids of its own (labels, the error summary's links)."""
+    form.checkin_id = checkin_id
+    for f in form:
+        f.id = f"checkin-{checkin_id}-{f.name}"
+    return form
+
+
 def add_errors(form, errors: dict[str, str]) -> None:
     """Put the domain's messages on the fields they name, the rest above the form."""
     for name, message in errors.items():

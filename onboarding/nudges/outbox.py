@@ -69,6 +69,12 @@ def checkin_actions(checkin, today: date) -> bool:
     return add([due], today) == 1
 
 
+def concern(concern, recipient_ids, today: date) -> int:
+    """Queue the email telling each recipient (plans.concerns.recipients) that a concern was
+    raised, once per concern and person, in the concern's own transaction."""
+    return add([Due(r, "concern", "concern", concern.id, "raised", concern.plan_id) for r in recipient_ids], today)
+
+
 _KEY = ("recipient_id", "kind", "subject_type", "subject_id", "period")
 _DUE_COLUMNS = _KEY + ("plan_id", "milestone_id")
 

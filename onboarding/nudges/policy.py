@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # only for annotations
     from .facts import Batch
 
 # Kinds, in the order they appear in an email.
-KINDS = ("escalation", "overdue", "checkin_due", "checkin_actions", "due_soon", "digest")
+KINDS = ("concern", "escalation", "overdue", "checkin_due", "checkin_actions", "due_soon", "digest")
 
 POLICY_KEYS = {
     "overdue_every_working_days": "NUDGE_OVERDUE_EVERY_WORKING_DAYS",
@@ -109,6 +109,8 @@ def due_key(due: Due) -> tuple:
 
 def wants(person: Person | None, kind: str) -> bool:
     """Whether this person receives this kind of nudge at all."""
+    if kind == "concern":  # not a reminder: a leader asked for them, whatever their email setting
+        return person is not None and person.active
     if person is None or not person.active or person.nudge_mode == "mute":
         return False
     return person.nudge_mode != "digest" or kind == "digest"
@@ -215,6 +217,8 @@ def still_wanted(nudge, batch: Batch, today: date) -> bool:
     if nudge.kind == "digest":
         return any(p.status == "active" for p in batch.sponsored.get(nudge.recipient_id, ()))
     plan = batch.plans.get(nudge.plan_id)
+    if nudge.kind == "concern":  # never to the sponsor, should they have become one since
+        return plan is not None and nudge.recipient_id != plan.sponsor_id
     if nudge.kind == "checkin_actions":
         # A paused leader may still meet their sponsor; the actions may since have been cleared.
         logged = batch.logged.get(nudge.subject_id)

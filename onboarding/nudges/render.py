@@ -40,6 +40,7 @@ def links(config: Mapping) -> dict:
 
     return {
         "base": base,
+        "concern": lambda plan_id, concern_id: url("leader.concern", plan_id=plan_id, concern_id=concern_id),
         "plan": lambda plan_id: url("leader.plan", plan_id=plan_id),
         "milestone": lambda plan_id, milestone_id: url("leader.milestone", plan_id=plan_id, milestone_id=milestone_id),
         "new_checkin": lambda plan_id: url("sponsor.new_checkin", plan_id=plan_id),
@@ -111,6 +112,10 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
                 plan_url=url["plan"](plan.id))
     if nudge.kind == "checkin_actions":
         return _checkin_actions(item, nudge, batch, url)
+    if nudge.kind == "concern":  # no text: it is read on its page, by who may
+        item.update(url=url["concern"](plan.id, nudge.subject_id),
+                    headline=f"A concern was raised on {plan.leader_name}'s plan")
+        return item
     if nudge.kind == "checkin_due":
         last, _ = batch.checkins.get(plan.id, (None, None))
         item.update(
@@ -167,6 +172,9 @@ def subject(items: Sequence[dict], today: date) -> str:
         leaders = [i["leader"] for i in same]
         return f"Check-in due with {leaders[0]}" if n == 1 else (
             f"Check-ins due with {_names(leaders)}" if n <= 3 else f"{n} check-ins due with your leaders")
+    if kind == "concern":
+        leaders = sorted({i["leader"] for i in same})
+        return f"Concern raised on {leaders[0]}'s plan" if n == 1 else f"{n} concerns raised by leaders"
     if kind == "checkin_actions":
         if n == 1:
             return f"Actions from your check-in with {one['sponsor']} ({one['held_short']})"

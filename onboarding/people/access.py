@@ -229,3 +229,43 @@ def can_tailor_milestone(user, milestone: Milestone) -> bool:
     return milestone.added and milestone.id is not None and bool(db.session.scalar(sa.select(sa.exists().where(
         AuditEvent.action == "milestone.add", AuditEvent.object_type == "milestone",
         AuditEvent.object_id == milestone.id, AuditEvent.actor_id == user.id))))
+
+
+# --- concerns raised in confidence (plans.concerns) -------------------------------------------
+# HR and, if the leader chose, the mentor; never the sponsor, even one with HR rights.
+
+
+def can_raise_concern(user, plan: Plan) -> bool:
+    """The plan's leader, while the plan is not closed."""
+    return "leader" in roles(user, plan) and not plan_is_closed(plan)
+
+
+def can_read_concern(user, concern) -> bool:
+    """The leader who raised it, HR, and the mentor when it was shared with them; never the
+    plan's sponsor."""
+    held = roles(user, concern.plan)
+    if not held or "sponsor" in held:
+        return False
+    if concern.raised_by_id == user.id:
+        return True
+    return bool("hr" in held and "leader" not in held or "mentor" in held and concern.share_with_mentor)
+
+
+def can_follow_up_concern(user, concern) -> bool:
+    """HR, but not about a plan they lead or sponsor."""
+    held = roles(user, concern.plan)
+    return "hr" in held and not held & {"leader", "sponsor"}
+
+
+def can_read_follow_up_note(user, concern) -> bool:
+    """HR's note on what was done is HR's: the same people who may follow up."""
+    return can_follow_up_concern(user, concern)
+
+
+def follows_up_concerns(user):
+    """SQL condition on Plan (joined to the concern): plans whose concerns the user may follow
+    up (can_follow_up_concern), for HR's "Needs attention"."""
+    if not is_hr(user):
+        return sa.false()
+    return sa.and_(Plan.leader_id != user.id, Plan.sponsor_id != user.id)
+

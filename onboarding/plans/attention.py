@@ -1,6 +1,6 @@
-"""What HR looks at first ("Needs attention"): open milestones HR owns, plans whose sponsor or
-mentor is deactivated, plans with an overdue check-in or an escalation, and nudges that could
-not be delivered.
+"""What HR looks at first ("Needs attention"): concerns leaders raised in confidence not yet
+followed up, open milestones HR owns, plans whose sponsor or mentor is deactivated, plans with
+an overdue check-in or an escalation, and nudges that could not be delivered.
 
 Nothing here works out a date rule of its own: milestone states come from
 plans.milestone_state, overdue check-ins from dashboards.plan_rows (checkins.next_due), and
@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from .. import plans
 from ..extensions import db
 from ..models import Milestone, Nudge, Plan, PlaybookVersion, User
-from . import cohort, dashboards, supporters
+from . import cohort, concerns, dashboards, supporters
 from .dashboards import PlanRow
 
 # HR's own milestones listed, soonest first; the heading counts them all.
@@ -69,10 +69,13 @@ class Attention:
     failed_nudges: int
     failed_recipients: int
     no_buddy: list[PlanConcern] = field(default_factory=list)  # buddy-owned milestones, nobody named buddy
+    # Not followed up, the oldest first; only those the user may follow up (never a plan they sponsor).
+    open_concerns: list[concerns.OpenConcern] = field(default_factory=list)
 
 
-def attention(today: date | None = None) -> Attention:
-    """What needs HR's attention on ``today``, across every running plan."""
+def attention(today: date | None = None, user=None) -> Attention:
+    """What needs HR's attention on ``today``, across every running plan; with ``user``, the
+    open concerns they may follow up too."""
     today = today or plans.today()
     rows = dashboards.plan_rows(sa.select(Plan).where(Plan.is_open), today)
     by_plan = {row.plan_id: row for row in rows}
@@ -95,6 +98,7 @@ def attention(today: date | None = None) -> Attention:
         failed_recipients=recipients or 0,
         no_buddy=sorted((PlanConcern(by_plan[i]) for i in no_buddy if i in by_plan),
                         key=lambda c: (c.row.leader_name.casefold(), c.row.plan_id)),
+        open_concerns=concerns.open_for(user) if user is not None else [],
     )
 
 

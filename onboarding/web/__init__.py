@@ -9,7 +9,7 @@ from ..people import access, sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users add routes to hr.bp; leader_supporters to leader.bp)
+    from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users add routes to hr.bp; leader_supporters and leader_concerns to leader.bp)
         account,
         api,
         api_tailoring,
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         hr_reports,
         hr_users,
         leader,
+        leader_concerns,
         leader_supporters,
         leader_tailoring,
         main,

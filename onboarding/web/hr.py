@@ -40,7 +40,7 @@ def _invited(user: User) -> None:
 def attention_page():
     """HR's first page: what is waiting for HR across the cohort."""
     today = plans.today()
-    return render_template("hr/attention.html", a=attention.attention(today), today=today)
+    return render_template("hr/attention.html", a=attention.attention(today, current_user._get_current_object()), today=today)
 
 
 # --- cohort -----------------------------------------------------------------------------------

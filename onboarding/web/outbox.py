@@ -22,6 +22,7 @@ KIND_LABELS = {
     "checkin_due": "Check-in due",
     "digest": "Weekly digest",
     "checkin_actions": "Check-in actions",
+    "concern": "Concern raised",
 }
 # The sent-email log names every kind of email, nudges and the others alike.
 SENT_KINDS = KIND_LABELS | {

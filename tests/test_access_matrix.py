@@ -60,6 +60,8 @@ TABLE = {
     "leader.edit_goal": LEADER_EDIT,
     "leader.remove_goal": LEADER_EDIT,
     "leader.nominate_peer_mentor": LEADER_EDIT,
+    "leader.pulse": (("GET", "POST"), {"leader_a"}, {"sponsor_a", "hr"}),  # others on the plan: 404
+    "leader.pulses": (("GET",), {"leader_a", "sponsor_a", "hr"}, set()),  # the sponsor: shared answers only
     # Milestones: the owner role on the plan, or HR for any (see the milestone cases below).
     "leader.complete_milestone": None,
     "leader.reopen_milestone": None,
@@ -196,6 +198,7 @@ def _objects(cast):
         "draft_id": drafts.start(version.playbook, cast["hr"])[0].id,  # HR's draft of plan A's playbook
         "phase_key": version.phases[0]["key"],
         "supporter_id": next(s.id for s in plan.supporters if s.role == "peer_mentor"),
+        "pulse_key": "2",
         "action": None,  # filled per endpoint
         "entry_id": entry.id,
         "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn, EqualityAnswers, Nudge, Plan, Pulse, User
+from onboarding.people import equality
 from onboarding.plans import disclosure, equity
 from onboarding.plans.disclosure import SUPPRESSED as S
 
@@ -74,6 +75,11 @@ def _plan(version, sponsor, answers: dict | None = None, start=date(2026, 3, 2),
     return plan
 
 
+def stored(dimension: str, label: str) -> str:
+    """The value the account page stores for the answer with these words."""
+    return next(v for v, text in equality.DIMENSIONS[dimension][1] if text == label)
+
+
 def _row(report, dimension, group) -> dict:
     return next(r.figures for r in report.rows if (r.dimension, r.group) == (dimension, group))
 
@@ -82,7 +88,8 @@ def test_crafted_cohort_by_sex_and_ethnic_group(cast):
     version, sponsor = cast["plan_a"].playbook_version, cast["sponsor_a"]
     for sex, n in (("Female", 12), ("Male", 8), ("Prefer not to say", 3)):
         for _ in range(n):
-            _plan(version, sponsor, {"sex": sex, "ethnic_group": "Indian" if sex == "Female" else "Irish"})
+            _plan(version, sponsor, {"sex": stored("sex", sex),
+                                     "ethnic_group": stored("ethnic_group", "Indian" if sex == "Female" else "Irish")})
     _plan(version, sponsor)  # no answers at all
     db.session.commit()
     report = equity.report(date(2026, 1, 1), date(2026, 6, 30), today=TODAY)
@@ -101,7 +108,7 @@ def test_crafted_cohort_by_sex_and_ethnic_group(cast):
 
 def test_measures(cast):
     version, sponsor, hr = cast["plan_a"].playbook_version, cast["sponsor_a"], cast["hr"]
-    group = [_plan(version, sponsor, {"disability": "Yes"}, status="completed" if i < 2 else "active")
+    group = [_plan(version, sponsor, {"disability": stored("disability", "Yes")}, status="completed" if i < 2 else "active")
              for i in range(10)]
     first = group[0]
     # Check-ins of the first plan (cadence 14 days from 2 March): on time (16 March), late (1 April:
@@ -156,7 +163,7 @@ def test_query_count_does_not_grow_with_the_cohort(cast):
     counts = []
     for n in (5, 45):
         for _ in range(n):
-            _plan(version, sponsor, {"sex": "Female"})
+            _plan(version, sponsor, {"sex": stored("sex", "Female")})
         db.session.commit()
         with counting_queries() as statements:
             equity.report(date(2026, 1, 1), date(2026, 6, 30), today=TODAY)
@@ -173,7 +180,7 @@ def test_command_prints_only_rounded_or_hidden_counts(cast, runner):
     version, sponsor = cast["plan_a"].playbook_version, cast["sponsor_a"]
     for sex, n in (("Female", 13), ("Male", 2)):
         for _ in range(n):
-            _plan(version, sponsor, {"sex": sex}, start=date(2025, 6, 2))
+            _plan(version, sponsor, {"sex": stored("sex", sex)}, start=date(2025, 6, 2))
     db.session.commit()
     result = runner.invoke(args=["report", "equity", "--from", "2025-01-01", "--to", "2025-12-31", "--json"])
     assert result.exit_code == 0, result.output

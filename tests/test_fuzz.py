@@ -361,6 +361,15 @@ def _fresh_plan(fz: Fuzzer, months: int = 3, version=None) -> Plan:
     return plan
 
 
+def _pulse_url(fz: Fuzzer) -> str:
+    """The open week 2 pulse check of a new plan of leader A's (each example answers its own)."""
+    start = plans.planning.Calendar().on_or_before(plans.today() - timedelta(days=14))
+    plan = plans.create_plan(leader=fz.cast["leader_a"], sponsor=fz.cast["sponsor_a"], start=start, months=3,
+                             version=playbooks.get_playbook("compressed-13-weeks").latest, actor=fz.cast["hr"])
+    db.session.commit()
+    return fz.url("leader.pulse", plan_id=plan.id, pulse_key="2")
+
+
 def _supporter(fz: Fuzzer) -> int:
     """A peer mentor on plan B for an example that removes one (each removes its own)."""
     from onboarding.plans import supporters
@@ -581,6 +590,10 @@ TARGETS: dict[str, Target] = {
         "leader.change_milestone", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
         {**date_boxes("change-due"), "change-owner": choice(*TAILOR_OWNERS), "change-reason": text(500)}, examples=12),
     "leader.dismiss_welcome": Target("leader_a", lambda fz, data: fz.url("leader.dismiss_welcome"), examples=3),
+    "leader.pulse": Target("leader_a", lambda fz, data: _pulse_url(fz), {
+        **{column: choice("1", "3", "5", "0", "6", "") for column in ("expectations", "sponsor_support", "reach",
+                                                                      "belonging", "confidence")},
+        "comment": text(2000), "share": choice("y", "")}, examples=12),
     "leader.nominate_peer_mentor": Target("leader_a", lambda fz, data: fz.url("leader.nominate_peer_mentor", plan_id=fz.plan_a.id),
                                           {"name": text(120), "email": choice(*EMAILS, "new.peer@example.nhs.uk", "")},
                                           examples=10),
@@ -758,6 +771,10 @@ def leader_pages(fz: Fuzzer) -> list[tuple[str, str]]:
               ("leader_a", u("leader.milestone", plan_id=plan_id, milestone_id=_leader_milestone(fz).id))]
     for kind, model in (("stakeholder", Stakeholder), ("interview", ClinicianInterview), ("goal", Goal)):
         pages += [("leader_a", u(f"leader.edit_{kind}", plan_id=plan_id, record_id=i)) for i in _ids(model, plan_id=plan_id)]
+    from onboarding.models.voice import Pulse  # the leader's pulse comments, as they and HR read them
+
+    pulsed = sorted({p for p in db.session.scalars(sa.select(Pulse.plan_id))})[-3:]
+    pages += [(who, u(e, plan_id=i)) for i in pulsed for who, e in (("leader_a", "leader.pulses"), ("hr", "hr.plan_admin"))]
     return pages + [("sponsor_a", u("leader.plan", plan_id=plan_id)), ("mentor_a", u("mentor.plans")),
                     ("hr", u("hr.plan_admin", plan_id=plan_id)), ("hr", u("hr.cohort"))]
 

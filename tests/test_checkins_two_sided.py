@@ -276,3 +276,15 @@ def test_the_api_shows_the_leader_side_to_the_sponsor_and_hr_but_not_the_mentor(
         assert ("leader_response" in item) == sees and ("acknowledged_at" in item) == sees, who
         assert item["action_items"][0] == {"text": "Meet the CMO", "done": True}
         assert item["action_items"][1] == {"text": "Draft the EPR paper", "done": False}
+
+
+@pytest.mark.parametrize("who, sees", [("sponsor_a", True), ("hr", True), ("mentor_a", False), ("leader_b", False)])
+def test_the_prepared_agenda_is_read_by_the_sponsor_and_hr_before_the_check_in(cast, client, login, who, sees):
+    _prepare(client, login, cast)
+    login(cast[who])
+    response = client.get(f"/plans/{cast['plan_a'].id}/checkins")
+    page = response.get_data(as_text=True)
+    assert ("Leader A has prepared for the next check-in" in page) == sees
+    assert ("How to reach the CMO" in page) == sees
+    if who == "leader_b":
+        assert response.status_code == 404

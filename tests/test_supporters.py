@@ -90,7 +90,7 @@ def test_hr_names_a_buddy_who_completes_the_buddy_milestone(cast, client, login)
 
 
 @pytest.mark.parametrize("person, role, message", [
-    ("leader.a@example.nhs.uk", "buddy", "The leader cannot support their own plan"),
+    ("leader.a@example.nhs.uk", "assistant", "The leader cannot support their own plan"),
     ("sponsor.a@example.nhs.uk", "assistant", "Sponsor A is already this plan's sponsor"),
     ("nobody@example.nhs.uk", "peer_mentor", "There is no user with that email address"),
     ("sponsor.b@example.nhs.uk", "buddy", "The plan already has a buddy; remove them first"),
@@ -255,3 +255,16 @@ def test_through_the_api_the_assistant_completes_the_delegable_milestone_only(ca
     assert refused.status_code == 404
     db.session.expire_all()
     assert (admin.status, other.status) == ("done", "todo")
+
+
+def test_a_sixth_peer_mentor_is_refused_before_anyone_new_is_created(cast, client, login):
+    plan = cast["plan_a"]
+    for n in range(supporters.MAX_PEER_MENTORS):
+        supporters.add(plan, make_user(f"peer{n}@example.nhs.uk", f"Peer {n}"), "peer_mentor", cast["leader_a"])
+    db.session.commit()
+    users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    login(cast["leader_a"])
+    response = client.post(f"/plans/{plan.id}/peer-mentors/new", data={"name": "Sam Sixth", "email": "sixth@example.nhs.uk"})
+    assert response.status_code == 400 and "A plan can have at most 5 peer mentors" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
+    assert not [m for m in mail.memory_outbox() if m["To"] == "sixth@example.nhs.uk"]

@@ -43,10 +43,7 @@ def holder(plan: Plan, role: str) -> User | None:
 
 def check(plan: Plan, user: User | None, role: str, field: str = "person") -> None:
     """Why ``user`` cannot become ``role`` on ``plan``, as a SupporterError, else nothing."""
-    if role not in SUPPORTER_ROLES:
-        raise SupporterError("Choose buddy, executive assistant or peer mentor", "role")
-    if not plan.is_open:
-        raise SupporterError(f"This plan is {plan.status}; its supporters can no longer change", field)
+    _check_plan(plan, role, field)
     if user is None:
         raise SupporterError("There is no user with that email address; invite them from the users page first", field)
     if not user.active:
@@ -58,6 +55,14 @@ def check(plan: Plan, user: User | None, role: str, field: str = "person") -> No
                              field)
     if any(s.user_id == user.id and s.role == role for s in plan.supporters):
         raise SupporterError(f"{user.name} is already this plan's {LABELS[role].lower()}", field)
+
+
+def _check_plan(plan: Plan, role: str, field: str) -> None:
+    """Whether the plan can take another ``role`` at all, whoever it is."""
+    if role not in SUPPORTER_ROLES:
+        raise SupporterError("Choose buddy, executive assistant or peer mentor", "role")
+    if not plan.is_open:
+        raise SupporterError(f"This plan is {plan.status}; its supporters can no longer change", field)
     if role in SINGLE and holder(plan, role) is not None:
         raise SupporterError(f"The plan already has {'a buddy' if role == 'buddy' else 'an executive assistant'}; "
                              "remove them first", field)
@@ -94,8 +99,7 @@ def nominate_peer_mentor(plan: Plan, leader: User, name: str, email: str, remote
     if found is not None:
         add(plan, found, "peer_mentor", leader, remote_addr, field="email")
         return found, False
-    if not plan.is_open:
-        raise SupporterError(f"This plan is {plan.status}; its supporters can no longer change", "email")
+    _check_plan(plan, "peer_mentor", "email")  # before anyone new is created
     try:
         user = accounts.create_user(email, name, actor=leader, remote_addr=remote_addr)
     except accounts.AccountError as exc:

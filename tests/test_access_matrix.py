@@ -42,6 +42,8 @@ TABLE = {
     "account.settings": (("GET", "POST"), EVERYONE, set()),
     "account.password": (("GET", "POST"), EVERYONE, set()),
     "calendar.account": (("GET", "POST"), EVERYONE, set()),
+    "account.equality_answers": (("GET", "POST"), EVERYONE, set()),  # each their own answers only
+    "account.delete_equality_answers": (("GET", "POST"), EVERYONE, set()),
     "leader.plan": PLAN_READ,
     "leader.milestone": PLAN_READ,
     "leader.stakeholders": PLAN_READ,
@@ -71,6 +73,11 @@ TABLE = {
     "leader.milestone_not_applicable": (("POST",), {"hr"}, READERS - {"hr"}),
     "leader.milestone_applicable": (("POST",), {"hr"}, READERS - {"hr"}),
     "leader.change_milestone": (("POST",), {"hr"}, READERS - {"hr"}),
+    # Concerns: the leader raises one; plan A's (shared with the mentor) is read by the leader, HR and
+    # the mentor, never the sponsor or supporters (404: they may not know it exists); HR follows up.
+    "leader.new_concern": LEADER_EDIT,
+    "leader.concern": (("GET",), {"leader_a", "hr", "mentor_a"}, set()),
+    "leader.follow_up_concern": (("POST",), {"hr"}, {"leader_a", "mentor_a"}),
     "sponsor.new_checkin": SPONSOR_EDIT,
     "sponsor.edit_checkin": SPONSOR_EDIT,
     # Two-sided check-ins: the leader prepares and responds; the leader or the sponsor ticks actions done.
@@ -179,6 +186,9 @@ def _objects(cast):
                   period="1", plan_id=plan.id, milestone_id=plan.milestones[5].id, recorded_on=plan.start_date, status="failed",
                   attempts=5, last_error="connection refused")
     db.session.add(nudge)
+    from onboarding.plans import concerns
+
+    concern = concerns.raise_concern(plan, cast["leader_a"], "Worried about support", True)
     from onboarding.people import tokens
 
     token_row = tokens.create(cast["hr"], "matrix", actor=cast["hr"])[0] if hasattr(tokens, "create") else None
@@ -201,6 +211,7 @@ def _objects(cast):
         "pulse_key": "2",
         "action": None,  # filled per endpoint
         "entry_id": entry.id,
+        "concern_id": concern.id,
         "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},
     }
 

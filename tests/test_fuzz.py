@@ -52,7 +52,7 @@ from onboarding.models import (
     Stakeholder,
 )
 from onboarding.nudges import mail
-from onboarding.people import accounts, tokens
+from onboarding.people import accounts, equality, tokens
 from onboarding.plans import directory, records
 from onboarding.plans.checkins import CheckInInput, log_checkin
 from onboarding.playbooks import drafts, editor
@@ -352,6 +352,15 @@ def _checkin(fz: Fuzzer) -> int:
 
 # HR: plans
 
+def _concern(fz: Fuzzer) -> int:
+    """An open concern on plan A, for HR to follow up."""
+    from onboarding.plans import concerns
+
+    concern = concerns.raise_concern(fz.plan_a, fz.cast["leader_a"], "Fuzzed concern", True)
+    db.session.commit()
+    return concern.id
+
+
 def _fresh_plan(fz: Fuzzer, months: int = 3, version=None) -> Plan:
     """A plan of its own for an example that ends, extends or rebases it."""
     version = version or playbooks.get_playbook("cdio-cio-26-weeks").versions[0]
@@ -590,6 +599,10 @@ TARGETS: dict[str, Target] = {
         "leader.change_milestone", plan_id=fz.plan_a.id, milestone_id=_tailorable(fz, "todo").id),
         {**date_boxes("change-due"), "change-owner": choice(*TAILOR_OWNERS), "change-reason": text(500)}, examples=12),
     "leader.dismiss_welcome": Target("leader_a", lambda fz, data: fz.url("leader.dismiss_welcome"), examples=3),
+    "leader.new_concern": Target("leader_a", lambda fz, data: fz.url("leader.new_concern", plan_id=fz.plan_a.id),
+                                 {"text": text(5000), "share_with_mentor": choice("y", "")}, examples=10),
+    "leader.follow_up_concern": Target("hr", lambda fz, data: fz.url(
+        "leader.follow_up_concern", plan_id=fz.plan_a.id, concern_id=_concern(fz)), {"note": text(5000)}, examples=8),
     "leader.pulse": Target("leader_a", lambda fz, data: _pulse_url(fz), {
         **{column: choice("1", "3", "5", "0", "6", "") for column in ("expectations", "sponsor_support", "reach",
                                                                       "belonging", "confidence")},
@@ -614,6 +627,10 @@ TARGETS: dict[str, Target] = {
     "account.settings": Target("leader_a", lambda fz, data: fz.url("account.settings"),
                                {"nudge_mode": choice("all", "digest", "mute")}, examples=8),
     "calendar.account": Target("leader_a", lambda fz, data: fz.url("calendar.account"), examples=5),
+    "account.equality_answers": Target("leader_a", lambda fz, data: fz.url("account.equality_answers"), {
+        dim: choice("", "nope", *(v for v, _ in items)) for dim, (_q, items) in equality.DIMENSIONS.items()}, examples=12),
+    "account.delete_equality_answers": Target("leader_a", lambda fz, data: fz.url("account.delete_equality_answers"),
+                                              examples=3),
     # HR: plans
     "hr.new_plan": Target("hr", lambda fz, data: fz.url("hr.new_plan"), NEW_PLAN_FIELDS, examples=20),
     "hr.reassign": Target("hr", lambda fz, data: fz.url("hr.reassign", plan_id=fz.cast["plan_b"].id),
@@ -775,6 +792,10 @@ def leader_pages(fz: Fuzzer) -> list[tuple[str, str]]:
 
     pulsed = sorted({p for p in db.session.scalars(sa.select(Pulse.plan_id))})[-3:]
     pages += [(who, u(e, plan_id=i)) for i in pulsed for who, e in (("leader_a", "leader.pulses"), ("hr", "hr.plan_admin"))]
+    from onboarding.models import Concern  # what leaders wrote in confidence, as HR reads it
+
+    pages += [("hr", u("leader.concern", plan_id=plan_id, concern_id=i)) for i in _ids(Concern, plan_id=plan_id)[-5:]]
+    pages += [("leader_a", u("leader.new_concern", plan_id=plan_id))]
     return pages + [("sponsor_a", u("leader.plan", plan_id=plan_id)), ("mentor_a", u("mentor.plans")),
                     ("hr", u("hr.plan_admin", plan_id=plan_id)), ("hr", u("hr.cohort"))]
 
@@ -785,6 +806,7 @@ def sponsor_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     pages += [("sponsor_a", u("sponsor.edit_checkin", plan_id=plan_id, checkin_id=i)) for i in _ids(CheckIn, plan_id=plan_id)]
     return pages + [("leader_a", u("leader.my_plan")), ("leader_a", u("sponsor.checkins", plan_id=plan_id)),
                     ("leader_a", u("account.settings")), ("leader_a", u("calendar.account")),
+                    ("leader_a", u("account.equality_answers")), ("hr", u("hr.attention")),
                     ("hr", u("sponsor.checkins", plan_id=plan_id)), ("hr", u("hr.cohort"))]
 
 
@@ -835,7 +857,8 @@ def no_pages(_fz: Fuzzer) -> list[tuple[str, str]]:
 GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] = {
     "leader": ([e for e in TARGETS if e.startswith("leader.")], leader_pages),
     "sponsor and account": (["sponsor.new_checkin", "sponsor.edit_checkin", "sponsor.prepare_checkin",
-                             "sponsor.respond_checkin", "sponsor.checkin_actions", "account.settings", "calendar.account"],
+                             "sponsor.respond_checkin", "sponsor.checkin_actions", "account.settings", "calendar.account",
+                             "account.equality_answers", "account.delete_equality_answers"],
                             sponsor_pages),
     "hr plans": (["hr.new_plan", "hr.reassign", "hr.add_supporter", "hr.remove_supporter", "hr.pause", "hr.resume", "hr.extend", "hr.close", "hr.rebase_plan",
                   "hr.cohort", "hr.cohort_csv", "hr.equity", "hr.equity_csv"], hr_plan_pages),

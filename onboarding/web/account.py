@@ -1,4 +1,5 @@
-"""The signed-in user's own settings: how they want to be nudged, and their password."""
+"""The signed-in user's own settings: how they want to be nudged, their password, and what they
+choose to say about themselves for equality monitoring (people.equality: shown on no other page)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -9,7 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..extensions import db
 from ..models import NUDGE_MODES
-from ..people import accounts, audit, throttle
+from ..people import accounts, audit, equality, throttle
 from . import current_user_session, remote_addr
 from .forms import Form, SetPasswordForm
 
@@ -90,3 +91,63 @@ def password():
             return redirect(url_for("account.settings"))
     status = 400 if form.errors else 200
     return render_template("account/password.html", title="Change your password", form=form), status
+
+
+# --- equality monitoring: voluntary, seen by nobody else ------------------------------------
+
+
+def _radio(dimension: str, hint: str | None = None) -> RadioField:
+    question, items = equality.DIMENSIONS[dimension]
+    # The domain checks the value (equality.check): an empty answer is allowed.
+    return RadioField(f"{question} (optional)", choices=[SelectChoice(v, text) for v, text in items],
+                      validate_choice=False, description=hint)
+
+
+class EqualityForm(Form):
+    ethnic_group = _radio("ethnic_group")
+    sex = _radio("sex", "This is the wording of the 2021 census question.")
+    disability = _radio("disability", "Under the Equality Act 2010: a physical or mental condition with a "
+                                      "substantial, long-term effect on your day-to-day activities.")
+    sector = _radio("sector", "Where you worked before this role.")
+    working_pattern = _radio("working_pattern")
+
+
+@bp.route("/account/about-you", methods=["GET", "POST"])
+@login_required
+def equality_answers():
+    user = current_user._get_current_object()
+    answers = equality.answers_of(user)
+    form = EqualityForm(data={dim: getattr(answers, dim) for dim in equality.DIMENSIONS})
+    if form.validate_on_submit():
+        try:
+            equality.save(user, {dim: getattr(form, dim).data for dim in equality.DIMENSIONS}, remote_addr())
+        except equality.EqualityError as exc:
+            db.session.rollback()
+            getattr(form, exc.field).errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Your answers are saved. Only you can see them.", "success")
+            return redirect(url_for("account.equality_answers"))
+    return render_template("account/equality.html", title="About you (optional)", form=form,
+                           ethnic_groups=equality.ETHNIC_GROUPS, prefer_not=equality.PREFER_NOT,
+                           prefer_not_label=equality.PREFER_NOT_LABEL,
+                           answered=answers.any), 400 if form.errors else 200
+
+
+class DeleteAnswersForm(Form):
+    """Only the CSRF token: deleting asks nothing else."""
+
+
+@bp.route("/account/about-you/delete", methods=["GET", "POST"])
+@login_required
+def delete_equality_answers():
+    """Confirm, then delete the row for real."""
+    user = current_user._get_current_object()
+    form = DeleteAnswersForm()
+    if form.validate_on_submit():
+        equality.delete(user, remote_addr())
+        db.session.commit()
+        flash("Your answers are deleted. Nothing you told us about yourself is kept.", "success")
+        return redirect(url_for("account.settings"))
+    return render_template("account/equality_delete.html", title="Delete your answers", form=form,
+                           answered=equality.answers_of(user).any), 400 if form.errors else 200

@@ -215,6 +215,9 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", u("leader.complete_milestone", plan_id=plan.id, milestone_id=done.id), data={
         "evidence_note": w("evidence-note"), "evidence_link": w("evidence-link", link_for("evidence-link"))})
 
+    browser.open("POST", u("sponsor.prepare_checkin", plan_id=plan.id), data={
+        "leader_agenda": w("leader-agenda"), "leader_reflection": w("leader-reflection")})
+
     # The sponsor: a check-in on the page, another and a milestone's evidence through the API.
     browser.login("sponsor", cast["sponsor_a"])
     browser.open("POST", u("sponsor.new_checkin", plan_id=plan.id), data={
@@ -229,6 +232,11 @@ def world(app, cast, client, login, smtp) -> World:
     response = client.post(f"/api/v1/plans/{plan.id}/milestones/sponsor-done/complete", headers=headers, json={
         "evidence_note": w("api-evidence-note"), "evidence_link": w("api-evidence-link", link_for("api-evidence-link"))})
     assert response.status_code == 200, response.get_json()
+    browser.login("leader", world.people["leader"])  # the leader answers the check-in that holds their agenda
+    answered = db.session.scalars(sa.select(CheckIn.id).where(CheckIn.plan_id == plan.id, CheckIn.leader_agenda.is_not(None))).one()
+    browser.open("POST", u("sponsor.respond_checkin", plan_id=plan.id, checkin_id=answered), data={
+        "respond-acknowledge": "y", "respond-leader_response": w("leader-response")})
+    browser.login("sponsor", cast["sponsor_a"])
 
     # Pages that answer a POST with the text sent or stored: a refused check-in shows what
     # was typed; the editor names the milestone that cannot move; a rebase previews titles.

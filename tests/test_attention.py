@@ -13,7 +13,7 @@ from flask import current_app
 from onboarding import nudges, plans
 from onboarding.extensions import db
 from onboarding.models import Nudge, User
-from onboarding.plans import attention
+from onboarding.plans import attention, concerns
 
 from .conftest import make_user
 from .nudge_helpers import DUE, complete, make_plan, milestone, world
@@ -125,8 +125,12 @@ def test_the_page_links_each_item_and_hr_lands_on_it(ctx, client, login, monkeyp
     monkeypatch.setattr(plans, "today", lambda: TODAY)
     login(s["hr"])
     assert client.get("/").headers["Location"].endswith("/hr/attention")
+    concern = concerns.raise_concern(s["kim"], s["kim"].leader, "Feeling left out", False, today=TODAY)
+    db.session.commit()
     html = client.get("/hr/attention").get_data(as_text=True)
     lee, kim, pat, ray = s["lee"], s["kim"], s["pat"], s["ray"]
+    assert f'href="/plans/{kim.id}/concerns/{concern.id}">Concern raised by Kim Leader</a>' in html
+    assert "Feeling left out" not in html  # read on the concern's own page
     welcome, meet = milestone(lee, "welcome"), milestone(lee, "meet-team")
     assert f'href="/plans/{lee.id}/milestones/{welcome.id}">Welcome pack sent' in html
     assert f'href="/plans/{pat.id}/milestones/{milestone(pat, "welcome").id}">Welcome pack sent' in html
@@ -150,8 +154,8 @@ def test_the_page_links_each_item_and_hr_lands_on_it(ctx, client, login, monkeyp
 def test_every_empty_section_says_so(ctx, client, login):
     login(make_user("hana.hr@example.nhs.uk", "Hana HR", hr=True))
     html = client.get("/hr/attention").get_data(as_text=True)
-    assert html.count("Nothing needs attention here") == 4
-    for heading in ("Milestones HR owns (0)", "Sponsor or mentor deactivated (0)",
+    assert html.count("Nothing needs attention here") == 5
+    for heading in ("Concerns raised in confidence (0)", "Milestones HR owns (0)", "Sponsor or mentor deactivated (0)",
                     "Check-ins overdue or milestones escalated (0)", "Failed emails (0)"):
         assert heading in html
 
@@ -171,7 +175,9 @@ def test_queries_do_not_grow_with_the_cohort(app, ctx, client, login, monkeypatc
             leader = make_user(f"bulk{count}@example.nhs.uk", f"Bulk Leader {count}")
             # Half like Lee's plan (escalated, HR milestone overdue), half like Kim's (check-in overdue).
             start, due = (date(2026, 12, 7), DUE) if count % 2 else (date(2026, 11, 2), LATER)
-            make_plan(s["version"], leader, s["sponsor"], hr=s["hr"], start=start, due=due)
+            plan = make_plan(s["version"], leader, s["sponsor"], hr=s["hr"], start=start, due=due)
+            concerns.raise_concern(plan, leader, "A concern", False, today=TODAY)  # listed, never looked up one by one
+            db.session.commit()
         nudges.record(nudges.due_nudges(nudges.load_facts(current_app.config), TODAY), TODAY)
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("plan"))) == 5
@@ -183,6 +189,7 @@ def test_queries_do_not_grow_with_the_cohort(app, ctx, client, login, monkeypatc
     # Every new plan is escalated or has a check-in overdue, and its welcome pack is open.
     assert len(a.overdue) == 2 + 45 and a.hr_milestone_count == 2 + 45
     assert len(a.hr_milestones) == attention.HR_MILESTONES_SHOWN
+    assert len(attention.attention(TODAY, s["hr"]).open_concerns) == 45
 
 
 def _fits_a_phone(page) -> None:

@@ -87,6 +87,7 @@ class Defaults:
     NUDGE_DUE_SOON_WORKING_DAYS = 3
     NUDGE_OVERDUE_EVERY_WORKING_DAYS = 5
     NUDGE_ESCALATE_AFTER_WORKING_DAYS = 10
+    PULSE_REMINDER_WORKING_DAYS = 5  # an unanswered pulse check is nudged once, this many of the leader's working days late
     CHECKIN_CADENCE_DAYS = 14
     NUDGE_MAX_ATTEMPTS = 5
     NUDGE_RETRY_BASE_MINUTES = 15  # backoff between delivery attempts: 15 min, 45 min, 2 h 15...

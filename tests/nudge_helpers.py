@@ -24,6 +24,7 @@ nudges:
   overdue_every_working_days: 3
   escalate_after_working_days: 4
   checkin_cadence_days: 60
+pulses: []  # no pulse checks: these tests follow the milestones (test_pulses.py the pulses)
 phases:
   - key: one
     title: One

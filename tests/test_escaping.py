@@ -25,7 +25,7 @@ from markupsafe import escape
 from onboarding import nudges, plans
 from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, PlaybookDraft, Stakeholder, User
-from onboarding.plans import planning
+from onboarding.plans import planning, pulses
 
 from .conftest import PASSWORD
 from .date_input import boxes
@@ -211,6 +211,10 @@ def world(app, cast, client, login, smtp) -> World:
         "status": "on_track"})
     browser.open("POST", u("leader.nominate_peer_mentor", plan_id=plan.id), data={
         "name": w("peer-mentor-name"), "email": "peer.mentor@example.nhs.uk"})  # invited: a new user
+    open_pulse = pulses.open_pulse(plan, today)  # week 6 of a plan in its seventh week
+    browser.open("POST", u("leader.pulse", plan_id=plan.id, pulse_key=open_pulse.key), data={
+        **dict.fromkeys(("expectations", "sponsor_support", "reach", "belonging", "confidence"), "4"),
+        "comment": w("pulse-comment"), "share": "y"})
     done = next(m for m in plan.milestones if m.key == "leader-done")
     browser.open("POST", u("leader.complete_milestone", plan_id=plan.id, milestone_id=done.id), data={
         "evidence_note": w("evidence-note"), "evidence_link": w("evidence-link", link_for("evidence-link"))})
@@ -269,6 +273,7 @@ def _page_urls(app, world: World) -> list[str]:
         "draft_id": list(db.session.scalars(sa.select(PlaybookDraft.id))),  # HR's open draft of the playbook
         "phase_key": [p["key"] for p in playbook.latest.phases],
         "user_id": [plan.leader_id, plan.sponsor_id, plan.mentor_id],  # the deactivation page names their plans
+        "pulse_key": [slot.key for slot in pulses.schedule(plan)],
     }
     records = {"stakeholder": Stakeholder, "interview": ClinicianInterview, "goal": Goal}
     urls = []

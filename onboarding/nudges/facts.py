@@ -13,9 +13,11 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import CheckIn, Milestone, Plan, PlanSupporter, PlaybookVersion, User
+from ..models.voice import Pulse
+from ..plans import pulses as plan_pulses
 from ..plans.checkins import latest_dates
 from ..plans.planning import next_days_end, parse_working_days
-from .policy import MilestoneFacts, Person, PlanFacts, Policy
+from .policy import PULSE_KINDS, MilestoneFacts, Person, PlanFacts, Policy, PulseFacts
 
 
 def in_(column, values):
@@ -41,7 +43,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     rows = core(
         sa.select(
             Plan.id, Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id, Plan.playbook_version_id,
-            Plan.start_date, Plan.working_days, Plan.checkin_cadence_days,
+            Plan.start_date, Plan.end_date, Plan.working_days, Plan.checkin_cadence_days,
         )
         .where(Plan.status == "active")
         .order_by(Plan.id)
@@ -54,24 +56,9 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
         .join(Plan, Plan.id == PlanSupporter.plan_id)
         .where(Plan.status == "active", PlanSupporter.role == "buddy").group_by(PlanSupporter.plan_id)
     ))
-    people_ids = sa.union(*(sa.select(col).where(Plan.status == "active")
-                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)),
-                          sa.select(PlanSupporter.user_id).where(PlanSupporter.plan_id.in_(active),
-                                                                  PlanSupporter.role == "buddy"))
-    people = {
-        r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
-        for r in core(
-            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(people_ids))
-        )
-    }
-    policies = {
-        vid: Policy.from_settings(config, nudges)
-        for vid, nudges in core(
-            sa.select(PlaybookVersion.id, PlaybookVersion.nudges).where(
-                PlaybookVersion.id.in_(sa.select(Plan.playbook_version_id).where(Plan.status == "active"))
-            )
-        )
-    }
+    people = _people(active)
+    policies, pulse_weeks = _versions(config)
+    answered, hr_people = _answered_pulses(active), _hr_people()
     last = latest_dates(active)
     milestones = _open_milestones()
     default_cadence = config.get("CHECKIN_CADENCE_DAYS", 14)
@@ -96,9 +83,59 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
                 next_checkin_on=last.get(r.id, (None, None))[1],
                 milestones=tuple(milestones.pop(r.id, ())),
                 policy=policies.get(r.playbook_version_id) or Policy.from_settings(config),
+                pulses=_pulse_facts(r, patterns[r.working_days], pulse_weeks.get(r.playbook_version_id), answered),
+                hr_people=hr_people,
             )
         )
     return facts
+
+
+def _people(active) -> dict[int, Person]:
+    """Everyone an active plan may nudge: its leader, sponsor, mentor, HR contact and buddy."""
+    people_ids = sa.union(*(sa.select(col).where(Plan.status == "active")
+                            for col in (Plan.leader_id, Plan.sponsor_id, Plan.mentor_id, Plan.hr_contact_id)),
+                          sa.select(PlanSupporter.user_id).where(PlanSupporter.plan_id.in_(active),
+                                                                  PlanSupporter.role == "buddy"))
+    return {
+        r.id: Person(r.id, r.email, r.name, bool(r.active), r.nudge_mode or "all")
+        for r in core(
+            sa.select(User.id, User.email, User.name, User.active, User.nudge_mode).where(User.id.in_(people_ids))
+        )
+    }
+
+
+def _versions(config: Mapping) -> tuple[dict[int, Policy], dict[int, list | None]]:
+    """The nudge policy and the pulse weeks of each playbook version an active plan follows."""
+    policies, pulse_weeks = {}, {}
+    for vid, nudges, weeks in core(
+        sa.select(PlaybookVersion.id, PlaybookVersion.nudges, PlaybookVersion.pulses).where(
+            PlaybookVersion.id.in_(sa.select(Plan.playbook_version_id).where(Plan.status == "active"))
+        )
+    ):
+        policies[vid], pulse_weeks[vid] = Policy.from_settings(config, nudges), weeks
+    return policies, pulse_weeks
+
+
+def _answered_pulses(plans) -> dict[tuple[int, str], bool]:
+    """(plan id, key) -> whether it was answered low, for the answered pulses of these plans."""
+    return {(r.plan_id, r.key): plan_pulses.is_low(r.sponsor_support, r.belonging) for r in core(
+        sa.select(Pulse.plan_id, Pulse.key, Pulse.sponsor_support, Pulse.belonging)
+        .where(Pulse.plan_id.in_(plans), Pulse.answered_at.is_not(None))
+    )}
+
+
+def _hr_people() -> tuple[Person, ...]:
+    """Every active HR user: a low pulse score alerts them all."""
+    return tuple(Person(r.id, r.email, r.name, True, r.nudge_mode or "all") for r in core(
+        sa.select(User.id, User.email, User.name, User.nudge_mode).where(User.is_hr, User.active).order_by(User.id)
+    ))
+
+
+def _pulse_facts(plan, working_days, weeks, answered: dict) -> tuple[PulseFacts, ...]:
+    return tuple(
+        PulseFacts(s.key, s.due_on, (plan.id, s.key) in answered, answered.get((plan.id, s.key), False))
+        for s in plan_pulses.schedule_for(plan.start_date, plan.end_date, working_days, weeks)
+    )
 
 
 def _open_milestones() -> dict[int, list[MilestoneFacts]]:
@@ -131,6 +168,7 @@ class Batch:
     digest_milestones: dict[int, list] = field(default_factory=dict)  # plan id -> open milestones due within a week
     digest_counts: dict[int, object] = field(default_factory=dict)  # plan id -> done, overdue, total
     logged: dict[int, object] = field(default_factory=dict)  # check-in id -> what the leader's actions email says
+    pulses: dict[tuple, object] = field(default_factory=dict)  # (plan id, key) -> an answered pulse's row
 
 
 # The weekly digest lists what is due in the next this many days (planning.is_due_within).
@@ -177,6 +215,7 @@ def prefetch(batch: Batch, today: date) -> None:
             )
         }
     _load_checkins(batch)
+    _load_pulses(batch)
     _load_digests(batch, today)
     # Nothing is held open while emails go out (a long read would hold SQLite's lock).
     db.session.commit()
@@ -198,6 +237,16 @@ def _load_checkins(batch: Batch) -> None:
             .where(in_(CheckIn.id, ids))
         )
     }
+
+
+def _load_pulses(batch: Batch) -> None:
+    """For pulse emails: the answered pulses they are about (none for a due one still open)."""
+    plan_ids = {n.plan_id for ns in batch.nudges.values() for n in ns if n.kind in PULSE_KINDS}
+    if plan_ids:
+        batch.pulses = {(p.plan_id, p.key): p for p in core(
+            sa.select(Pulse.plan_id, Pulse.key, Pulse.sponsor_support, Pulse.belonging)
+            .where(in_(Pulse.plan_id, plan_ids), Pulse.answered_at.is_not(None))
+        )}
 
 
 def _load_digests(batch: Batch, today: date) -> None:

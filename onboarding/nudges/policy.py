@@ -16,11 +16,14 @@ if TYPE_CHECKING:  # only for annotations
     from .facts import Batch
 
 # Kinds, in the order they appear in an email.
-KINDS = ("concern", "escalation", "overdue", "checkin_due", "checkin_actions", "due_soon", "digest")
+KINDS = ("concern", "escalation", "pulse_low", "overdue", "checkin_due", "checkin_actions", "pulse_reminder", "pulse_due",
+         "due_soon", "digest")
+PULSE_KINDS = ("pulse_due", "pulse_reminder", "pulse_low")
 
 POLICY_KEYS = {
     "overdue_every_working_days": "NUDGE_OVERDUE_EVERY_WORKING_DAYS",
     "escalate_after_working_days": "NUDGE_ESCALATE_AFTER_WORKING_DAYS",
+    "pulse_reminder_working_days": "PULSE_REMINDER_WORKING_DAYS",
 }
 
 
@@ -29,6 +32,7 @@ class Policy:
     due_soon_working_days: int = 3
     overdue_every_working_days: int = 5
     escalate_after_working_days: int = 10
+    pulse_reminder_working_days: int = 5  # an unanswered pulse check is nudged once, this late
 
     @classmethod
     def from_settings(cls, config: Mapping, overrides: Mapping | None = None) -> Policy:
@@ -61,6 +65,16 @@ class MilestoneFacts:
 
 
 @dataclass(frozen=True)
+class PulseFacts:
+    """One pulse of a plan's schedule (plans.pulses.schedule_for) and whether it is answered."""
+
+    key: str
+    due_on: date
+    answered: bool = False
+    low: bool = False  # answered with support or belonging at 1 or 2 (plans.pulses.is_low)
+
+
+@dataclass(frozen=True)
 class PlanFacts:
     id: int
     leader: Person
@@ -76,6 +90,8 @@ class PlanFacts:
     last_checkin: date | None = None
     next_checkin_on: date | None = None  # the date the latest check-in set, if any
     policy: Policy = field(default_factory=Policy)
+    pulses: tuple[PulseFacts, ...] = ()  # soonest first
+    hr_people: tuple[Person, ...] = ()  # every active HR user: low pulse scores alert them
 
     def holder(self, role: str) -> Person | None:
         """Who is nudged about a milestone owned by ``role``: the one place owner roles map to people."""
@@ -184,6 +200,28 @@ def checkin_nudge(plan: PlanFacts, today: date) -> list[Due]:
     return [Due(plan.sponsor.id, "checkin_due", "plan", plan.id, f"{base}{periods}", plan.id)]
 
 
+def pulse_nudges(plan: PlanFacts, today: date) -> list[Due]:
+    """The open pulse (the latest due) to the leader when it falls due, and once more if still
+    unanswered after the policy's working days; a low answer to every HR user (never the
+    sponsor). Each keyed by the pulse, so each goes once."""
+    found: list[Due] = []
+    current = None
+    for pulse in plan.pulses:
+        if pulse.due_on <= today:
+            current = pulse
+        if pulse.low and Calendar().is_working_day(today):
+            found += [Due(hr.id, "pulse_low", "plan", plan.id, pulse.key, plan.id)
+                      for hr in plan.hr_people if wants(hr, "pulse_low")]
+    cal = plan.calendar_for("leader")
+    if current is None or current.answered or not cal.is_working_day(today):
+        return found
+    late = between(cal, current.due_on, today)
+    kind = "pulse_reminder" if late >= plan.policy.pulse_reminder_working_days else "pulse_due"
+    if wants(plan.leader, kind):
+        found.append(Due(plan.leader.id, kind, "plan", plan.id, current.key, plan.id))
+    return found
+
+
 def due_nudges(plans: Iterable[PlanFacts], today: date) -> list[Due]:
     """Every nudge due on ``today`` for these plans, in a stable order."""
     found: set[Due] = set()
@@ -194,6 +232,7 @@ def due_nudges(plans: Iterable[PlanFacts], today: date) -> list[Due]:
         for m in plan.milestones:
             found.update(milestone_nudges(plan, m, today))
         found.update(checkin_nudge(plan, today))
+        found.update(pulse_nudges(plan, today))
         sponsors[plan.sponsor.id] = plan.sponsor
     # The weekly digest goes out on the sponsor's first working day of the week (Tuesday
     # after a bank holiday Monday); keyed by ISO week, so a later sweep in the same week
@@ -217,6 +256,12 @@ def still_wanted(nudge, batch: Batch, today: date) -> bool:
     if nudge.kind == "digest":
         return any(p.status == "active" for p in batch.sponsored.get(nudge.recipient_id, ()))
     plan = batch.plans.get(nudge.plan_id)
+    if nudge.kind in PULSE_KINDS:
+        # Due and reminder: only while unanswered on a running plan; an alert once it is recorded.
+        answered = batch.pulses.get((nudge.plan_id, nudge.period))
+        if nudge.kind == "pulse_low":
+            return plan is not None and answered is not None
+        return plan is not None and plan.status == "active" and answered is None
     if nudge.kind == "concern":  # never to the sponsor, should they have become one since
         return plan is not None and nudge.recipient_id != plan.sponsor_id
     if nudge.kind == "checkin_actions":

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..plans import dates, planning
+from ..plans import dates, planning, pulses
 from ..plans.checkins import next_due
 from ..plans.planning import Calendar, is_due_within, parse_working_days
 from .facts import DIGEST_DAYS, Batch
-from .policy import KINDS, between
+from .policy import KINDS, PULSE_KINDS, between
 
 # Thousands of emails name the same few hundred dates; the style is the pages' (plans.dates).
 long_date = lru_cache(maxsize=4096)(dates.weekday)
@@ -45,6 +45,8 @@ def links(config: Mapping) -> dict:
         "milestone": lambda plan_id, milestone_id: url("leader.milestone", plan_id=plan_id, milestone_id=milestone_id),
         "new_checkin": lambda plan_id: url("sponsor.new_checkin", plan_id=plan_id),
         "checkin": lambda plan_id, checkin_id: f"{url('sponsor.checkins', plan_id=plan_id)}#checkin-{checkin_id}",
+        "pulse": lambda plan_id, key: url("leader.pulse", plan_id=plan_id, pulse_key=key),
+        "pulse_answers": lambda plan_id: f"{url('hr.plan_admin', plan_id=plan_id)}#pulses",
         "sponsor": url("sponsor.dashboard"),
         "settings": url("account.settings"),
     }
@@ -101,6 +103,19 @@ def _checkin_actions(item: dict, nudge, batch: Batch, url) -> dict:
     return item
 
 
+def _pulse(item: dict, nudge, plan, url) -> dict:
+    """A pulse falling due or unanswered (to the leader), or a low answer (to HR: no scores)."""
+    week = pulses.week_label(nudge.period, plan.start_date, plan.end_date)
+    low = nudge.kind == "pulse_low"
+    item.update(
+        week=week,
+        url=url["pulse_answers"](plan.id) if low else url["pulse"](plan.id, nudge.period),
+        headline={"pulse_due": f"Your week {week} pulse check", "pulse_reminder": "Pulse check reminder",
+                  "pulse_low": f"Low pulse score: {plan.leader_name} (week {week})"}[nudge.kind],
+    )
+    return item
+
+
 def _item(nudge, batch: Batch, today: date, url) -> dict:
     """What a template needs to say about one nudge."""
     item = {"kind": nudge.kind, "id": nudge.id}
@@ -116,6 +131,8 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
         item.update(url=url["concern"](plan.id, nudge.subject_id),
                     headline=f"A concern was raised on {plan.leader_name}'s plan")
         return item
+    if nudge.kind in PULSE_KINDS:
+        return _pulse(item, nudge, plan, url)
     if nudge.kind == "checkin_due":
         last, _ = batch.checkins.get(plan.id, (None, None))
         item.update(
@@ -175,6 +192,10 @@ def subject(items: Sequence[dict], today: date) -> str:
     if kind == "concern":
         leaders = sorted({i["leader"] for i in same})
         return f"Concern raised on {leaders[0]}'s plan" if n == 1 else f"{n} concerns raised by leaders"
+    if kind in PULSE_KINDS:
+        if kind == "pulse_low" and n > 1:
+            return f"Low pulse scores: {_names(sorted({i['leader'] for i in same}))}"
+        return one["headline"] if n == 1 else f"{n} pulse checks to answer"
     if kind == "checkin_actions":
         if n == 1:
             return f"Actions from your check-in with {one['sponsor']} ({one['held_short']})"

@@ -269,3 +269,22 @@ def follows_up_concerns(user):
         return sa.false()
     return sa.and_(Plan.leader_id != user.id, Plan.sponsor_id != user.id)
 
+
+# --- pulse checks (plans.pulses) ----------------------------------------------------------------
+
+
+def can_answer_pulse(user, plan: Plan) -> bool:
+    """The leader answers their own pulse checks, while the plan is running."""
+    return "leader" in roles(user, plan) and plan.is_active
+
+
+def can_read_pulses(user, plan: Plan) -> bool:
+    """The plan's pulse page: the leader (their history), HR (every answer), the sponsor (what
+    was shared with them); anyone else is not told the plan has pulses (404)."""
+    return bool(roles(user, plan) & {"leader", "hr", "sponsor"})
+
+
+def can_read_pulse(user, pulse) -> bool:
+    """One pulse's answers: the leader and HR always; the sponsor only when the leader shared it."""
+    held = roles(user, pulse.plan)
+    return bool(held & {"leader", "hr"}) or ("sponsor" in held and pulse.shared_with_sponsor)

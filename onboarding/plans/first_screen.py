@@ -119,3 +119,17 @@ def dismiss_welcome(user: User, remote_addr: str | None = None) -> bool:
     user.welcome_dismissed_at = utcnow()
     audit.record(user, "user.welcome_dismiss", user, remote_addr)
     return True
+
+
+# --- the pulse check ---------------------------------------------------------------------------
+
+
+def pulse_due(user: User, plan: Plan, on: date | None = None):
+    """The pulse check (a plans.pulses.Slot) "What needs doing" asks the leader to answer
+    (plans.pulses.open_pulse); nobody else is asked."""
+    from ..people import access  # here: the import lines at the top are shared with other work
+    from . import pulses
+
+    if not access.can_answer_pulse(user, plan):
+        return None
+    return pulses.open_pulse(plan, on or plans.today())

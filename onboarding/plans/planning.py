@@ -349,3 +349,11 @@ def is_due_within(due: date, on: date, days: int) -> bool:
     """Due in the next ``days`` days: from ``on`` to ``next_days_end``, both included, so
     for 7 a milestone due a week today is in and one due the day after is not."""
     return on <= due <= next_days_end(on, days)
+
+
+def pulse_due_on(start: date, end: date, week: int | str, working_days: Sequence[str]) -> date | None:
+    """When a pulse check falls due: the leader's first working day of plan week ``week``, or of
+    the plan's last week for "last"; None for a week after the plan's last (a shorter plan)."""
+    last = plan_weeks(start, end)
+    n = last if week == "last" else int(week)
+    return Calendar(tuple(working_days)).on_or_after(week_start(start, n)) if 1 <= n <= last else None

@@ -24,6 +24,7 @@ def content_of(version) -> PlaybookContent:
         phases=[dict(p) for p in version.phases],
         milestones=[t.content() for t in version.templates],
         nudges=dict(version.nudges or {}),
+        pulses=None if version.pulses is None else list(version.pulses),
     )
 
 
@@ -53,6 +54,7 @@ def publish(content: PlaybookContent, user=None):
         weeks=content.weeks,
         phases=content.phases,
         nudges=content.nudges,
+        pulses=content.as_dict().get("pulses"),  # None for the default
         created_by_id=getattr(user, "id", None),
     )
     db.session.add(version)

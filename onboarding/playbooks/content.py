@@ -37,6 +37,7 @@ class PlaybookContent:
     phases: list[dict]
     milestones: list[dict]
     nudges: dict = field(default_factory=dict)
+    pulses: list | None = None  # the plan weeks of pulse checks; None: DEFAULT_PULSES
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -49,12 +50,37 @@ class PlaybookContent:
         }
         if self.nudges:
             data["nudges"] = self.nudges
+        # Only when not the default, so playbooks without pulses keep their content hash.
+        if self.pulses is not None and list(self.pulses) != DEFAULT_PULSES:
+            data["pulses"] = list(self.pulses)
         return data
 
     @property
     def content_hash(self) -> str:
         canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Pulse checks (plans.pulses) at these plan weeks unless a playbook says otherwise; "last" is
+# the plan's last week, whatever its length.
+DEFAULT_PULSES = [2, 6, 12, "last"]
+
+
+def pulse_problems(values: list, weeks: int | None) -> list[str | None]:
+    """What is wrong with each entry of a playbook's ``pulses:`` list (None: nothing): a whole
+    number within the playbook's weeks, or "last", each once."""
+    found, seen = [], []
+    for value in values:
+        if value in seen:
+            found.append(f"{str(value)[:20]} is listed twice")
+        elif value != "last" and (not isinstance(value, int) or isinstance(value, bool)):
+            found.append(f'each entry must be a whole number of weeks or "last", not {str(value)[:40]!r}')
+        elif value != "last" and weeks is not None and not 1 <= value <= weeks:
+            found.append(f"week {value} is outside the playbook's weeks 1 to {weeks}")
+        else:
+            found.append(None)
+        seen.append(value)
+    return found
 
 
 def stripped(d: dict, key: str) -> str:

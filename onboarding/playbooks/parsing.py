@@ -18,7 +18,7 @@ from yaml.nodes import ScalarNode
 
 from ..models import CATEGORIES, OWNER_ROLES
 from ..models.storable import is_storable
-from .content import PlaybookContent, Problem, milestone_content, stripped
+from .content import DEFAULT_PULSES, PlaybookContent, Problem, milestone_content, pulse_problems, stripped
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -39,6 +39,7 @@ TOP_FIELDS = {
     "phases": (list, True, None),
     "milestones": (list, True, None),
     "nudges": (dict, False, None),
+    "pulses": (list, False, None),
 }
 PHASE_FIELDS = {
     "key": (str, True, 80),
@@ -93,10 +94,9 @@ class _List(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping, key and list, and refuses
-    what could exhaust the server or the database: anchors and aliases (an alias bomb
-    expands a few hundred bytes into billions of items), nesting deeper than
-    MAX_DEPTH, keys that are lists or mappings, and unstorable characters."""
+    """A safe loader that remembers the line of every mapping, key, list and list item, and refuses what could
+    exhaust the server or the database: anchors and aliases (an alias bomb expands a few hundred bytes into
+    billions of items), nesting deeper than MAX_DEPTH, keys that are lists or mappings, unstorable characters."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -146,7 +146,7 @@ class _LineLoader(yaml.SafeLoader):
 
     def construct_sequence(self, node, deep=False):
         items = _List(self.construct_object(child, deep=True) for child in node.value)
-        items.line = node.start_mark.line + 1
+        items.line, items.lines = node.start_mark.line + 1, [child.start_mark.line + 1 for child in node.value]
         return items
 
 
@@ -199,7 +199,7 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     phase_keys, found = _check_phases(data, filename)
     problems += found
     problems += _check_milestones(data, filename, weeks, phase_keys)
-    problems += _check_nudges(data, filename)
+    problems += _check_nudges(data, filename) + _check_pulses(data, filename, weeks)
     if problems:
         return None, _first_problems(problems, filename)
     return _content(data), []
@@ -311,9 +311,9 @@ def _check_milestone_values(item: dict, where: str, filename: str, phase_keys: s
 
 
 def _check_timing(item: dict, where: str, filename: str, weeks: int | None) -> list[Problem]:
-    """not_before_week and not_after_week: weeks of the plan (1 to the playbook's weeks) that
-    hold a milestone back, or bring it forward, when a plan is shorter or longer than the
-    playbook, so the floor is at most its own week and the ceiling at least."""
+    """not_before_week and not_after_week: weeks of the plan (1 to the playbook's weeks) that hold a milestone
+    back, or bring it forward, when a plan is shorter or longer than the playbook, so the floor is at most its
+    own week and the ceiling at least."""
     problems, kl = [], item.key_lines
     week = item.get("week") if _is_type(item.get("week"), int) else None
     limits = {name: item.get(name) for name in ("not_before_week", "not_after_week") if _is_type(item.get(name), int)}
@@ -344,6 +344,13 @@ def _check_nudges(data: dict, filename: str) -> list[Problem]:
     return problems
 
 
+def _check_pulses(data: dict, filename: str, weeks: int | None) -> list[Problem]:
+    pulses = data.get("pulses") if isinstance(data.get("pulses"), list) else []
+    lines = getattr(pulses, "lines", [])
+    return [Problem(filename, lines[i] if i < len(lines) else data.key_lines["pulses"], f"pulses: {message}")
+            for i, message in enumerate(pulse_problems(pulses, weeks)) if message]
+
+
 def _first_problems(problems: list[Problem], filename: str) -> list[Problem]:
     """In line order, at most MAX_PROBLEMS and a count of the rest."""
     problems = sorted(problems, key=lambda p: p.line)
@@ -362,6 +369,7 @@ def _content(data: dict) -> PlaybookContent:
         phases=[{"key": p["key"], "title": p["title"].strip(), "description": stripped(p, "description")} for p in data["phases"]],
         milestones=[milestone_content(m) for m in data["milestones"]],
         nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
+        pulses=None if data.get("pulses") in (None, DEFAULT_PULSES) else list(data["pulses"]),
     )
 
 

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         hr_users,
         leader,
         leader_concerns,
+        leader_pulses,
         leader_supporters,
         leader_tailoring,
         main,

@@ -12,6 +12,7 @@ from ..models import Plan
 from ..people import access, accounts, user_admin
 from ..plans import cohort, dates, plan_start, planning, rebase, supporters
 from ..plans import tailoring as plan_tailoring
+from ..plans.pulses import SCORE_LABELS, readable, scores
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
@@ -159,6 +160,7 @@ def _admin_page(plan: Plan, status: int = 200, failed=None, **bound):
         tailored=plan_tailoring.summary(plan),
         form=page_forms.get(failed) if failed else None, supporters=supporters.of_plan(plan),
         supporter_labels=supporters.LABELS,
+        answers=readable(current_user, plan), scores=scores, labels=SCORE_LABELS,  # the pulse checks
     ), status
 
 

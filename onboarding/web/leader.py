@@ -55,6 +55,8 @@ def overview_context(plan) -> dict:
         "supporters": supporters.of_plan(plan),
         "supporter_labels": supporters.LABELS,
         "may_nominate": access.can_write_leader_records(current_user, plan),
+        "pulse_due": first_screen.pulse_due(current_user, plan, today),
+        "may_read_pulses": access.can_read_pulses(current_user, plan),
         "may_prepare_checkin": plan.is_open and access.can_prepare_checkin(current_user, plan),
     }
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from onboarding import nudges, plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import Nudge, utcnow
+from onboarding.nudges.policy import Person, PlanFacts, PulseFacts, due_nudges
 from onboarding.plans import planning, pulses
 from onboarding.plans.planning import Calendar
 
@@ -71,6 +72,46 @@ def test_a_pulse_falls_due_on_the_leaders_first_working_day_of_its_week():
     # Week 4 starts on Monday 28 December; for a leader working Fridays only, Friday 1 January is a
     # bank holiday, so Friday 8 January.
     assert planning.pulse_due_on(START, END, 4, ("fri",)) == D("2027-01-08")
+
+
+# --- the policy, without a database ---------------------------------------------------------
+
+
+def plan_facts(schedule, status="active", hr=(), leader_mode="all"):
+    """A plan of a Monday-to-Thursday leader with these pulses; a muted sponsor (no other nudges)."""
+    return PlanFacts(id=9, leader=Person(1, LEADER, "Lee Leader", nudge_mode=leader_mode),
+                     sponsor=Person(2, "sam@example.nhs.uk", "Sam Sponsor", nudge_mode="mute"), start_date=START,
+                     status=status, working_days=("mon", "tue", "wed", "thu"), pulses=tuple(schedule),
+                     hr_people=tuple(hr))
+
+
+def pulse_dues(plan, day):
+    return sorted((d.recipient_id, d.kind, d.period) for d in due_nudges([plan], D(day)))
+
+
+def test_the_policy_nudges_only_the_open_pulse_and_after_downtime_only_its_reminder():
+    schedule = [PulseFacts("2", D("2026-12-14")), PulseFacts("6", D("2027-01-11"))]
+    plan = plan_facts(schedule)
+    assert pulse_dues(plan, "2026-12-11") == []  # not due yet
+    assert pulse_dues(plan, "2026-12-14") == [(1, "pulse_due", "2")]
+    assert pulse_dues(plan, "2026-12-18") == []  # a Friday: the leader does not work
+    # Week 2 unanswered until week 6 opens: from then on only week 6 is asked about.
+    assert pulse_dues(plan, "2027-01-11") == [(1, "pulse_due", "6")]
+    # No sweep for a while: 12, 13, 14, 18, 19 and 20 January are 6 working days late, so the
+    # reminder alone (the outbox already holds or never needs the first nudge).
+    assert pulse_dues(plan, "2027-01-20") == [(1, "pulse_reminder", "6")]
+    assert pulse_dues(plan_facts(schedule, status="paused"), "2027-01-11") == []
+    assert pulse_dues(plan_facts(schedule, leader_mode="mute"), "2027-01-11") == []
+
+
+def test_a_low_answer_alerts_every_hr_user_who_takes_nudges_on_their_working_days():
+    hr = (Person(5, HR[0], "Hana HR"), Person(6, HR[1], "Harry HR"), Person(7, "mute.hr@example.nhs.uk", "Mute HR",
+                                                                          nudge_mode="mute"))
+    answered = [PulseFacts("2", D("2026-12-14"), answered=True, low=True),
+                PulseFacts("6", D("2027-01-11"), answered=True, low=False)]
+    plan = plan_facts(answered, hr=hr)
+    assert pulse_dues(plan, "2027-01-15") == [(5, "pulse_low", "2"), (6, "pulse_low", "2")]  # HR work Fridays
+    assert pulse_dues(plan, "2027-01-16") == []  # Saturday
 
 
 # --- the day-by-day sweep --------------------------------------------------------------------

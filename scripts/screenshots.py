@@ -24,9 +24,10 @@ CHROMIUM = os.environ.get("ONBOARDING_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = [
-    # (file, login, path)
-    ("leader-plan.png", "leader.cdio@example.nhs.uk", "/my-plan"),
-    ("sponsor-dashboard.png", "sponsor.ceo@example.nhs.uk", "/sponsor"),
+    # (file, login, path): each role's first screen
+    ("leader-plan.png", "leader.cdio@example.nhs.uk", "/my-plan"),  # what needs doing
+    ("sponsor-dashboard.png", "sponsor.ceo@example.nhs.uk", "/sponsor"),  # who needs me
+    ("hr-attention.png", "hr@example.nhs.uk", "/hr/attention"),  # needs attention
 ]
 
 

@@ -24,7 +24,17 @@ from markupsafe import escape
 
 from onboarding import nudges, plans
 from onboarding.extensions import db
-from onboarding.models import CheckIn, ClinicianInterview, Goal, Plan, PlaybookDraft, Stakeholder, User
+from onboarding.models import (
+    CheckIn,
+    ClinicianInterview,
+    Concern,
+    DirectoryEntry,
+    Goal,
+    Plan,
+    PlaybookDraft,
+    Stakeholder,
+    User,
+)
 from onboarding.plans import planning, pulses
 
 from .conftest import PASSWORD
@@ -215,6 +225,8 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", u("leader.pulse", plan_id=plan.id, pulse_key=open_pulse.key), data={
         **dict.fromkeys(("expectations", "sponsor_support", "reach", "belonging", "confidence"), "4"),
         "comment": w("pulse-comment"), "share": "y"})
+    browser.open("POST", u("leader.new_concern", plan_id=plan.id), data={
+        "text": w("concern-text"), "share_with_mentor": "y"})
     done = next(m for m in plan.milestones if m.key == "leader-done")
     browser.open("POST", u("leader.complete_milestone", plan_id=plan.id, milestone_id=done.id), data={
         "evidence_note": w("evidence-note"), "evidence_link": w("evidence-link", link_for("evidence-link"))})
@@ -251,6 +263,9 @@ def world(app, cast, client, login, smtp) -> World:
     browser.open("POST", f"{draft}/milestones/hr-welcome/up", expect=400)
     latest = plan.playbook_version.playbook.latest
     browser.open("POST", u("hr.rebase_plan", plan_id=plan.id), data={"rebase-version": str(latest.id)})
+    concern_id = db.session.scalar(sa.select(Concern.id).where(Concern.plan_id == plan.id))
+    browser.open("POST", u("leader.follow_up_concern", plan_id=plan.id, concern_id=concern_id),
+                 data={"note": w("concern-follow-up")})
     # An upload with problems lists them; the owner it names is the one typed.
     refused = yaml.safe_dump({"slug": SLUG, "title": text_for("refused-playbook"), "weeks": 13, "phases": [],
                               "milestones": [{"key": "x", "owner": text_for("refused-owner")}]}).encode()
@@ -274,6 +289,8 @@ def _page_urls(app, world: World) -> list[str]:
         "phase_key": [p["key"] for p in playbook.latest.phases],
         "user_id": [plan.leader_id, plan.sponsor_id, plan.mentor_id],  # the deactivation page names their plans
         "pulse_key": [slot.key for slot in pulses.schedule(plan)],
+        "entry_id": list(db.session.scalars(sa.select(DirectoryEntry.id))),  # HR's who's who (none typed here)
+        "concern_id": list(db.session.scalars(sa.select(Concern.id).where(Concern.plan_id == plan.id))),
     }
     records = {"stakeholder": Stakeholder, "interview": ClinicianInterview, "goal": Goal}
     urls = []

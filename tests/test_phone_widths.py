@@ -37,11 +37,14 @@ NOT_HTML = {
 DOWNLOADS = (".csv", ".ics", ".json", ".yaml")
 
 # Opens every details element, then names the widest element sticking out of the viewport
-# (the deepest of those reaching furthest right, outside any element that scrolls itself).
+# (the deepest of those reaching furthest right, outside any element that scrolls itself and
+# any visually hidden one, such as a responsive table's column headings on a phone).
 MEASURE = """width => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
-  const scrolls = el => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+  const scrolls = el => { for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (a !== el && ['auto', 'scroll'].includes(style.overflowX)) return true;
+      if (style.clip !== 'auto' || style.clipPath !== 'none') return true; } return false; };
   let worst = null, right = width;
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();

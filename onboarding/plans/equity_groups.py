@@ -13,7 +13,8 @@ ALL_LEADERS = "All leaders"
 TITLES = {"ethnic_group": "Ethnic group", "sex": "Sex", "disability": "Disability",
           "sector": "Sector they came from", "working_pattern": "Working pattern"}
 # Where the answer's own words would read oddly as a group's name.
-GROUP_NAMES = {("disability", "yes"): "Disabled", ("disability", "no"): "Not disabled"}
+GROUP_NAMES = {("disability", "yes"): "Disabled", ("disability", "no"): "Not disabled",
+               ("sector", "third_sector"): "Third sector"}
 DIMENSIONS = tuple(equality.DIMENSIONS)
 
 

@@ -22,8 +22,10 @@ from .hr_forms import opts
 
 # The most a bar can stand for, by the kind of measure (others scale to the largest shown).
 SCALE = {"percent": 100, "score": 5}
-CHART_WIDTH, LABEL_HEIGHT, BAR_HEIGHT, ROW_GAP = 640, 26, 22, 14
-BAR_SPACE = 470  # the rest of the width holds the value after the bar
+# Drawn in half the page's width on a desktop and the whole of a phone's, so text of 16 units
+# reads at about 17 and 12 pixels.
+CHART_WIDTH, LABEL_HEIGHT, BAR_HEIGHT, ROW_GAP = 440, 22, 18, 12
+BAR_SPACE = 330  # the rest of the width holds the value after the bar
 
 
 class PeriodForm(Form):
@@ -71,9 +73,9 @@ def chart(report: equity.Report, dimension: str, measure: str) -> dict:
         text = shown(value, kind)
         if value == SUPPRESSED:
             text = "* (hidden)"
-        bars.append({"group": r.group, "text": text, "value": shown(value, kind), "label_y": y + 18,
-                     "bar_y": y + LABEL_HEIGHT, "width": width, "text_x": width + 8,
-                     "text_y": y + LABEL_HEIGHT + 16})
+        bars.append({"group": r.group, "text": text, "value": shown(value, kind), "label_y": y + 16,
+                     "bar_y": y + LABEL_HEIGHT, "width": width, "text_x": width + 6,
+                     "text_y": y + LABEL_HEIGHT + 14})
         y += LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
     return {"key": measure, "title": title, "bars": bars, "height": y, "width": CHART_WIDTH,
             "bar_height": BAR_HEIGHT, "dimension": eg.title(dimension)}

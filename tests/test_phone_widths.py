@@ -187,7 +187,7 @@ def _sign_in(page, base: str, email: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def _visit(page, url: str, failures: list[str], measured_urls: set[str]) -> bool:
+def _visit(page, url: str, failures: list[str], measured_urls: set[str], role: str) -> bool:
     """Measure and check one page; False if this role cannot reach it (refused, or sent to
     sign in). A page reached by a redirect is measured once."""
     from .conftest import assert_accessible
@@ -201,15 +201,15 @@ def _visit(page, url: str, failures: list[str], measured_urls: set[str]) -> bool
         return True
     measured_urls.add(page.url)
     if response.status not in (200, 409) or "text/html" not in response.headers.get("content-type", ""):
-        failures.append(f"{url}: {response.status} {response.headers.get('content-type')}")
+        failures.append(f"{role}, {url}: {response.status} {response.headers.get('content-type')}")
         return True
     measured = page.evaluate(MEASURE, PHONE["width"])
     if measured["scrollWidth"] > PHONE["width"]:
-        failures.append(f"{url}: {measured['scrollWidth']} px wide; widest: {measured['widest']}")
+        failures.append(f"{role}, {url}: {measured['scrollWidth']} px wide; widest: {measured['widest']}")
     try:
         assert_accessible(page)
     except AssertionError as error:
-        failures.append(str(error))
+        failures.append(f"{role}, {error}")
     return True
 
 
@@ -240,7 +240,7 @@ def test_every_page_of_every_role_fits_a_phone_and_passes_axe(live_server, brows
                     continue
                 for values in fillings:
                     url = base + rule.build(values, append_unknown=False)[1]
-                    if _visit(page, url, failures, measured_urls):
+                    if _visit(page, url, failures, measured_urls, role):
                         reached[role].add(endpoint)
         finally:
             context.close()

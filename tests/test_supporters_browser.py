@@ -3,8 +3,6 @@ sees a refusal next to the field, removes one; the leader nominates a peer mento
 Supporting page. Axe on each page, none wider than 375 px."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from onboarding import plans, playbooks

@@ -414,6 +414,17 @@ def page(browser):
     context.close()
 
 
+# A phone: no page may be wider than this (issue 11).
+PHONE = {"width": 375, "height": 812}
+
+
+def fits_a_phone(page, what: str | None = None) -> None:
+    """The page as drawn is no wider than the phone's screen (nothing to scroll sideways)."""
+    page.wait_for_load_state("load")  # a click returns once navigation starts, before the styles apply
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{what or page.url} is {width} px wide"
+
+
 def assert_accessible(page) -> None:
     """axe finds no WCAG 2.2 AA violation on the page as it is now."""
     from axe_playwright_python.base import AXE_SCRIPT, AxeResults

@@ -9,9 +9,8 @@ import pytest
 from onboarding import plans, playbooks
 from onboarding.extensions import db
 
-from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, make_user
 
-PHONE = {"width": 375, "height": 812}
 PRIVATE = "Private: I wonder whether the CFO is undermining them"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from onboarding.extensions import db
 
-PHONE = {"width": 375, "height": 812}
+from .conftest import PHONE, fits_a_phone
 
 
 def _seed():
@@ -46,8 +46,7 @@ def test_who_s_who_and_an_unscored_map_fit_a_phone_and_pass_axe(live_server, bro
     page = context.new_page()
 
     def fits(what: str) -> None:
-        page.wait_for_load_state("load")  # a click returns once navigation starts, before the styles apply
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], what
+        fits_a_phone(page, what)
         assert_accessible(page)
 
     def sign_in(email):

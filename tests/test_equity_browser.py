@@ -8,7 +8,7 @@ import pytest
 
 from onboarding.extensions import db
 
-PHONE = {"width": 375, "height": 812}
+from .conftest import PHONE
 
 
 def _seed() -> None:

@@ -11,9 +11,9 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import ClinicianInterview, Goal, Stakeholder
 
+from .conftest import PHONE, fits_a_phone
 from .date_input import fill_date
 
-PHONE = {"width": 375, "height": 812}
 LONG = "Chief Clinical Information Officer and Deputy Medical Director for Digital Transformation"
 
 
@@ -54,7 +54,7 @@ def test_record_pages_and_forms_fit_a_phone_and_pass_axe(live_server, browser):
     page = context.new_page()
 
     def fits(what: str) -> None:
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], what
+        fits_a_phone(page, what)
         assert_accessible(page)
 
     def sign_in(email):

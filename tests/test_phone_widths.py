@@ -17,7 +17,8 @@ import pytest
 
 from onboarding import plans
 
-PHONE = {"width": 375, "height": 812}
+from .conftest import PHONE
+
 TODAY = date(2026, 11, 25)  # a Wednesday
 LONG_EMAIL = "alexandra.montgomery-fitzwilliam.executive-assistant@northshire-teaching-hospitals.nhs.uk"
 

@@ -9,15 +9,10 @@ from onboarding import playbooks
 from onboarding.extensions import db
 from onboarding.models import Plan
 
-from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, fits_a_phone, make_user
 
-PHONE = {"width": 375, "height": 812}
 ON_SITE = "Days the leader is on site (hybrid working)"
 
-
-def fits_a_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
 @pytest.mark.browser

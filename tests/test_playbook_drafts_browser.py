@@ -8,9 +8,8 @@ import pytest
 from onboarding import playbooks
 from onboarding.extensions import db
 
-from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, make_user
 
-PHONE = {"width": 375, "height": 812}
 SLUG = "compressed-13-weeks"
 
 

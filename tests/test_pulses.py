@@ -15,7 +15,7 @@ from onboarding.nudges.policy import Person, PlanFacts, PulseFacts, due_nudges
 from onboarding.plans import planning, pulses
 from onboarding.plans.planning import Calendar
 
-from .conftest import make_user
+from .conftest import PHONE, make_user
 from .nudge_helpers import END, FIXTURE_PLAYBOOK, LEADER_DAYS, START, SMTPServer, complete, make_plan, parts
 
 D = date.fromisoformat
@@ -260,7 +260,6 @@ def test_the_sponsor_reads_only_shared_answers_hr_all_and_the_mentor_none(app, c
 
 # --- in a browser ----------------------------------------------------------------------------
 
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.mark.browser

@@ -10,14 +10,7 @@ import pytest
 from onboarding import plans, playbooks
 from onboarding.extensions import db
 
-from .conftest import PASSWORD, ROOT, assert_accessible, make_user
-
-PHONE = {"width": 375, "height": 812}
-
-
-def fits_a_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide"
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, fits_a_phone, make_user
 
 
 @pytest.mark.browser

@@ -11,9 +11,8 @@ from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import Concern, EqualityAnswers
 
-from .conftest import PASSWORD, ROOT, assert_accessible, make_user
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, make_user
 
-PHONE = {"width": 375, "height": 812}
 pytestmark = pytest.mark.browser
 
 

@@ -234,6 +234,11 @@ def next_due(start_date: date, cadence_days: int, last_held_on: date | None = No
     return base + timedelta(days=cadence_days)
 
 
+def is_overdue(plan: Plan, next_due_on: date | None, on: date) -> bool:
+    """The next check-in has passed on a running plan (a paused one is not chased; nudges skip it too)."""
+    return plan.is_active and next_due_on is not None and next_due_on < on
+
+
 def next_due_for(plan: Plan, last: CheckIn | None = None) -> date:
     return next_due(
         plan.start_date,

@@ -164,8 +164,7 @@ def _row(found: sa.Row, counts: tuple[int, int, int], latest: tuple, today: date
         last_checkin_on=last_on,
         last_rag=last_rag,
         next_checkin_due=next_due,
-        # A paused plan is not chased for check-ins (nudges skip it too).
-        checkin_overdue=plan.is_active and next_due is not None and next_due < today,
+        checkin_overdue=checkins.is_overdue(plan, next_due, today),
         expected_return_on=plan.expected_return_on if plan.is_paused else None,
     )
 

@@ -91,7 +91,7 @@ def first_screen(plan: Plan, on: date | None = None) -> FirstScreen:
     coming_up = _by_due(m for m in plan.milestones if is_coming_up(m, on))
     next_on = checkins.next_due_for(plan, last)
     # As the dashboards say it: a paused plan is not chased for check-ins.
-    return FirstScreen(overdue, coming_up, next_on, plan.is_active and next_on < on, last, phase_list)
+    return FirstScreen(overdue, coming_up, next_on, checkins.is_overdue(plan, next_on, on), last, phase_list)
 
 
 # --- the welcome panel -----------------------------------------------------------------------

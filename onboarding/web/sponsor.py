@@ -70,11 +70,13 @@ def _history_page(plan: Plan, status: int = 200, posted=None):
             respond[c.id] = _respond_form(c, posted)
         if c.actions and access.can_mark_checkin_actions(current_user, c):
             ticks[c.id] = _actions_form(c, posted)
+    next_due = checkins.next_due_for(plan, history[0] if history else None) if is_open else None
     return render_template(
         "sponsor/checkins.html",
         plan=plan,
         history=history,
-        next_due=checkins.next_due_for(plan, history[0] if history else None) if is_open else None,
+        next_due=next_due,
+        next_overdue=checkins.is_overdue(plan, next_due, today),
         show_private=access.can_read_private_notes(current_user, plan),
         show_leader_side=access.can_read_leader_side(current_user, plan),
         actions={c.id: checkin_leader.action_items(c) for c in history},

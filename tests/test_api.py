@@ -197,6 +197,17 @@ def test_working_days_may_be_a_comma_separated_string(api, cast):
     response = api("hr", "POST", "/plans", json=body)
     assert response.status_code == 201
     assert response.get_json()["working_days"] == ["mon", "wed"]
+    assert response.get_json()["on_site_days"] == [], "no on-site days given: on site every working day"
+
+
+def test_a_hybrid_leaders_on_site_days_come_back_in_the_plan(api, cast):
+    body = new_plan_body(leader="leader.b@example.nhs.uk", sponsor="sponsor.b@example.nhs.uk", mentor=None,
+                         working_days=["mon", "tue", "wed", "thu"], on_site_days=["tue", "thu"])
+    created = api("hr", "POST", "/plans", json=body)
+    assert created.status_code == 201
+    assert created.get_json()["on_site_days"] == ["tue", "thu"]
+    path = created.headers["Location"].removeprefix("/api/v1")
+    assert api("hr", "GET", path).get_json()["on_site_days"] == ["tue", "thu"]
 
 
 @pytest.mark.parametrize("who", ["leader_a", "sponsor_a", "mentor_a", "leader_b"])

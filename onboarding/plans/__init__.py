@@ -369,6 +369,7 @@ def as_json(plan: Plan) -> dict:
         "end": plan.end_date.isoformat(),
         "months": plan.months,
         "working_days": plan.working_day_list,
+        "on_site_days": on_site_day_list(plan),
         "status": plan.status,
         "pause_reason": plan.pause_reason,
         "expected_return_on": plan.expected_return_on.isoformat() if plan.expected_return_on else None,

@@ -249,6 +249,8 @@ class Plan(Response):
     end: date
     months: int
     working_days: list[Literal[DAYS]]
+    on_site_days: list[Literal[DAYS]] = Field(description="The working days a hybrid leader is on site; "
+                                              "empty: on site every working day.")
     status: Literal[PLAN_STATUSES]
     pause_reason: str | None = Field(description="Why a paused plan is paused.")
     expected_return_on: date | None = Field(description="When a paused leader expects to be back.")

@@ -425,6 +425,16 @@ def fits_a_phone(page, what: str | None = None) -> None:
     assert width <= PHONE["width"], f"{what or page.url} is {width} px wide"
 
 
+def sign_in_with_password(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form as a person would; returns once the next page has loaded."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
 def assert_accessible(page) -> None:
     """axe finds no WCAG 2.2 AA violation on the page as it is now."""
     from axe_playwright_python.base import AXE_SCRIPT, AxeResults

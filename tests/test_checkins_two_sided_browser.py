@@ -9,7 +9,7 @@ import pytest
 from onboarding import plans, playbooks
 from onboarding.extensions import db
 
-from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, make_user
+from .conftest import PHONE, ROOT, assert_accessible, fits_a_phone, make_user, sign_in_with_password
 
 PRIVATE = "Private: I wonder whether the CFO is undermining them"
 
@@ -31,15 +31,11 @@ def test_the_leader_and_the_sponsor_each_write_their_side_on_a_phone(live_server
 
     def checked():
         assert_accessible(page)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{page.url} is {width} px wide"
+        fits_a_phone(page)
 
     def sign_in(email):
-        page.context.clear_cookies()
-        page.goto(base + "/login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        submit("Sign in")
+        sign_in_with_password(page, base, email)
+        checked()
 
     def submit(name):
         with page.expect_navigation():

@@ -8,7 +8,7 @@ import pytest
 
 from onboarding.extensions import db
 
-from .conftest import PHONE, fits_a_phone
+from .conftest import PHONE, fits_a_phone, sign_in_with_password
 
 
 def _seed():
@@ -37,7 +37,7 @@ def _start_plan() -> int:
 def test_who_s_who_and_an_unscored_map_fit_a_phone_and_pass_axe(live_server, browser):
     from playwright.sync_api import expect
 
-    from .conftest import PASSWORD, assert_accessible
+    from .conftest import assert_accessible
 
     app, base = live_server
     with app.app_context():
@@ -50,10 +50,7 @@ def test_who_s_who_and_an_unscored_map_fit_a_phone_and_pass_axe(live_server, bro
         assert_accessible(page)
 
     def sign_in(email):
-        page.goto(f"{base}/login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_with_password(page, base, email)
 
     try:
         sign_in("hr@example.nhs.uk")

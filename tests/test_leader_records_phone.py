@@ -11,7 +11,7 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import ClinicianInterview, Goal, Stakeholder
 
-from .conftest import PHONE, fits_a_phone
+from .conftest import PHONE, fits_a_phone, sign_in_with_password
 from .date_input import fill_date
 
 LONG = "Chief Clinical Information Officer and Deputy Medical Director for Digital Transformation"
@@ -45,7 +45,7 @@ def _seed():
 def test_record_pages_and_forms_fit_a_phone_and_pass_axe(live_server, browser):
     from playwright.sync_api import expect
 
-    from .conftest import PASSWORD, assert_accessible
+    from .conftest import assert_accessible
 
     app, base = live_server
     with app.app_context():
@@ -58,10 +58,7 @@ def test_record_pages_and_forms_fit_a_phone_and_pass_axe(live_server, browser):
         assert_accessible(page)
 
     def sign_in(email):
-        page.goto(f"{base}/login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_with_password(page, base, email)
 
     try:
         sign_in("leader@example.nhs.uk")

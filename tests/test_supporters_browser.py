@@ -8,7 +8,7 @@ import pytest
 from onboarding import plans, playbooks
 from onboarding.extensions import db
 
-from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, fits_a_phone, make_user
+from .conftest import PHONE, ROOT, assert_accessible, fits_a_phone, make_user, sign_in_with_password
 
 
 @pytest.mark.browser
@@ -30,11 +30,9 @@ def test_supporters_section_nomination_and_supporting_page_on_a_phone(live_serve
         plan_id, task_title = plan.id, task.title
 
     def sign_in(email):
-        page.context.clear_cookies()
-        page.goto(base + "/login")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        submit("Sign in")
+        sign_in_with_password(page, base, email)
+        assert_accessible(page)
+        fits_a_phone(page)
 
     def submit(name):
         with page.expect_navigation():

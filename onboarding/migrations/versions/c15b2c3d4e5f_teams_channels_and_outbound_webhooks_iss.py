@@ -1,0 +1,24 @@
+"""Teams channels and outbound webhooks (issue 15)
+
+Revision ID: c15b2c3d4e5f
+Revises: c15a1b2c3d4e
+Create Date: 2026-11-27 15:10:00.000000
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = 'c15b2c3d4e5f'
+down_revision = 'c15a1b2c3d4e'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

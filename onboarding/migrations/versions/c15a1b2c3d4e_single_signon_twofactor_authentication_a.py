@@ -1,7 +1,7 @@
-"""single sign-on, two-factor authentication and employee identifiers (issue 15)
+"""single sign-on: OpenID Connect subjects (issue 15)
 
 Revision ID: c15a1b2c3d4e
-Revises: c14a0b1d2e3f
+Revises: c14b5c6d7e8f
 Create Date: 2026-11-27 15:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision = 'c15a1b2c3d4e'
-down_revision = 'c14a0b1d2e3f'
+down_revision = 'c14b5c6d7e8f'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Teams channels and outbound webhooks (issue 15)
 
 Revision ID: c15b2c3d4e5f
-Revises: c15a1b2c3d4e
+Revises: c15c6d7e8f9a
 Create Date: 2026-11-27 15:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision = 'c15b2c3d4e5f'
-down_revision = 'c15a1b2c3d4e'
+down_revision = 'c15c6d7e8f9a'
 branch_labels = None
 depends_on = None
 

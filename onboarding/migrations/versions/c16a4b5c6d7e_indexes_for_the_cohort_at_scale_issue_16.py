@@ -1,7 +1,7 @@
 """indexes for the cohort at scale (issue 16)
 
 Revision ID: c16a4b5c6d7e
-Revises: c17a3b4c5d6e
+Revises: c17b8c9d0e1f
 Create Date: 2026-11-27 15:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision = 'c16a4b5c6d7e'
-down_revision = 'c17a3b4c5d6e'
+down_revision = 'c17b8c9d0e1f'
 branch_labels = None
 depends_on = None
 

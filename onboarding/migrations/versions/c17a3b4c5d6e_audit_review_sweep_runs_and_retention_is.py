@@ -1,4 +1,4 @@
-"""audit review, sweep runs and retention (issue 17)
+"""sweep runs, metrics and retention (issue 17)
 
 Revision ID: c17a3b4c5d6e
 Revises: c15b2c3d4e5f

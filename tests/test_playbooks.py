@@ -65,7 +65,8 @@ def test_a_broken_file_names_file_line_and_field(tmp_path):
     path = write(tmp_path, "broken.yaml", BROKEN)
     _, problems = playbooks.parse_file(path)
     lines = [str(p) for p in problems]
-    assert f"{path}:4: playbook: unknown field 'colour' (allowed: slug, title, description, weeks, phases, milestones, nudges, pulses)" in lines
+    assert (f"{path}:4: playbook: unknown field 'colour' (allowed: slug, title, description, weeks, phases, milestones, nudges, pulses, reviewed, "
+            "next_review_by)" in lines)
     assert any(line.startswith(f"{path}:15: ") and "duplicate milestone key 'first'" in line for line in lines)
     assert any(line.startswith(f"{path}:18: ") and "unknown category 'gardening'" in line for line in lines)
     assert any(line.startswith(f"{path}:19: ") and "unknown owner role 'chauffeur'" in line for line in lines)

@@ -1,4 +1,4 @@
-"""`onboarding playbooks validate|load|export`."""
+"""`onboarding playbooks validate|load|export|check-links`."""
 from __future__ import annotations
 
 import sys
@@ -63,3 +63,41 @@ def playbooks_export(slug) -> None:
     if playbook is None or playbook.latest is None:
         fail(f"no playbook with slug {slug!r}")
     click.echo(playbooks.to_yaml(playbooks.content_of(playbook.latest)), nl=False)
+
+
+@playbooks_cli.command("check-links")
+@click.argument("paths", nargs=-1)
+@click.option("--timeout", type=click.FloatRange(0.5, 60), default=10.0, show_default=True,
+              help="Seconds to wait for each site.")
+@with_appcontext
+def playbooks_check_links(paths, timeout) -> None:
+    """Check that every source URL still opens (a monthly HR task).
+
+    Checks the files given, or with none the latest published version of every playbook.
+    Prints each URL's status with its playbook and milestone, keeps the result in the
+    instance folder (link-check.json) and exits 1 if any link failed."""
+    from pathlib import Path
+
+    from .. import playbooks
+    from ..playbooks import editor, links
+
+    if paths:
+        contents, problems = playbooks.parse_files(paths)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if problems:
+            fail("no link was checked because of the problems above")
+    else:
+        contents = [playbooks.content_of(p.latest) for p in editor.published()]
+    found = links.links_of(contents)
+    if not found:
+        click.echo("No playbook lists any sources.")
+        return
+    results = links.check(found, timeout)
+    for line in links.table(results):
+        click.echo(line)
+    links.save(results, Path(current_app.instance_path) / "link-check.json")
+    failed = sum(1 for r in results if not r.ok)
+    click.echo(f"{len(results)} link(s) checked, {failed} failed")
+    if failed:
+        sys.exit(1)

@@ -95,6 +95,9 @@ class PlaybookVersion(db.Model):
     nudges: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Pulse-check weeks (numbers and "last"); None means the default, weeks 2, 6, 12 and the last.
     pulses: Mapped[list | None] = mapped_column(sa.JSON)
+    # When its content was last checked (YYYY-MM) and who checks it next; None: not recorded.
+    reviewed: Mapped[str | None] = mapped_column(sa.String(7))
+    next_review_by: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
@@ -128,6 +131,9 @@ class MilestoneTemplate(db.Model):
     not_after_week: Mapped[int | None]
     on_site: Mapped[bool] = mapped_column(default=False)  # lands on a day the leader is on site
     delegable: Mapped[bool] = mapped_column(default=False)  # an assistant may complete it for the leader
+    # Its public sources ({title, publisher, url, date} each); None: none listed. A plan's
+    # milestone shows its version's, found by key (playbooks.sources_of), so none are copied.
+    sources: Mapped[list | None] = mapped_column(sa.JSON)
 
     version: Mapped[PlaybookVersion] = relationship(back_populates="templates")
 
@@ -141,6 +147,10 @@ class MilestoneTemplate(db.Model):
     def content(self) -> dict:
         values = {name: getattr(self, name) for name in self.CONTENT_FIELDS}
         return {k: v for k, v in values.items() if k not in self.OPTIONAL_FIELDS or v not in (None, False)}
+
+    def playbook_content(self) -> dict:
+        """``content()`` and the sources: what the playbook's YAML holds for this milestone."""
+        return self.content() | ({"sources": [dict(s) for s in self.sources]} if self.sources else {})
 
 
 class Plan(db.Model):

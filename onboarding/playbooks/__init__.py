@@ -10,8 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+import sqlalchemy as sa
+
 from .content import PlaybookContent, PlaybookError, Problem, to_yaml  # noqa: F401 (re-exported)
 from .parsing import MAX_PROBLEMS, default_paths, parse_file, parse_files, parse_text  # noqa: F401 (re-exported)
+from .sources import date_words
 
 
 def content_of(version) -> PlaybookContent:
@@ -22,9 +25,11 @@ def content_of(version) -> PlaybookContent:
         description=version.description,
         weeks=version.weeks,
         phases=[dict(p) for p in version.phases],
-        milestones=[t.content() for t in version.templates],
+        milestones=[t.playbook_content() for t in version.templates],
         nudges=dict(version.nudges or {}),
         pulses=None if version.pulses is None else list(version.pulses),
+        reviewed=version.reviewed or "",
+        next_review_by=version.next_review_by or "",
     )
 
 
@@ -55,6 +60,8 @@ def publish(content: PlaybookContent, user=None):
         phases=content.phases,
         nudges=content.nudges,
         pulses=content.as_dict().get("pulses"),  # None for the default
+        reviewed=content.reviewed or None,
+        next_review_by=content.next_review_by or None,
         created_by_id=getattr(user, "id", None),
     )
     db.session.add(version)
@@ -128,6 +135,20 @@ def load(paths: Iterable[str | Path], keep_app_edits: bool = False) -> list[Load
         db.session.rollback()
         raise
     return results
+
+
+def sources_of(milestone) -> list[dict]:
+    """The public sources of a plan's milestone: its plan's playbook version's milestone of the
+    same key (a rebase moves the plan to another version, and its sources with it). A milestone
+    added to one plan has none."""
+    from ..extensions import db
+    from ..models import MilestoneTemplate
+
+    if milestone.added:
+        return []
+    sources = db.session.scalar(sa.select(MilestoneTemplate.sources).where(
+        MilestoneTemplate.version_id == milestone.plan.playbook_version_id, MilestoneTemplate.key == milestone.key))
+    return [s | {"when": date_words(s.get("date") or "")} for s in sources or []]
 
 
 def get_playbook(slug: str):

@@ -38,6 +38,8 @@ class PlaybookContent:
     milestones: list[dict]
     nudges: dict = field(default_factory=dict)
     pulses: list | None = None  # the plan weeks of pulse checks; None: DEFAULT_PULSES
+    reviewed: str = ""  # the month its content was last checked, YYYY-MM; empty: never recorded
+    next_review_by: str = ""  # who checks it next (a role or a person)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -53,6 +55,10 @@ class PlaybookContent:
         # Only when not the default, so playbooks without pulses keep their content hash.
         if self.pulses is not None and list(self.pulses) != DEFAULT_PULSES:
             data["pulses"] = list(self.pulses)
+        # Likewise only when set, so playbooks without a review record keep theirs too.
+        for name in ("reviewed", "next_review_by"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
         return data
 
     @property
@@ -101,7 +107,19 @@ def milestone_content(m: dict) -> dict:
         "pinned": bool(m.get("pinned", False)),
         "required": bool(m.get("required", True)),
         "evidence_prompt": stripped(m, "evidence_prompt"),
-    } | optional_fields(m)
+    } | optional_fields(m) | sources_field(m)
+
+
+SOURCE_FIELDS = ("title", "publisher", "url", "date")
+
+
+def sources_field(m: dict) -> dict:
+    """``{"sources": [...]}`` when the milestone names its public sources, else nothing (so a
+    milestone without sources keeps its content hash). Each source holds SOURCE_FIELDS as text."""
+    sources = m.get("sources") or []
+    if not sources:
+        return {}
+    return {"sources": [{name: str(s.get(name) or "").strip() for name in SOURCE_FIELDS} for s in sources]}
 
 
 # Optional milestone fields and their defaults. They appear in the content only when set, so

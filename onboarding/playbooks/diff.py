@@ -10,7 +10,8 @@ from difflib import SequenceMatcher
 
 from .content import OPTIONAL_MILESTONE_FIELDS, PlaybookContent
 
-DETAIL_LABELS = {"slug": "Slug", "title": "Title", "description": "Description", "weeks": "Reference length in weeks"}
+DETAIL_LABELS = {"slug": "Slug", "title": "Title", "description": "Description", "weeks": "Reference length in weeks",
+                 "reviewed": "Last reviewed (month)", "next_review_by": "Next review by"}
 NUDGE_LABELS = {
     "due_soon_working_days": "Due-soon reminder, working days before",
     "overdue_every_working_days": "Overdue reminder, every so many working days",
@@ -24,6 +25,7 @@ MILESTONE_LABELS = {
     "week": "Week", "pinned": "Keeps its week on a shorter or longer plan", "required": "Required",
     "evidence_prompt": "Evidence prompt", "not_before_week": "Not before week", "not_after_week": "Not after week",
     "on_site": "On a day the leader is on site", "delegable": "An assistant may complete it for the leader",
+    "sources": "Where this comes from",
 }
 
 
@@ -83,6 +85,8 @@ def _milestone_value(name: str, value, phase_titles: dict[str, str]) -> str:
         return value.replace("_", " ").capitalize()
     if name == "owner" and isinstance(value, str):
         return "HR" if value == "hr" else value.capitalize()
+    if name == "sources" and isinstance(value, list):
+        return "; ".join(f"{s.get('title')}, {s.get('publisher')}, {s.get('date')} ({s.get('url')})" for s in value) or "(none)"
     return _text(value)
 
 

@@ -60,7 +60,8 @@ def edit_milestone(content: PlaybookContent, key: str, data: dict) -> None:
     """Change everything but the key (keys stay stable so plans can follow)."""
     i = _index(content, key)
     old = content.milestones[i]
-    new = milestone_content(data | {"key": key})
+    # The form has no sources: a milestone keeps the ones it has (a file upload changes them).
+    new = milestone_content({"sources": old.get("sources")} | data | {"key": key})
     if new["week"] == old["week"]:
         content.milestones[i] = new
     else:

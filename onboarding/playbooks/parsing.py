@@ -19,6 +19,7 @@ from ..models import CATEGORIES, OWNER_ROLES
 from ..models.storable import is_storable
 from .content import DEFAULT_PULSES, PlaybookContent, Problem, milestone_content, pulse_problems, stripped
 from .fields import _check_fields, _cut, _is_type, _show
+from .sources import review_problems, source_problems
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -40,6 +41,8 @@ TOP_FIELDS = {
     "milestones": (list, True, None),
     "nudges": (dict, False, None),
     "pulses": (list, False, None),
+    "reviewed": (object, False, None),  # YYYY-MM, checked by sources.review_problems
+    "next_review_by": (str, False, 200),
 }
 PHASE_FIELDS = {
     "key": (str, True, 80),
@@ -61,6 +64,7 @@ MILESTONE_FIELDS = {
     "not_after_week": (int, False, None),
     "on_site": (bool, False, None),
     "delegable": (bool, False, None),
+    "sources": (list, False, None),  # checked by sources.source_problems
 }
 # A playbook nests four levels (playbook, milestones, milestone, field); anything far
 # deeper is a mistake or an attack on the recursive composer.
@@ -152,7 +156,7 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     phase_keys, found = _check_phases(data, filename)
     problems += found
     problems += _check_milestones(data, filename, weeks, phase_keys)
-    problems += _check_nudges(data, filename) + _check_pulses(data, filename, weeks)
+    problems += _check_nudges(data, filename) + _check_pulses(data, filename, weeks) + review_problems(data, filename)
     if problems:
         return None, _first_problems(problems, filename)
     return _content(data), []
@@ -240,6 +244,7 @@ def _check_milestones(data: dict, filename: str, weeks: int | None, phase_keys: 
             milestone_keys.add(key)
         problems += _check_milestone_values(item, where, filename, phase_keys)
         problems += _check_timing(item, where, filename, weeks)
+        problems += source_problems(item.get("sources"), where, filename, item.key_lines.get("sources", at))
         week = item.get("week")
         if _is_type(week, int):
             line = item.key_lines["week"]
@@ -323,6 +328,8 @@ def _content(data: dict) -> PlaybookContent:
         milestones=[milestone_content(m) for m in data["milestones"]],
         nudges={k: int(v) for k, v in (data.get("nudges") or {}).items()},
         pulses=None if data.get("pulses") in (None, DEFAULT_PULSES) else list(data["pulses"]),
+        reviewed=data.get("reviewed") or "",
+        next_review_by=stripped(data, "next_review_by"),
     )
 
 

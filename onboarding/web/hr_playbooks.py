@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import playbooks
+from .. import plans, playbooks
 from ..extensions import db
 from ..models import Playbook, PlaybookVersion
-from ..playbooks import PlaybookError, drafts, editor
+from ..playbooks import PlaybookError, drafts, editor, sources
 from . import playbook_forms as forms
 from . import remote_addr
 from .downloads import attachment
@@ -37,7 +37,14 @@ def playbooks_page():
 def _list_page(upload, problems=(), status: int = 200):
     items, counts = editor.listing()
     return render_template("hr/playbooks.html", playbooks=items, counts=counts, drafts=_draft_rows(), upload=upload,
-                           form=upload if upload.errors else None, problems=list(problems)), status
+                           form=upload if upload.errors else None, problems=list(problems),
+                           reviews={p.id: _review(p.latest) for p in items if p.latest}), status
+
+
+def _review(version) -> dict:
+    """The latest version's review record as the list shows it, and whether it is due."""
+    return {"month": sources.date_words(version.reviewed) if version.reviewed else "",
+            "by": version.next_review_by or "", "due": sources.review_due(version.reviewed, plans.today())}
 
 
 def _draft_rows() -> list[dict]:

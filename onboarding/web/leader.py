@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import plans
+from .. import plans, playbooks
 from ..extensions import db
 from ..models import Milestone
 from ..people import access
@@ -114,6 +114,7 @@ def _render_milestone(plan, milestone, form=None, status=200, **tailoring_bound)
             milestone=milestone,
             state=plans.milestone_state(milestone),
             completed_by=supporters.completed_by(milestone),
+            sources=playbooks.sources_of(milestone),
             for_leader=access.completes_for_leader(current_user, milestone),
             may_change=may_change,
             closed=access.plan_is_closed(plan),

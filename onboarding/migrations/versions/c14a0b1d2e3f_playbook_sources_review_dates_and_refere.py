@@ -5,8 +5,8 @@ Revises: e1e5c3948d1f
 Create Date: 2026-11-27 15:10:00.000000
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A milestone template's public sources; a version's review month and next reviewer.
+    with op.batch_alter_table('milestone_template', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sources', sa.JSON(), nullable=True))
+    with op.batch_alter_table('playbook_version', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reviewed', sa.String(length=7), nullable=True))
+        batch_op.add_column(sa.Column('next_review_by', sa.String(length=200), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('playbook_version', schema=None) as batch_op:
+        batch_op.drop_column('next_review_by')
+        batch_op.drop_column('reviewed')
+    with op.batch_alter_table('milestone_template', schema=None) as batch_op:
+        batch_op.drop_column('sources')

@@ -30,6 +30,7 @@ from .drafts import PlaybookDraft
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 from .org import DirectoryEntry, PlanSupporter
 from .records import CheckIn, ClinicianInterview, Goal, Stakeholder
+from .runs import SWEEP_OUTCOMES, SweepRun
 from .voice import Concern, EqualityAnswers, Pulse
 
 __all__ = [
@@ -72,4 +73,6 @@ __all__ = [
     "ApiToken",
     "UserSession",
     "LoginThrottle",
+    "SWEEP_OUTCOMES",
+    "SweepRun",
 ]

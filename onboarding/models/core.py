@@ -179,6 +179,9 @@ class Plan(db.Model):
     expected_return_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # Set when the retention run (plans.retention) removed its names and free text: the plan
+    # stays, with its dates, statuses and counts, for the cohort and equity reports.
+    anonymised_at: Mapped[datetime | None]
 
     leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     sponsor: Mapped[User] = relationship(foreign_keys=[sponsor_id])

@@ -21,7 +21,7 @@ from flask import current_app
 from ..extensions import db
 from ..models import Nudge, utcnow
 from ..plans import today as london_today
-from . import mail, sent_log
+from . import mail, sent_log, sweep_runs
 from .facts import Batch, load_facts, prefetch
 from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
 from .policy import KINDS, Due, backoff, due_nudges, still_wanted
@@ -182,10 +182,16 @@ def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResu
     """One sweep: record what is due today, then deliver everything pending."""
     config = config if config is not None else current_app.config
     today = today or london_today()
-    dues = due_nudges(load_facts(config), today)
-    recorded = record(dues, today)
-    delivery = deliver(today, config, force=True)
-    log.info("nudge sweep for %s: recorded %d, sent %d, failed %d", today, recorded, delivery.sent, delivery.failed)
+    run = sweep_runs.begin(today)  # its row (and log line) is what metrics and readiness read
+    run_id = run.id
+    try:
+        dues = due_nudges(load_facts(config), today)
+        recorded = record(dues, today)
+        delivery = deliver(today, config, force=True)
+    except Exception as exc:
+        sweep_runs.fail(run_id, exc)
+        raise
+    sweep_runs.complete(run, recorded, delivery)
     return SweepResult(recorded, delivery, dues)
 
 

@@ -40,6 +40,10 @@ def init_app(app: Flask) -> None:
     converters.init_app(app)
     security.init_app(app)
     assets.init_app(app)
+    from . import observability, ops
+
+    observability.init_app(app)  # request ids, the request histogram, the log format
+    app.register_blueprint(ops.bp)  # /metrics and /health/ready
     for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):
         app.register_blueprint(module.bp)
 

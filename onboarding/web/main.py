@@ -79,6 +79,22 @@ def csrf_failed(_error):
     return render_template("errors/csrf.html"), 400
 
 
+@bp.app_errorhandler(500)
+def server_error(_error):
+    # The page carries the request id the log line has, so a report can be matched to it.
+    from .observability import request_id
+
+    db.session.rollback()
+    if _json_wanted():
+        return jsonify(message="Something went wrong on our side", request_id=request_id()), 500
+    try:
+        return render_template("errors/500.html"), 500
+    except Exception:  # noqa: BLE001 - the layout itself may need what failed (the database)
+        return (f"<!DOCTYPE html><title>Sorry, there is a problem with the service</title>"
+                f"<h1>Sorry, there is a problem with the service</h1><p>Try again later. Reference "
+                f"{request_id()}.</p>"), 500
+
+
 @bp.app_errorhandler(403)
 def forbidden(_error):
     return render_template("errors/404.html"), 404

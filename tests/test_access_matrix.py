@@ -141,6 +141,9 @@ TABLE = {
 NOT_SESSION_ROUTES = {
     "static", "nhsuk_assets", "nhsuk_dist", "main.health", "main.accessibility",
     "auth.login", "auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password", "calendar.feed",
+    # Operations: readiness is public (states and times only); /metrics answers a bearer token or an
+    # allowed address and no session, so is 404 to everyone else (tests/test_operations.py).
+    "ops.ready", "ops.metrics",
 }
 
 

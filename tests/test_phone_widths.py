@@ -25,7 +25,8 @@ LONG_EMAIL = "alexandra.montgomery-fitzwilliam.executive-assistant@northshire-te
 # GET endpoints that answer something other than an HTML page: never measured.
 NOT_HTML = {
     "static", "nhsuk_assets", "nhsuk_dist",  # files
-    "main.health",  # JSON
+    "main.health", "ops.ready",  # JSON
+    "ops.metrics",  # Prometheus text, and 404 without its token
     "calendar.feed",  # ICS
     "exports.plan_csv", "hr.cohort_csv",  # CSV downloads
     "hr.playbook_yaml",  # YAML download

@@ -27,6 +27,7 @@ from .core import (
     User,
 )
 from .drafts import PlaybookDraft
+from .mfa import RecoveryCode, TwoFactor, TwoFactorPolicy
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 from .org import DirectoryEntry, PlanSupporter
 from .records import CheckIn, ClinicianInterview, Goal, Stakeholder
@@ -75,4 +76,7 @@ __all__ = [
     "LoginThrottle",
     "SWEEP_OUTCOMES",
     "SweepRun",
+    "TwoFactor",
+    "RecoveryCode",
+    "TwoFactorPolicy",
 ]

@@ -48,6 +48,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Set when a leader dismisses the welcome panel on My plan; until then it shows.
     welcome_dismissed_at: Mapped[datetime | None]
+    # Employee identifiers (people.identifiers): optional, unique where given, NULL when not.
+    esr_number: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -182,6 +185,9 @@ class Plan(db.Model):
     # Set when the retention run (plans.retention) removed its names and free text: the plan
     # stays, with its dates, statuses and counts, for the cohort and equity reports.
     anonymised_at: Mapped[datetime | None]
+    # The plan's own employee identifiers (people.identifiers), as on the leader's user.
+    esr_number: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     leader: Mapped[User] = relationship(foreign_keys=[leader_id])
     sponsor: Mapped[User] = relationship(foreign_keys=[sponsor_id])

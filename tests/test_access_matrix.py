@@ -135,6 +135,15 @@ TABLE = {
     "tokens_admin.index": HR_GET,
     "tokens_admin.issue": HR_POST,
     "tokens_admin.revoke": HR_POST,
+    # Audit review, access review and subject access (issue 17): HR only, 404 for everyone else.
+    "hr.audit": HR_GET,
+    "hr.audit_csv": HR_GET,
+    "hr.plan_history": HR_GET,
+    "hr.access_review_page": HR_GET,
+    "hr.access_review_csv": HR_GET,
+    "hr.subject_access_search": HR_GET,
+    "hr.subject_access_person": HR_GET,
+    "hr.subject_access_download": HR_GET,
 }
 
 # Reached without a session, or with a bearer token: tested in their own files.

@@ -1,4 +1,4 @@
-"""`onboarding users create`."""
+"""`onboarding users create` and `onboarding users export` (subject access)."""
 from __future__ import annotations
 
 import os
@@ -35,3 +35,27 @@ def users_create(email, name, hr) -> None:
     click.echo(f"Created {user.email}{' (HR)' if hr else ''}")
     if password is None:
         click.echo("Set-password link (single use): " + accounts.invite_url(user, current_app.config))
+
+
+@users_cli.command("export")
+@click.option("--email", required=True, help="The email address of the person asking (a former user too).")
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="The folder to write into (made if missing); default ./subject-access-<id>-<date>.")
+@with_appcontext
+def users_export(email, out) -> None:
+    """Everything held about one person, for a subject access request: data.json and a
+    readable index.html. Audited."""
+    from pathlib import Path
+
+    from .. import plans
+    from ..people import subject_access
+
+    person = subject_access.find(email)
+    if person is None:
+        fail(f"No user has the email address {email.strip().lower()}")
+    today = plans.today()
+    data = subject_access.export(person, None, "command line", today=today)
+    written = subject_access.write(data, Path(out or subject_access.filename(person, today, suffix="")))
+    db.session.commit()
+    for path in written:
+        click.echo(f"Wrote {path}")

@@ -31,6 +31,7 @@ from .mfa import RecoveryCode, TwoFactor, TwoFactorPolicy
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 from .org import DirectoryEntry, PlanSupporter
 from .records import CheckIn, ClinicianInterview, Goal, Stakeholder
+from .reference import REFERENCE_KINDS, ReferenceDocument
 from .runs import SWEEP_OUTCOMES, SweepRun
 from .voice import Concern, EqualityAnswers, Pulse
 
@@ -74,6 +75,8 @@ __all__ = [
     "ApiToken",
     "UserSession",
     "LoginThrottle",
+    "REFERENCE_KINDS",
+    "ReferenceDocument",
     "SWEEP_OUTCOMES",
     "SweepRun",
     "TwoFactor",

@@ -56,6 +56,12 @@ class SentEmail(db.Model):
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    __table_args__ = (
+        # HR's audit review filters by object, by action and by plan, newest first.
+        sa.Index("ix_audit_event_object", "object_type", "object_id"),
+        sa.Index("ix_audit_event_action_at", "action", "at"),
+        sa.Index("ix_audit_event_plan_at", "plan_id", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(sa.String(60))
@@ -64,6 +70,9 @@ class AuditEvent(db.Model):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    # The plan the event is about (itself, or its milestone, check-in, record...): a plan's
+    # History tab. No foreign key: the trail outlives what it describes.
+    plan_id: Mapped[int | None]
 
     actor: Mapped[User | None] = relationship()
 

@@ -19,6 +19,9 @@ PREFIX = "onb_"  # makes a leaked token easy to recognise in logs and secret sca
 MAX_NAME = 80
 # Recording every use would write on every read; once a minute is enough to spot idle tokens.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The audit trail notes a token's first use each (UTC) day, read off last_used_at at no extra
+# query: every request would bury the trail under a polling client's reads (the request log has
+# those), while once a day still says which tokens act, as whom and from where.
 
 
 class TokenError(ValueError):
@@ -68,14 +71,17 @@ def revoke(token: ApiToken, actor=None, remote_addr: str | None = None) -> None:
     audit.record(actor, "api_token.revoke", token, remote_addr, user=token.user.email, name=token.name)
 
 
-def authenticate(raw: str | None) -> User | None:
-    """The active user a live token acts as, or None. Notes the use (the caller commits)."""
+def authenticate(raw: str | None, remote_addr: str | None = None) -> User | None:
+    """The active user a live token acts as, or None. Notes the use, and audits the first
+    of the day (the caller commits)."""
     if not raw or len(raw) > 200:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     now = utcnow()
+    if token.last_used_at is None or token.last_used_at.date() != now.date():
+        audit.record(token.user, "api_token.use", token, remote_addr, name=token.name)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user

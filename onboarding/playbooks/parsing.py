@@ -17,8 +17,11 @@ from yaml.nodes import ScalarNode
 
 from ..models import CATEGORIES, OWNER_ROLES
 from ..models.storable import is_storable
+from .acronyms import playbook_problems as abbreviation_problems
 from .content import DEFAULT_PULSES, PlaybookContent, Problem, milestone_content, pulse_problems, stripped
 from .fields import _check_fields, _cut, _is_type, _show
+from .reference import check_file as check_reference
+from .reference import is_reference
 from .sources import review_problems, source_problems
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -157,6 +160,7 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     problems += found
     problems += _check_milestones(data, filename, weeks, phase_keys)
     problems += _check_nudges(data, filename) + _check_pulses(data, filename, weeks) + review_problems(data, filename)
+    problems += abbreviation_problems(data, text, filename)  # every abbreviation in the glossary
     if problems:
         return None, _first_problems(problems, filename)
     return _content(data), []
@@ -346,6 +350,9 @@ def parse_files(paths: Iterable[str | Path]) -> tuple[list[PlaybookContent], lis
     contents, problems = [], []
     seen: dict[str, str] = {}
     for path in paths:
+        if is_reference(path):  # the glossary or who's who beside the playbooks: their own rules
+            problems += check_reference(path)
+            continue
         content, found = parse_file(path)
         problems += found
         if content:
@@ -357,4 +364,4 @@ def parse_files(paths: Iterable[str | Path]) -> tuple[list[PlaybookContent], lis
 
 
 def default_paths(directory: str | Path) -> list[Path]:
-    return sorted(Path(directory).glob("*.yaml"))
+    return sorted(p for p in Path(directory).glob("*.yaml") if not is_reference(p))

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         converters,
         exports,
         hr,
+        hr_audit,
         hr_directory,
         hr_plans,
         hr_playbooks,
@@ -99,6 +100,7 @@ NAV = (
     ("hr.directory", "Who's who", "hr"),
     ("outbox.index", "Outbox", "hr"),
     ("tokens_admin.index", "API tokens", "hr"),
+    ("hr.audit", "Audit trail", "hr"),
 )
 
 

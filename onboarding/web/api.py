@@ -22,7 +22,7 @@ from ..playbooks import editor
 from . import api_input, api_schema, remote_addr
 from . import api_models as shapes
 from .api_schema import IDEMPOTENCY_KEY, LOCATION, operation
-from .downloads import attachment
+from .downloads import attachment, audited
 from .main import message_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -61,12 +61,12 @@ def authenticate():
     raw = raw.strip()
     if scheme.lower() != "bearer" or not raw:
         return _unauthorised("Send an API token in the header Authorization: Bearer <token>", False)
-    user = tokens.authenticate(raw)
+    user = tokens.authenticate(raw, remote_addr())
     if user is None:
         db.session.rollback()
         return _unauthorised("The API token is wrong or has been revoked", True)
-    if db.session.dirty:
-        db.session.commit()  # the token's last-used time
+    if db.session.dirty or db.session.new:
+        db.session.commit()  # the token's last-used time, and the day's first use in the audit trail
     g.api_user = user
     return None
 
@@ -301,4 +301,5 @@ YAML_FILE = ("text/yaml", {"type": "object", "required": ["slug", "title", "week
 def export_playbook(slug: str):
     playbook = _playbook_or_404(slug)
     yaml_text = playbooks.to_yaml(playbooks.content_of(playbook.latest))
+    audited(g.api_user, "export.playbook_yaml", playbook, slug=slug, version=playbook.latest.number, via="api")
     return attachment(yaml_text, "text/yaml", f"{playbook.slug}.yaml")

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..people import audit
 from ..plans import calendar_feed
 from . import remote_addr
 from .forms import Form
@@ -27,6 +28,9 @@ def feed(token: str):
     if user is None:
         abort(404)
     body = calendar_feed.build(user, current_app.config["BASE_URL"])
+    # Calendar apps fetch every hour or so: the first fetch of each day is enough to show use.
+    if audit.record_daily(user, "calendar.feed", user, remote_addr()):
+        db.session.commit()
     return Response(body, mimetype="text/calendar", headers={
         "Content-Disposition": 'inline; filename="onboarding.ics"',
         "Cache-Control": "private, max-age=900",

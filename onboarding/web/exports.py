@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..people import access
 from ..plans import exports
-from .downloads import attachment
+from .downloads import attachment, audited
 
 bp = Blueprint("exports", __name__)
 
@@ -22,6 +22,7 @@ def _plan(plan_id: int):
 @login_required
 def plan_csv(plan_id: int):
     plan = _plan(plan_id)
+    audited(current_user, "export.plan_csv", plan)
     return attachment(exports.plan_csv(plan), "text/csv", exports.csv_filename(plan))
 
 
@@ -29,4 +30,5 @@ def plan_csv(plan_id: int):
 @login_required
 def plan_print(plan_id: int):
     plan = _plan(plan_id)
+    audited(current_user, "export.plan_print", plan)
     return render_template("exports/print.html", title=f"Onboarding review: {plan.leader.name}", **exports.review(plan))

@@ -11,7 +11,7 @@ from ..models import User
 from ..people import accounts
 from ..plans import attention, cohort
 from . import hr_forms as forms
-from .downloads import attachment
+from .downloads import attachment, audited
 from .guards import hr_required
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -91,5 +91,7 @@ def cohort_csv():
     form = _filter_form()
     if not form.validate():
         abort(400)
-    body = cohort.to_csv(cohort.all_rows(_filters(form)))
+    filters = _filters(form)
+    body = cohort.to_csv(cohort.all_rows(filters))
+    audited(_me(), "export.cohort_csv", status=filters.status, playbook=filters.playbook, overdue_only=filters.overdue_only)
     return attachment(body, "text/csv", f"cohort-{plans.today().isoformat()}.csv")

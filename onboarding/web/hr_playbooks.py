@@ -11,7 +11,7 @@ from ..models import Playbook, PlaybookVersion
 from ..playbooks import PlaybookError, drafts, editor, sources
 from . import playbook_forms as forms
 from . import remote_addr
-from .downloads import attachment
+from .downloads import attachment, audited
 from .hr import _me, bp
 
 
@@ -110,6 +110,7 @@ def playbook_version(slug: str, number: int):
 @bp.get("/playbooks/<slug>/v<int:number>.yaml")
 def playbook_yaml(slug: str, number: int):
     version = _version(slug, number)
+    audited(_me(), "export.playbook_yaml", version.playbook, slug=slug, version=number)
     return attachment(playbooks.to_yaml(playbooks.content_of(version)), "application/yaml", f"{slug}.yaml")
 
 

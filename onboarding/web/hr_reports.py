@@ -15,9 +15,9 @@ from ..plans import equity
 from ..plans import equity_groups as eg
 from ..plans.disclosure import SUPPRESSED
 from ..plans.exports import safe_cell
-from .downloads import attachment
+from .downloads import attachment, audited
 from .forms import PAST_EXAMPLE, DateInputField, Form
-from .hr import bp
+from .hr import _me, bp
 from .hr_forms import opts
 
 # The most a bar can stand for, by the kind of measure (others scale to the largest shown).
@@ -113,4 +113,5 @@ def equity_csv():
     report = _report(form) if form.validate() else None
     if report is None:
         abort(400)
+    audited(_me(), "export.equity_csv", start=report.start.isoformat(), end=report.end.isoformat())
     return attachment(to_csv(report), "text/csv", f"equity-{report.start.isoformat()}-to-{report.end.isoformat()}.csv")

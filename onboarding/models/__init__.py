@@ -5,6 +5,7 @@ from .base import (
     GOAL_STATUSES,
     MAX_ID,
     MILESTONE_STATUSES,
+    NUDGE_CHANNELS,
     NUDGE_MODES,
     NUDGE_STATUSES,
     OPEN_PLAN_STATUSES,
@@ -27,6 +28,7 @@ from .core import (
     User,
 )
 from .drafts import PlaybookDraft
+from .hooks import WEBHOOK_EVENTS, HookPost, OrgSetting, TeamsChannel, WebhookEndpoint, WebhookEvent
 from .mfa import RecoveryCode, TwoFactor, TwoFactorPolicy
 from .ops import ApiToken, AuditEvent, LoginThrottle, Nudge, SentEmail, UserSession
 from .org import DirectoryEntry, PlanSupporter
@@ -45,6 +47,7 @@ __all__ = [
     "SUPPORTER_ROLES",
     "RAG_VALUES",
     "NUDGE_MODES",
+    "NUDGE_CHANNELS",
     "NUDGE_STATUSES",
     "GOAL_STATUSES",
     "STANCES",
@@ -79,6 +82,12 @@ __all__ = [
     "ReferenceDocument",
     "SWEEP_OUTCOMES",
     "SweepRun",
+    "WEBHOOK_EVENTS",
+    "OrgSetting",
+    "TeamsChannel",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "HookPost",
     "TwoFactor",
     "RecoveryCode",
     "TwoFactorPolicy",

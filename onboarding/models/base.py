@@ -18,6 +18,7 @@ __all__ = [
     "SUPPORTER_ROLES",
     "RAG_VALUES",
     "NUDGE_MODES",
+    "NUDGE_CHANNELS",
     "NUDGE_STATUSES",
     "GOAL_STATUSES",
     "STANCES",
@@ -47,6 +48,8 @@ MILESTONE_STATUSES = ("todo", "done", "not_applicable")
 SUPPORTER_ROLES = ("buddy", "assistant", "peer_mentor")
 RAG_VALUES = ("red", "amber", "green")
 NUDGE_MODES = ("all", "digest", "mute")
+# Where a person's escalations, check-in reminders and digest go when a Teams channel exists.
+NUDGE_CHANNELS = ("email", "teams", "both")
 # "sending": claimed by a delivery run, between the outbox and the SMTP server's answer.
 NUDGE_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 GOAL_STATUSES = ("not_started", "on_track", "at_risk", "achieved", "dropped")

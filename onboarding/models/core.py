@@ -15,6 +15,7 @@ from .base import (
     CATEGORIES,
     CLOSED_PLAN_STATUSES,
     MILESTONE_STATUSES,
+    NUDGE_CHANNELS,
     NUDGE_MODES,
     OPEN_PLAN_STATUSES,
     OWNER_ROLES,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # defined in modules that import this one
 class User(UserMixin, db.Model):
     __tablename__ = "user"
     __table_args__ = (one_of("nudge_mode", NUDGE_MODES),)
+    __table_args__ = (one_of("nudge_mode", NUDGE_MODES), one_of("nudge_channel", NUDGE_CHANNELS))
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     name: Mapped[str] = mapped_column(sa.String(120))
@@ -39,6 +41,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
     nudge_mode: Mapped[str] = mapped_column(sa.String(10), default="all")
+    # Email, Teams or both, for the nudges a Teams channel also carries (hooks.teams).
+    nudge_channel: Mapped[str] = mapped_column(sa.String(5), default="email", server_default="email")
     # Rotated whenever the password changes or the user is deactivated: it spends invite links.
     security_stamp: Mapped[str] = mapped_column(sa.String(64), default=new_token)
     # Only the SHA-256 of the calendar-feed token is kept: the address is shown once, when made.

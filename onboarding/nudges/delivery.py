@@ -19,6 +19,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..hooks import delivery as posts
+from ..hooks import outbox as post_outbox
+from ..hooks import teams, webhooks
 from ..models import Nudge, utcnow
 from ..plans import today as london_today
 from . import mail, sent_log, sweep_runs
@@ -26,6 +29,7 @@ from .facts import Batch, load_facts, prefetch
 from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
 from .policy import KINDS, Due, backoff, due_nudges, still_wanted
 from .render import links, render_email
+from .render import card_text, links, render_email
 
 log = logging.getLogger("onboarding.nudges")
 DELIVERY_BATCH = 100  # recipients claimed, loaded and marked together
@@ -38,6 +42,8 @@ class DeliveryResult:
     skipped: int = 0  # no longer worth sending (done, paused, muted...)
     emails: int = 0
     errors: list[str] = field(default_factory=list)
+    cards: int = 0  # Teams cards queued for these nudges (hooks.teams)
+    posts: posts.PostResult = field(default_factory=posts.PostResult)  # Teams and webhook posts made
 
 
 def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime | None = None) -> DeliveryResult:
@@ -72,6 +78,7 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
             if not batch.nudges:
                 continue
             prefetch(batch, today)
+            run.routing = teams.Routing.load(r for rows in batch.nudges.values() for r in rows)
             next_renewal = time.monotonic() + renew_every
             failed: list[dict] = []
             skipped: list[int] = []
@@ -96,6 +103,8 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
             release(to_release, batch)
     if untouched:
         result.failed += count_pending(untouched)
+    # Then the HTTP posts: the cards just queued, webhook events, and retries of both.
+    result.posts = posts.deliver(config, force=force, now=now)
     return result
 
 
@@ -113,6 +122,7 @@ class _Run:
     max_attempts: int
     retry_base: int
     unreachable: str | None = None  # the error, once the mail server cannot be reached
+    routing: teams.Routing = field(default_factory=teams.Routing)  # the batch's Teams channels and choices
 
 
 def _deliver_to(run: _Run, batch: Batch, recipient, rows: list, failed: list[dict], skipped: list[int]) -> None:
@@ -122,6 +132,9 @@ def _deliver_to(run: _Run, batch: Batch, recipient, rows: list, failed: list[dic
     gone = sorted({row.id for row in rows} - {row.id for row in wanted})
     skipped += gone
     run.result.skipped += len(gone)
+    cards, wanted = run.routing.split(recipient.id, wanted)
+    if cards:
+        _queue_cards(run, batch, recipient, cards, emailed={row.id for row in wanted})
     if not wanted:
         return
     exc = _send(run.mailer, run.marks, recipient, wanted, run.today, run.config, batch, run.url)
@@ -138,6 +151,22 @@ def _deliver_to(run: _Run, batch: Batch, recipient, rows: list, failed: list[dic
         run.unreachable = error
 
 
+def _queue_cards(run: _Run, batch: Batch, recipient, cards: list, emailed: set[int]) -> None:
+    """Queue a Teams card for each of these nudges, and mark those not also emailed as sent, in
+    one commit: a nudge is carried to its channel once (the card's unique key), whatever repeats."""
+    link_text = f"Open in {run.config.get('SERVICE_NAME', 'Leader onboarding')}"
+    queued = []
+    for row, channel in cards:
+        title, link = card_text(row, run.today, batch=batch, url=run.url)
+        queued.append({"nudge_id": row.id, "url": channel,
+                       "body": teams.card_body(title, f"For {recipient.name}", link, link_text)})
+    run.result.cards += post_outbox.queue_teams(run.marks, queued)
+    only = [row.id for row, _ in cards if row.id not in emailed]
+    if only:
+        mark_sent(run.marks, only)  # commits the cards with the marks
+        run.result.sent += len(only)
+    else:
+        run.marks.commit()
 def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, batch: Batch, url: dict):
     """Send one recipient's email; mark its nudges sent. Returns the MailError, if any."""
     try:
@@ -175,7 +204,9 @@ class SweepResult:
 
     @property
     def summary(self) -> str:
-        return f"recorded {self.recorded}, sent {self.delivery.sent}, failed {self.delivery.failed}"
+        line = f"recorded {self.recorded}, sent {self.delivery.sent}, failed {self.delivery.failed}"
+        made = self.delivery.posts
+        return f"{line}; posted {made.posted}, posts failed {made.failed}" if made.posted or made.failed else line
 
 
 def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResult:
@@ -187,6 +218,7 @@ def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResu
     try:
         dues = due_nudges(load_facts(config), today)
         recorded = record(dues, today)
+        webhooks.sweep_started(today)  # plan.started for plans whose start date has come
         delivery = deliver(today, config, force=True)
     except Exception as exc:
         sweep_runs.fail(run_id, exc)

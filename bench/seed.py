@@ -75,6 +75,7 @@ class Seeded:
     hr_email: str = ""
     sponsor_leaders: int = 0
     anchor: date | None = None
+    plan_id: int = 0  # the measured leader's plan (the plan page is measured as its sponsor)
 
 
 def anchor_day(today: date) -> date:
@@ -191,6 +192,7 @@ def seed(app, n_plans: int, today: date, password_hash: str, seed_value: int = 2
         _insert(User, rows, counts)
 
     ids = {model: _max_id(model) + 1 for model in (Plan, Milestone, CheckIn, Stakeholder, ClinicianInterview, Goal)}
+    first_plan_id = ids[Plan]
     monday = anchor - timedelta(days=anchor.weekday())
     for chunk_start in range(0, n_plans, CHUNK_PLANS):
         batch: dict[type, list[dict]] = {m: [] for m in ids}
@@ -317,6 +319,7 @@ def seed(app, n_plans: int, today: date, password_hash: str, seed_value: int = 2
         hr_email=hr[0]["email"],
         sponsor_leaders=sum(1 for i in range(n_plans) if (i // LEADERS_PER_SPONSOR) % n_sponsors == 0),
         anchor=anchor,
+        plan_id=first_plan_id,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from onboarding.extensions import db
 from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, PlanSupporter, Stakeholder
+from onboarding.hooks import webhooks
 from onboarding.playbooks import drafts
 from onboarding.web import NAV  # noqa: F401  (the nav endpoints are routes too)
 
@@ -144,6 +145,13 @@ TABLE = {
     "hr.subject_access_search": HR_GET,
     "hr.subject_access_person": HR_GET,
     "hr.subject_access_download": HR_GET,
+    # Teams and webhooks (issue 15): the choice is each person's own; the rest is HR's.
+    "account.nudge_channel": (("POST",), EVERYONE, set()),
+    "hr.integrations": HR_BOTH,
+    "hr.plan_teams": HR_BOTH,
+    "hr.webhook_new": HR_BOTH,
+    "hr.webhook_log": HR_GET,
+    "hr.webhook_delete": HR_BOTH,
 }
 
 # Reached without a session, or with a bearer token: tested in their own files.
@@ -224,6 +232,8 @@ def _objects(cast):
         "action": None,  # filled per endpoint
         "entry_id": entry.id,
         "concern_id": concern.id,
+        "endpoint_id": webhooks.register("HR system", "https://hr.example.nhs.uk/hooks", ["plan.created"],
+                                         cast["hr"])[0].id,
         "_records": {"stakeholder": stakeholder.id, "interview": interview.id, "goal": goal.id},
     }
 

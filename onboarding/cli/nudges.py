@@ -32,7 +32,8 @@ nudges_cli = AppGroup("nudges", help="Record and send nudges.")
 def nudges_run(today, dry_run) -> None:
     """One sweep: record the nudges due today, then send everything queued.
 
-    Prints "recorded N, sent N, failed N". Exits 0 when every delivery succeeded,
+    Prints "recorded N, sent N, failed N" (and "; posted N, posts failed N" when Teams cards
+    or webhook events were posted). Exits 0 when every delivery succeeded,
     3 when any failed (those stay queued for a retry), 1 on an unexpected error.
     """
     from .. import nudges
@@ -50,10 +51,10 @@ def nudges_run(today, dry_run) -> None:
         logging.getLogger(__name__).exception("nudge sweep failed")
         click.echo(f"error: nudge sweep failed: {exc}", err=True)
         sys.exit(EXIT_UNEXPECTED)
-    for error in result.delivery.errors:
+    for error in result.delivery.errors + result.delivery.posts.errors:
         click.echo(f"not delivered: {error}", err=True)
     click.echo(result.summary)
-    if result.delivery.failed:
+    if result.delivery.failed or result.delivery.posts.failed:
         sys.exit(EXIT_DELIVERY_FAILED)
 
 

@@ -28,7 +28,6 @@ from . import mail, sent_log, sweep_runs
 from .facts import Batch, load_facts, prefetch
 from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
 from .policy import KINDS, Due, backoff, due_nudges, still_wanted
-from .render import links, render_email
 from .render import card_text, links, render_email
 
 log = logging.getLogger("onboarding.nudges")
@@ -132,6 +131,8 @@ def _deliver_to(run: _Run, batch: Batch, recipient, rows: list, failed: list[dic
     gone = sorted({row.id for row in rows} - {row.id for row in wanted})
     skipped += gone
     run.result.skipped += len(gone)
+    if not wanted:
+        return
     cards, wanted = run.routing.split(recipient.id, wanted)
     if cards:
         _queue_cards(run, batch, recipient, cards, emailed={row.id for row in wanted})
@@ -167,6 +168,8 @@ def _queue_cards(run: _Run, batch: Batch, recipient, cards: list, emailed: set[i
         run.result.sent += len(only)
     else:
         run.marks.commit()
+
+
 def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, batch: Batch, url: dict):
     """Send one recipient's email; mark its nudges sent. Returns the MailError, if any."""
     try:

@@ -203,6 +203,13 @@ def subject(items: Sequence[dict], today: date) -> str:
     return one["headline"]  # the digest: one a week
 
 
+def card_text(nudge, today: date, *, batch: Batch, url: dict) -> tuple[str, str]:
+    """A Teams card's heading and link for one nudge (hooks.teams): the subject its email would
+    have alone, and the page the email links to; nothing of the email's body."""
+    item = _item(nudge, batch, today, url)
+    return " ".join(subject([item], today).split()), item["url"]
+
+
 def render_email(recipient, nudges: Sequence, today: date, config: Mapping, *, batch: Batch,
                  url: dict | None = None) -> tuple[str, str, str]:
     """Subject, text and HTML of the one email that carries these nudges."""

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from ..extensions import db
+from ..hooks import webhooks
 from ..models import CLOSED_PLAN_STATUSES, Milestone, Plan, PlaybookVersion, User, utcnow
 from ..people import audit
 from . import dates, planning
@@ -119,6 +120,9 @@ def create_plan(
     )
     db.session.expire(plan, ["milestones"])
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
+    # HR systems hear of it in this transaction; of its start too when that day has come.
+    webhooks.record("plan.created", plan)
+    webhooks.record_started(plan, today())
     return plan
 
 
@@ -166,6 +170,7 @@ def complete_milestone(milestone: Milestone, user: User, note: str = "", link: s
                                 evidence_link=link.strip() or None)
     if changed:
         audit.record(user, "milestone.complete", milestone, remote_addr, plan=milestone.plan_id, key=milestone.key)
+        webhooks.record("milestone.completed", milestone.plan, milestone)
     return changed
 
 
@@ -221,6 +226,7 @@ def pause(plan: Plan, user: User, reason: str | None = None, expected_return_on:
     plan.pause_reason, plan.expected_return_on = reason, expected_return_on
     audit.record(user, "plan.pause", plan, remote_addr, reason=reason,
                  expected_return_on=expected_return_on.isoformat() if expected_return_on else None)
+    webhooks.record("plan.paused", plan)
 
 
 def resume(plan: Plan, user: User, on: date | None = None, remote_addr=None) -> int:
@@ -297,6 +303,7 @@ def close(plan: Plan, user: User, status: str, remote_addr=None) -> None:
     plan.status = status
     plan.closed_at = utcnow()
     audit.record(user, {"completed": "plan.complete", "withdrawn": "plan.withdraw"}[status], plan, remote_addr)
+    webhooks.record(f"plan.{status}", plan)
 
 
 def reassign(plan: Plan, user: User, sponsor: User | None = None, mentor: User | None = None, clear_mentor=False, remote_addr=None) -> None:

@@ -9,7 +9,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from ..extensions import db
-from ..models import NUDGE_MODES
+from ..hooks import teams
+from ..hooks.urls import HookError
+from ..models import NUDGE_CHANNELS, NUDGE_MODES
 from ..people import accounts, audit, equality, throttle
 from . import current_user_session, remote_addr
 from .forms import Form, SetPasswordForm
@@ -36,6 +38,42 @@ class NudgeSettingsForm(Form):
     )
 
 
+CHANNEL_LABELS = {"email": "Email", "teams": "Teams", "both": "Email and Teams"}
+
+
+class ChannelForm(Form):
+    nudge_channel = RadioField(
+        "Where do you want escalations, check-in reminders and the weekly digest?",
+        choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in NUDGE_CHANNELS],
+        validators=[InputRequired("Select email, Teams or both")],
+    )
+
+
+def _settings_page(form, channel_form, status=200):
+    user = current_user._get_current_object()
+    return render_template("account/settings.html", title="Your account", form=form, hints=MODE_HINTS,
+                           channel_form=channel_form if teams.channel_exists_for(user) else None), status
+
+
+@bp.post("/account/teams")
+@login_required
+def nudge_channel():
+    """Email, Teams or both, for the nudges a Teams channel also carries (hooks.teams)."""
+    user = current_user._get_current_object()
+    form = ChannelForm()
+    if form.validate_on_submit():
+        try:
+            teams.set_choice(user, form.nudge_channel.data, remote_addr())
+        except HookError as exc:
+            db.session.rollback()
+            form.nudge_channel.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"Your Teams setting is saved: {CHANNEL_LABELS[user.nudge_channel].lower()}.", "success")
+            return redirect(url_for("account.settings"))
+    return _settings_page(NudgeSettingsForm(nudge_mode=user.nudge_mode), form, 400)
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def settings():
@@ -48,16 +86,8 @@ def settings():
             db.session.commit()
         flash(f"Your email setting is saved: {MODE_LABELS[user.nudge_mode].lower()}.", "success")
         return redirect(url_for("account.settings"))
-    status = 400 if form.errors else 200
-    return (
-        render_template(
-            "account/settings.html",
-            title="Your account",
-            form=form,
-            hints=MODE_HINTS,
-        ),
-        status,
-    )
+    return _settings_page(form, ChannelForm(formdata=None, nudge_channel=user.nudge_channel),
+                          400 if form.errors else 200)
 
 
 class ChangePasswordForm(Form):

@@ -156,7 +156,7 @@ def test_a_plans_history_holds_its_own_events_and_its_parts(cast, client, login)
     login(hr)
     page = html.unescape(client.get(f"/hr/plans/{plan.id}/history").get_data(as_text=True))
     assert "Completed a milestone" in page and f"/plans/{plan.id}/milestones/{milestone.id}" in page
-    assert "Goal: create" in page and "name: Faster log-in" in page
+    assert "Set a goal" in page and "name: Faster log-in" in page
     assert "Paused a plan" not in page  # plan B's
     assert f'href="/hr/plans/{plan.id}/history"' in client.get(f"/hr/plans/{plan.id}").get_data(as_text=True)
 

@@ -15,6 +15,7 @@ class AuditFilterForm(Form):
         csrf = False
 
     actor = EmailField("Person acting (optional)", validators=[Optional(), Length(max=254), EMAIL],
+                       filters=[lambda v: v.strip() if v else v],
                        description="Their email address, for example sam.jones@nhs.net")
     action = SelectField("Action", choices=opts([("", "Any action")]), default="")
     object_type = SelectField("Object", choices=opts([("", "Any object")]), default="")
@@ -44,4 +45,4 @@ class SubjectAccessForm(Form):
 
     email = EmailField("Email address of the person asking", validators=[
         DataRequired("Enter the email address of the person asking"), Length(max=254), EMAIL],
-        description="Their current or former account's address")
+        description="Their current or former account's address", filters=[lambda v: v.strip() if v else v])

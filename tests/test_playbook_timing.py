@@ -12,7 +12,7 @@ from onboarding.extensions import db
 from .conftest import ROOT, make_user
 
 GOOD = ROOT / "playbooks" / "compressed-13-weeks.yaml"
-# The compressed playbook's clinician interviews (week 6) begin on line 137.
+# The compressed playbook's clinician interviews (week 6) begin on line 286; their floor is on line 299.
 INTERVIEWS = "    week: 6\n    pinned: false\n    required: true\n    not_before_week: 5\n    on_site: true\n"
 
 
@@ -26,19 +26,19 @@ def problems_for(tmp_path: Path, fields: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fields, message", [
-    ("    not_before_week: 0\n", "152: milestone 'clinician-interviews-and-shadowing': not_before_week 0 is outside "
+    ("    not_before_week: 0\n", "299: milestone 'clinician-interviews-and-shadowing': not_before_week 0 is outside "
                                "the playbook's weeks 1 to 13"),
-    ("    not_after_week: 14\n", "152: milestone 'clinician-interviews-and-shadowing': not_after_week 14 is outside "
+    ("    not_after_week: 14\n", "299: milestone 'clinician-interviews-and-shadowing': not_after_week 14 is outside "
                                "the playbook's weeks 1 to 13"),
-    ("    not_before_week: 7\n", "152: milestone 'clinician-interviews-and-shadowing': not_before_week 7 is after its "
+    ("    not_before_week: 7\n", "299: milestone 'clinician-interviews-and-shadowing': not_before_week 7 is after its "
                                "own week 6; a floor only holds a milestone back in shorter plans"),
-    ("    not_after_week: 5\n", "152: milestone 'clinician-interviews-and-shadowing': not_after_week 5 is before its "
+    ("    not_after_week: 5\n", "299: milestone 'clinician-interviews-and-shadowing': not_after_week 5 is before its "
                               "own week 6; a ceiling only brings a milestone forward in longer plans"),
-    ("    not_before_week: six\n", "152: milestone 'clinician-interviews-and-shadowing': field 'not_before_week' must "
+    ("    not_before_week: six\n", "299: milestone 'clinician-interviews-and-shadowing': field 'not_before_week' must "
                                  "be a whole number, not 'six'"),
-    ("    on_site: yes please\n", "152: milestone 'clinician-interviews-and-shadowing': field 'on_site' must be true "
+    ("    on_site: yes please\n", "299: milestone 'clinician-interviews-and-shadowing': field 'on_site' must be true "
                                 "or false, not 'yes please'"),
-    ("    delegable: 1\n", "152: milestone 'clinician-interviews-and-shadowing': field 'delegable' must be true or "
+    ("    delegable: 1\n", "299: milestone 'clinician-interviews-and-shadowing': field 'delegable' must be true or "
                          "false, not 1"),
 ])
 def test_timing_and_flags_are_checked_with_file_and_line(tmp_path, fields, message):
@@ -50,7 +50,7 @@ def test_a_floor_after_the_ceiling_is_refused_at_the_ceiling(tmp_path):
     # (it is also before the milestone's own week, reported too).
     assert problems_for(tmp_path, "    not_before_week: 6\n    not_after_week: 6\n") == []
     found = problems_for(tmp_path, "    not_before_week: 6\n    not_after_week: 4\n")
-    assert "153: milestone 'clinician-interviews-and-shadowing': not_after_week 4 is before not_before_week 6" in found
+    assert "300: milestone 'clinician-interviews-and-shadowing': not_after_week 4 is before not_before_week 6" in found
 
 
 def test_unused_fields_stay_out_of_the_content_and_its_hash(tmp_path):
@@ -60,8 +60,8 @@ def test_unused_fields_stay_out_of_the_content_and_its_hash(tmp_path):
     path.write_text(text)
     bare, problems = playbooks.parse_file(path)
     assert problems == []
-    assert all(set(m) == {"key", "title", "description", "phase", "category", "owner", "week", "pinned",
-                          "required", "evidence_prompt"} for m in bare.milestones)
+    assert all(set(m) - {"sources"} == {"key", "title", "description", "phase", "category", "owner", "week",
+                                        "pinned", "required", "evidence_prompt"} for m in bare.milestones)
     # Saying the defaults out loud changes nothing either.
     path.write_text(text.replace("    required: true\n", "    required: true\n    on_site: false\n    delegable: false\n"))
     spelled_out, problems = playbooks.parse_file(path)

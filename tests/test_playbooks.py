@@ -58,7 +58,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_every_default_playbook_is_valid():
     contents, problems = playbooks.parse_files(playbooks.default_paths(ROOT / "playbooks"))
     assert problems == []
-    assert len(contents) == 3
+    assert len(contents) == 4
 
 
 def test_a_broken_file_names_file_line_and_field(tmp_path):
@@ -165,4 +165,4 @@ def test_nudges_block_is_validated(tmp_path, nudges, message):
     path = write(tmp_path, "compressed-13-weeks.yaml", text)
     _, problems = playbooks.parse_file(path)
     assert len(problems) == 1 and message in problems[0].message, problems
-    assert problems[0].line == 11
+    assert problems[0].line == 13

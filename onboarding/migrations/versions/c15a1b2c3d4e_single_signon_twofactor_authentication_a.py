@@ -5,8 +5,8 @@ Revises: c14b5c6d7e8f
 Create Date: 2026-11-27 15:10:00.000000
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -17,8 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Added columns and a unique index: SQLite needs no table rebuild for either.
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('oidc_issuer', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('oidc_subject', sa.String(length=255), nullable=True))
+        batch_op.create_index('ix_user_oidc_subject', ['oidc_issuer', 'oidc_subject'], unique=True)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_index('ix_user_oidc_subject')
+        batch_op.drop_column('oidc_subject')
+        batch_op.drop_column('oidc_issuer')

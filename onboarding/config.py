@@ -72,6 +72,8 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 20
     LOGIN_MAX_FAILURES_PER_ADDRESS = 100
     LOGIN_LOCK_SECONDS = 15 * 60
+    # Two-factor: how long a right password waits for its code (the half-signed-in state).
+    TWO_FACTOR_PENDING_SECONDS = 5 * 60
 
     # Mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" is for tests.
     MAIL_BACKEND = "file"

@@ -45,6 +45,14 @@ TABLE = {
     "calendar.account": (("GET", "POST"), EVERYONE, set()),
     "account.equality_answers": (("GET", "POST"), EVERYONE, set()),  # each their own answers only
     "account.delete_equality_answers": (("GET", "POST"), EVERYONE, set()),
+    # Two-factor (issue 15): each their own set-up and switching off; HR's user page, reset and setting.
+    "two_factor.setup": (("GET", "POST"), EVERYONE, set()),
+    "two_factor.switch_off": (("GET", "POST"), EVERYONE, set()),
+    "hr.user_details": HR_GET,
+    "hr.user_identifiers": HR_POST,
+    "hr.reset_two_factor": HR_POST,
+    "hr.two_factor_policy": HR_POST,
+    "hr.plan_identifiers": HR_POST,
     "leader.plan": PLAN_READ,
     "leader.milestone": PLAN_READ,
     "leader.stakeholders": PLAN_READ,
@@ -158,6 +166,8 @@ TABLE = {
 NOT_SESSION_ROUTES = {
     "static", "nhsuk_assets", "nhsuk_dist", "main.health", "main.accessibility",
     "auth.login", "auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password", "calendar.feed",
+    # The second step of a password sign-in: signed out, with a right password (tests/test_two_factor.py).
+    "two_factor.code",
     # Operations: readiness is public (states and times only); /metrics answers a bearer token or an
     # allowed address and no session, so is 404 to everyone else (tests/test_operations.py).
     "ops.ready", "ops.metrics",

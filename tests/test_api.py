@@ -466,7 +466,7 @@ def test_every_field_the_document_lists_is_the_models_and_is_checked(api, cast, 
      "working_days must be a list or a comma-separated string of day names such as mon"),
     ("hr", "/plans", ["a list"], None, "the request body must be a JSON object"),
     ("hr", "/plans", new_plan_body(colour="blue"), "colour",
-     "unknown field 'colour'; expected leader, sponsor, mentor, playbook, start, months, working_days, "
+     "unknown field 'colour'; expected esr_number, external_id, leader, sponsor, mentor, playbook, start, months, working_days, "
      "on_site_days"),
     ("sponsor_a", "/plans/{plan_id}/checkins", checkin_body(summary="x" * 5001), "summary",
      "Summary must be 5000 characters or fewer"),
@@ -484,7 +484,7 @@ def test_shape_errors_are_worded_for_people(api, cast, who, path, body, field, m
     ("per_page=1000", "per_page", "per_page must be a whole number from 1 to 100"),
     ("page=%2B2", "page", "page must be a whole number from 1 to 100000"),
     ("status=lost", "status", "status must be one of active, paused, completed or withdrawn"),
-    ("colour=blue", "colour", "unknown query parameter 'colour'; expected page, per_page, status"),
+    ("colour=blue", "colour", "unknown query parameter 'colour'; expected page, per_page, status, esr, external_id"),
 ])
 def test_query_errors_are_worded_for_people(api, query, field, message):
     response = api("hr", "GET", f"/plans?{query}")

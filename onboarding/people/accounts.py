@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Plan, User, UserSession, new_token, utcnow
 from ..models.storable import is_storable
 from ..nudges import mail, sent_log
-from . import access, audit, passwords, sessions, throttle
+from . import access, audit, mfa, passwords, sessions, throttle
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 GENERIC_FAILURE = "Enter a correct email address and password"
@@ -150,8 +150,9 @@ def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle
     user = find_user(email)
     if allowed and check_password(user, password) and user.active:
         throttle.release(email, remote_addr, policy)
-        user.last_login_at = utcnow()
-        audit.record(user, "user.login", user, remote_addr)
+        if not mfa.is_enabled(user):  # else the login is recorded once the second step passes (mfa.verify)
+            user.last_login_at = utcnow()
+            audit.record(user, "user.login", user, remote_addr)
         return user
     audit.record(None, "user.login_failed", user, remote_addr, email=email[:254], locked=not allowed)
     db.session.commit()

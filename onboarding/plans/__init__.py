@@ -380,6 +380,7 @@ def as_json(plan: Plan) -> dict:
         "status": plan.status,
         "pause_reason": plan.pause_reason,
         "expected_return_on": plan.expected_return_on.isoformat() if plan.expected_return_on else None,
+        "esr_number": plan.esr_number, "external_id": plan.external_id,  # people.identifiers
         "milestones": [milestone_json(m) for m in plan.milestones],
     }
 

@@ -26,7 +26,8 @@ PER_PAGE = 25
 CSV_HEADER = (
     "plan id", "leader", "leader email", "sponsor", "mentor", "playbook", "version", "status",
     "start", "end", "week", "of weeks", "percent complete", "overdue", "last check-in", "last RAG",
-    "next check-in due", "inactive people",
+    "next check-in due", "esr assignment number", "external id", "leader esr assignment number",
+    "leader external id", "inactive people",
 )
 
 
@@ -102,23 +103,33 @@ def inactive_people(plan_ids: list[int] | sa.Select) -> dict[int, list[str]]:
             for plan_id, s, m in rows}
 
 
+def identifiers(plan_ids: list[int]) -> dict[int, tuple]:
+    """Each plan's ESR assignment number and external id, then its leader's (people.identifiers). One query."""
+    leader = aliased(User)
+    rows = db.session.execute(
+        sa.select(Plan.id, Plan.esr_number, Plan.external_id, leader.esr_number, leader.external_id)
+        .join(leader, Plan.leader_id == leader.id).where(Plan.id.in_(plan_ids)))
+    return {plan_id: tuple(values) for plan_id, *values in rows}
+
+
 def _page_ids(query: sa.Select, limit: int, offset: int) -> list[int]:
     # Pick the page's plans first and join their people afterwards: joining first makes
     # the database join every matching plan before it can keep the 25 it shows.
     return list(db.session.scalars(_order(query.with_only_columns(Plan.id)).limit(limit).offset(offset)))
 
 
-def all_rows(filters: Filters, today: date | None = None, batch: int = 500) -> Iterator[tuple[PlanRow, list[str]]]:
-    """Every row matching ``filters`` with its deactivated people (as ``Page.inactive_people``),
-    fetched in batches of four queries (for the CSV export)."""
+def all_rows(filters: Filters, today: date | None = None, batch: int = 500) -> Iterator[tuple[PlanRow, list[str], tuple]]:
+    """Every row matching ``filters`` with its deactivated people (as ``Page.inactive_people``)
+    and its ``identifiers``, fetched in batches of five queries (for the CSV export)."""
     today = today or plans_mod.today()
     offset = 0
     while True:
         ids = _page_ids(_filtered(filters, today), batch, offset)
         rows = dashboards.plan_rows(ids, today)
         inactive = inactive_people(ids) if ids else {}
+        found = identifiers(ids) if ids else {}
         for row in rows:
-            yield row, inactive.get(row.plan_id, [])
+            yield row, inactive.get(row.plan_id, []), found.get(row.plan_id, (None,) * 4)
         if len(rows) < batch:
             return
         offset += batch
@@ -138,12 +149,12 @@ def _inactive_text(row: PlanRow, who: list[str]) -> str:
     return "; ".join(f"{names[role]} ({role})" for role in who)
 
 
-def to_csv(rows: Iterable[tuple[PlanRow, list[str]]]) -> str:
+def to_csv(rows: Iterable[tuple[PlanRow, list[str], tuple]]) -> str:
     """The rows of ``all_rows`` as CSV, a line per plan under CSV_HEADER."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    for r, who in rows:
+    for r, who, ids in rows:
         writer.writerow(
             [
                 safe_cell(v)
@@ -153,7 +164,8 @@ def to_csv(rows: Iterable[tuple[PlanRow, list[str]]]) -> str:
                     r.start_date.isoformat(), r.end_date.isoformat(), r.progress.week, r.progress.weeks,
                     r.progress.percent, r.progress.overdue,
                     r.last_checkin_on.isoformat() if r.last_checkin_on else "", r.last_rag or "",
-                    r.next_checkin_due.isoformat() if r.next_checkin_due else "", _inactive_text(r, who),
+                    r.next_checkin_due.isoformat() if r.next_checkin_due else "",
+                    *(value or "" for value in ids), _inactive_text(r, who),
                 )
             ]
         )

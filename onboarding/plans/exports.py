@@ -13,7 +13,8 @@ from . import checkins, records
 from .supporters import completed_by
 
 CSV_COLUMNS = ("Plan", "Leader", "Phase", "Milestone", "Category", "Owner", "Due", "Status",
-               "Completed on", "Completed by", "Evidence note", "Evidence link")
+               "Completed on", "Completed by", "Evidence note", "Evidence link",
+               "ESR assignment number", "External id")  # the plan's (people.identifiers)
 STATE_LABELS = {"done": "Done", "overdue": "Overdue", "due_soon": "Due soon",
                 "not_started": "Not started", "not_applicable": "Not applicable"}
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
@@ -48,6 +49,8 @@ def plan_csv(plan: Plan, today: date | None = None) -> str:
             completed_by(m),  # "Ann Assistant for Lee Leader" when done on the leader's behalf
             m.evidence_note or "",
             m.evidence_link or "",
+            plan.esr_number or "",
+            plan.external_id or "",
         )])
     return out.getvalue()
 

@@ -333,12 +333,15 @@ def _plan_options():
     )
 
 
-def plan_page(user, page: int, per_page: int, status: str | None = None) -> tuple[list[Plan], int]:
-    """One page of the plans the user may read (of one status if given), by id, with what
-    plans.as_json reads loaded in a fixed number of queries; and how many there are in all."""
+def plan_page(user, page: int, per_page: int, status: str | None = None, esr_number: str | None = None,
+              external_id: str | None = None) -> tuple[list[Plan], int]:
+    """One page of the plans the user may read (of one status, ESR assignment number or external
+    id if given), by id, with what plans.as_json reads loaded in a fixed number of queries; and
+    how many there are in all."""
     query = access.visible_plans(user)
-    if status is not None:
-        query = query.where(Plan.status == status)
+    for column, value in ((Plan.status, status), (Plan.esr_number, esr_number), (Plan.external_id, external_id)):
+        if value is not None:
+            query = query.where(column == value)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(Plan.id).limit(per_page).offset((page - 1) * per_page).options(

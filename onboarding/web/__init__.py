@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         hr_audit,
         hr_directory,
         hr_hooks,
+        hr_people,
         hr_plans,
         hr_playbooks,
         hr_reports,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
         leader_tailoring,
         main,
         mentor,
+        mfa,
         outbox,
         security,
         sponsor,
@@ -48,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(ops.bp)  # /metrics and /health/ready
     for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(mfa.bp)  # two-factor: the sign-in's second step and the set-up pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .. import plans, playbooks
 from ..extensions import csrf, db
 from ..models import Milestone, Plan
-from ..people import access, tokens
+from ..people import access, identifiers, tokens
 from ..plans import checkins, plan_start, records
 from ..playbooks import editor
 from . import api_input, api_schema, remote_addr
@@ -161,7 +161,8 @@ def docs():
            ok={200: (shapes.PlanPage, "One page of plans, ordered by id.")}, query=shapes.PlanQuery)
 def list_plans():
     query = _parsed(shapes.PlanQuery, request.args.to_dict(), "query parameter")
-    rows, total = records.plan_page(_user(), query.page, query.per_page, query.status)
+    rows, total = records.plan_page(_user(), query.page, query.per_page, query.status,
+                                    (query.esr or "").strip() or None, (query.external_id or "").strip() or None)
     return reply(shapes.PlanPage(items=[shapes.Plan.of(p) for p in rows], page=query.page, per_page=query.per_page,
                                  total=total, pages=math.ceil(total / query.per_page)))
 
@@ -173,9 +174,11 @@ def create_plan():
     user = _hr_user()
     new = _body(shapes.NewPlan)
     try:
-        checked = plan_start.check(**new.model_dump())
+        checked = plan_start.check(**new.model_dump(exclude=set(identifiers.FIELDS)))
+        ids = identifiers.check(Plan, None, new.esr_number, new.external_id)  # all checked before anything is written
         plan = plan_start.start(checked, actor=user, remote_addr=remote_addr())
-    except plan_start.StartError as exc:
+        identifiers.apply(plan, ids, user, remote_addr())
+    except (plan_start.StartError, identifiers.IdentifierError) as exc:
         db.session.rollback()
         return error(422, str(exc), exc.field)
     db.session.commit()
@@ -186,6 +189,24 @@ def create_plan():
 @operation("getPlan", "A plan with its milestones", READERS, ok={200: (shapes.Plan, "The plan.")}, errors=(404,))
 def get_plan(plan_id: int):
     return reply(shapes.Plan.of(_plan_or_404(plan_id)))
+
+
+@bp.patch("/plans/<int:plan_id>")
+@operation("updatePlanIdentifiers", "Set or clear a plan's ESR assignment number and external id", "HR",
+           body=shapes.Identifiers, ok={200: (shapes.Plan, "The plan.")}, errors=(404,))
+def update_plan(plan_id: int):
+    """Only the fields sent change; null or "" clears one."""
+    user = _hr_user()
+    plan = _plan_or_404(plan_id)
+    sent = _body(shapes.Identifiers)
+    values = identifiers.as_dict(plan) | {name: getattr(sent, name) for name in sent.model_fields_set}
+    try:
+        identifiers.update(plan, values["esr_number"], values["external_id"], user, remote_addr())
+    except identifiers.IdentifierError as exc:
+        db.session.rollback()
+        return error(422, str(exc), exc.field)
+    db.session.commit()
+    return reply(shapes.Plan.of(plan))
 
 
 # --- milestones -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from .. import plans
 from ..models import CATEGORIES, MILESTONE_STATUSES, OWNER_ROLES, PLAN_STATUSES, RAG_VALUES
 from ..models.storable import is_storable
+from ..people import identifiers
 from ..plans import checkin_leader, checkins, plan_start, planning, records, tailoring
 
 EMAIL_MAX = 254  # the user table's email column
@@ -131,8 +132,15 @@ class Request(BaseModel):
 # --- request bodies and query strings ---------------------------------------------------------
 
 
-class NewPlan(Request):
-    """The fields of `onboarding plans create`."""
+class Identifiers(Request):
+    """A plan's employee identifiers (people.identifiers judges them); null or empty clears one."""
+
+    esr_number: Omittable(Text(40)) = Field(None, title="ESR assignment number", description=identifiers.ESR_HINT)
+    external_id: Omittable(Text(identifiers.EXTERNAL_MAX)) = Field(None, title="External id", description="Unique.")
+
+
+class NewPlan(Identifiers):
+    """The fields of `onboarding plans create`, and the plan's identifiers."""
 
     leader: Text(EMAIL_MAX) = Field(title="The leader's email", description="An existing user's email.",
                                     **doc(format="email"))
@@ -206,6 +214,8 @@ class PlanQuery(Request):
     page: _query_int(1, MAX_PAGE) = 1
     per_page: _query_int(1, MAX_PER_PAGE) = DEFAULT_PER_PAGE
     status: Literal[PLAN_STATUSES] | SkipJsonSchema[None] = None
+    esr: Text(40) | SkipJsonSchema[None] = Field(None, description="Only the plan with this ESR assignment number.")
+    external_id: Text(identifiers.EXTERNAL_MAX) | SkipJsonSchema[None] = Field(None, description="Only the plan with this external id.")
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -254,6 +264,8 @@ class Plan(Response):
     status: Literal[PLAN_STATUSES]
     pause_reason: str | None = Field(description="Why a paused plan is paused.")
     expected_return_on: date | None = Field(description="When a paused leader expects to be back.")
+    esr_number: str | None = Field(description="The plan's ESR assignment number, if HR gave one.")
+    external_id: str | None = Field(description="The plan's external id (an HR system's), if HR gave one.")
     milestones: list[PlanMilestone]
 
     @classmethod
@@ -383,5 +395,5 @@ class Playbook(PlaybookSummary):
             "phases": content.phases, "milestones": content.milestones, "nudges": content.nudges})
 
 
-REQUESTS = (NewPlan, Evidence, NewCheckIn)
+REQUESTS = (NewPlan, Identifiers, Evidence, NewCheckIn)
 RESPONSES = (Error, Plan, PlanPage, Milestone, CheckIn, CheckInList, PlaybookList, Playbook)

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..people import accounts, audit, sessions, throttle
 from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
+from . import mfa as two_factor
 from .forms import Form, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -63,7 +64,11 @@ def login():
         except accounts.AccountError as exc:
             form.password.errors = [str(exc)]
         else:
+            if (code_step := two_factor.second_step(user, request.args.get("next"))) is not None:
+                db.session.commit()
+                return code_step  # no session until the code is right (web/mfa.py)
             _sign_in(user, address)
+            two_factor.mark_if_setup_required(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     status = 200 if not form.errors else 400
@@ -108,7 +113,12 @@ def _new_password(user, via: str):
         else:
             audit.record(user, "user.set_password", user, address, via=via)
             _end_current_session()  # whoever was signed in on this browser
+            if (code_step := two_factor.second_step(user, None)) is not None:  # a link is no second factor
+                db.session.commit()
+                flash("Your password is set. Enter your security code to sign in.", "success")
+                return code_step
             _sign_in(user, address)
+            two_factor.mark_if_setup_required(user)
             user.last_login_at = utcnow()
             audit.record(user, "user.login", user, address, via=f"{via} link")
             db.session.commit()

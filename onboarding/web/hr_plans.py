@@ -14,7 +14,7 @@ from ..plans import cohort, dates, plan_start, planning, rebase, supporters
 from ..plans import tailoring as plan_tailoring
 from ..plans.pulses import SCORE_LABELS, readable, scores
 from . import hr_forms as forms
-from . import remote_addr
+from . import identifier_forms, remote_addr
 from .hr import _invited, _me, bp
 from .leader_forms import ConfirmForm
 from .supporter_forms import SupporterForm
@@ -147,6 +147,7 @@ def _admin_forms(plan: Plan, **bound) -> dict:
         "close": lambda: forms.CloseForm(prefix="close", formdata=None),
         "rebase": lambda: _rebase_form(plan, formdata=False),
         "supporter": lambda: SupporterForm(prefix="supporter", formdata=None),
+        "identifiers": lambda: identifier_forms.for_object(plan),
     }
     return {name: bound.get(name) or make() for name, make in unbound.items()}
 

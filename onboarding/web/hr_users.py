@@ -7,16 +7,18 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 
 from ..extensions import db
 from ..models import User, get_by_id
-from ..people import accounts, user_admin
+from ..people import accounts, mfa, user_admin
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
+from .hr_people import PolicyForm
 
 
 def _users_page(invite=None, status: int = 200, form=None):
     return render_template(
         "hr/users.html", users=user_admin.listing(), invite=invite or forms.InviteUserForm(formdata=None),
         action_form=forms.UserActionForm(), form=form,
+        policy=PolicyForm(formdata=None, required=mfa.is_required()),  # two-factor (hr_people.py)
     ), status
 
 

@@ -36,7 +36,7 @@ NOT_HTML = {
 }
 
 # Downloads, by the end of their path, whatever their endpoint (a new export is not a page).
-DOWNLOADS = (".csv", ".ics", ".json", ".yaml")
+DOWNLOADS = (".csv", ".ics", ".json", ".yaml", ".zip")
 
 # Opens every details element, then names the widest element sticking out of the viewport
 # (the deepest of those reaching furthest right, outside any element that scrolls itself and

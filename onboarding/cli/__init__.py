@@ -26,6 +26,7 @@ COMMANDS = {
     "backup": (".backup", "backup_command", "Back up the database to PATH while the app runs: a copy of the SQLite database, or a pg_dump custom-format archive of the app's PostgreSQL schema."),
     "restore": (".backup", "restore_command", "Replace the database with the backup at PATH (made by `onboarding backup`)."),
     "report": (".report", "report_cli", "Reports across plans."),
+    "retention": (".retention", "retention_cli", "Keep closed plans no longer than the retention period."),
     # Flask-Migrate's, which the app registers itself.
     "db": ("flask_migrate.cli", "db", "Perform database migrations."),
 }

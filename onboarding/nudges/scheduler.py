@@ -1,7 +1,7 @@
 """APScheduler wiring for the nudge jobs.
 
-Two jobs: the daily sweep (08:00 Europe/London by default) and a retry of queued
-deliveries every 15 minutes. ``onboarding run`` starts them in-process, once (never
+Three jobs: the daily sweep (08:00 Europe/London by default), a retry of queued
+deliveries every 15 minutes, and the weekly retention run (Sunday 03:00). ``onboarding run`` starts them in-process, once (never
 in the reloader's watcher process as well as its child); production runs web
 workers without a scheduler and exactly one ``onboarding scheduler`` process.
 Even if two schedulers run by mistake, the outbox makes each nudge go out once.
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "nudges-daily-sweep"
 RETRY_JOB = "nudges-retry-queued"
+RETENTION_JOB = "retention-weekly"
 RETRY_MINUTES = 15
 # A sweep missed while the machine slept still runs when it wakes, up to this long after.
 SWEEP_GRACE_SECONDS = 12 * 3600
@@ -60,8 +61,23 @@ def retry_queued(app) -> None:
             db.session.remove()
 
 
+def weekly_retention(app) -> None:
+    """Anonymise closed plans past RETENTION_YEARS (plans.retention: one transaction, audited)."""
+    from ..plans import retention
+
+    with app.app_context():
+        try:
+            result = retention.run(app.config.get("RETENTION_YEARS", 6))
+            log.info("weekly retention run: %s", result.summary)
+        except Exception:  # keep the scheduler alive; next week tries again
+            log.exception("weekly retention run failed")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def configure(scheduler, app):
-    """Add both jobs to ``scheduler``; return it."""
+    """Add the jobs to ``scheduler``; return it."""
     tz = planning.zone(app.config.get("TIMEZONE"))
     common = {"args": [app], "coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(
@@ -78,6 +94,15 @@ def configure(scheduler, app):
         id=RETRY_JOB,
         name="Retry queued nudge emails",
         misfire_grace_time=RETRY_GRACE_SECONDS,
+        **common,
+    )
+    # Sunday 03:00, when nobody is working on plans; a missed run still runs within the day.
+    scheduler.add_job(
+        weekly_retention,
+        CronTrigger(day_of_week="sun", hour=3, minute=0, timezone=tz),
+        id=RETENTION_JOB,
+        name="Weekly retention run",
+        misfire_grace_time=SWEEP_GRACE_SECONDS,
         **common,
     )
     return scheduler

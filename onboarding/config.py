@@ -75,6 +75,22 @@ class Defaults:
     # Two-factor: how long a right password waits for its code (the half-signed-in state).
     TWO_FACTOR_PENDING_SECONDS = 5 * 60
 
+    # Single sign-on through an OpenID Connect provider (people/sso.py, README "Single
+    # sign-on"): on when OIDC_ISSUER and OIDC_CLIENT_ID are set. The issuer is the provider's
+    # own (for Entra ID https://login.microsoftonline.com/<tenant id>/v2.0); its
+    # /.well-known/openid-configuration gives the endpoints and keys.
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""
+    OIDC_SCOPES = "openid email profile"
+    OIDC_BUTTON_LABEL = "Sign in with NHSmail"
+    # Whether an email address the provider sends without email_verified (Entra ID never sends
+    # it) may match a user. Only for a single-tenant issuer whose administrators own the addresses.
+    OIDC_TRUST_EMAIL = False
+    # Single sign-on the only way in: passwords refused, but for this one break-glass HR account.
+    SSO_ONLY = False
+    BREAK_GLASS_EMAIL = ""
+
     # Mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" is for tests.
     MAIL_BACKEND = "file"
     MAIL_FROM = "Leader onboarding <onboarding@localhost>"

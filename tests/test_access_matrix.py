@@ -168,6 +168,8 @@ NOT_SESSION_ROUTES = {
     "auth.login", "auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password", "calendar.feed",
     # The second step of a password sign-in: signed out, with a right password (tests/test_two_factor.py).
     "two_factor.code",
+    # Single sign-on's start and the provider's answer: anyone signed out (tests/test_sso.py, test_sso_browser.py).
+    "sso.login", "sso.callback",
     # Operations: readiness is public (states and times only); /metrics answers a bearer token or an
     # allowed address and no session, so is 404 to everyone else (tests/test_operations.py).
     "ops.ready", "ops.metrics",

@@ -187,3 +187,15 @@ def test_invites_in_sso_only_mode_say_to_sign_in_with_sso(app, smtp, sso_only):
                                           'go to http://onboarding.test/login and choose "Sign in with NHSmail".') == 1
     assert "set-password" not in text + html and 'href="http://onboarding.test/login"' in html
     assert "Set your password" in parts(to_glass)[0]
+
+
+def test_the_cli_unlinks_a_replaced_provider_account(runner, ctx):
+    ann = make_user("ann@example.nhs.uk", "Ann", password=None)
+    ann.oidc_issuer, ann.oidc_subject = ISSUER, "old-subject"
+    db.session.commit()
+    result = runner.invoke(args=["users", "unlink-sso", "ANN@example.nhs.uk"])
+    assert result.exit_code == 0 and "Unlinked the single sign-on account of ann@example.nhs.uk" in result.output
+    assert (ann.oidc_issuer, ann.oidc_subject) == (None, None)
+    assert audit("user.sso_unlinked")[0].detail == {"issuer": ISSUER}
+    again = runner.invoke(args=["users", "unlink-sso", "ann@example.nhs.uk"])
+    assert again.exit_code == 1 and "ann@example.nhs.uk has no single sign-on account linked" in again.output

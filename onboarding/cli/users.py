@@ -1,4 +1,4 @@
-"""`onboarding users create` and `onboarding users export` (subject access)."""
+"""`onboarding users create`, `onboarding users export` (subject access) and `onboarding users unlink-sso`."""
 from __future__ import annotations
 
 import os
@@ -59,3 +59,20 @@ def users_export(email, out) -> None:
     db.session.commit()
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+@users_cli.command("unlink-sso")
+@click.argument("email")
+@with_appcontext
+def users_unlink_sso(email) -> None:
+    """Forget the single sign-on account linked to a user (say their provider account was
+    replaced): their next single sign-on links again by their verified email address."""
+    from ..people import sso
+
+    user = accounts.find_user(email)
+    if user is None:
+        fail(f"No user has the email {email}")
+    if not sso.unlink(user, None):
+        fail(f"{user.email} has no single sign-on account linked")
+    db.session.commit()
+    click.echo(f"Unlinked the single sign-on account of {user.email}")

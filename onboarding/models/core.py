@@ -37,6 +37,10 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # The OpenID Connect issuer and subject this user signs in as, linked at their first
+    # single sign-on (people.sso); NULL until then, unique together (ix_user_oidc_subject).
+    oidc_issuer: Mapped[str | None] = mapped_column(sa.String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(sa.String(255))
     is_hr: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/London")
@@ -70,6 +74,10 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+# One user per provider subject: a second user linking the same subject fails at the database.
+sa.Index("ix_user_oidc_subject", User.oidc_issuer, User.oidc_subject, unique=True)
 
 
 class Playbook(db.Model):

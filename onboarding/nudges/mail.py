@@ -292,6 +292,8 @@ def invite_subject(config: Mapping, details: Mapping | None = None) -> str:
         return f"{plan.leader.name} has asked you to be their peer mentor{at}"
     if role == "hr":
         return f"Your HR account for {service}{at}"
+    if details.get("sso_label"):
+        return f"Your account for {service}{at}"
     return f"Set your password for {service}{at}"
 
 
@@ -308,6 +310,7 @@ def send_invite(user, link: str, details: Mapping | None = None) -> str:
         "plan": plan,
         "sent_by": details.get("sent_by"),
         "start": dates.weekday(plan.start_date) if plan is not None else None,
+        "sso_label": details.get("sso_label"),  # single sign-on only: no password to set
     }
     text, html = _account_email("invite", user, context)
     subject = invite_subject(config, details)

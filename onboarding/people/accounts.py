@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Plan, User, UserSession, new_token, utcnow
 from ..models.storable import is_storable
 from ..nudges import mail, sent_log
-from . import access, audit, mfa, passwords, sessions, throttle
+from . import access, audit, mfa, passwords, sessions, sso, throttle
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 GENERIC_FAILURE = "Enter a correct email address and password"
@@ -191,9 +191,12 @@ def invite_url(user: User, config) -> str:
 def invite(user: User, config, sent_by: User | None = None) -> tuple[str, bool]:
     """The user's set-password link, and whether it was emailed to them too. A mail failure
     must not undo the invite: HR is shown the link either way. The email says who sent it
-    (``sent_by``, the HR user) and what the user is invited for (``invited_for``)."""
-    link = invite_url(user, config)
-    details = invited_for(user) | {"sent_by": sent_by.name if sent_by is not None else None}
+    (``sent_by``, the HR user) and what the user is invited for (``invited_for``). When single
+    sign-on is the only way in, the link is the sign-in page and the email says to use SSO."""
+    by_sso = sso.invites_by_sso(user, settings := sso.settings(config))
+    link = f"{config['BASE_URL'].rstrip('/')}/login" if by_sso else invite_url(user, config)
+    details = invited_for(user) | {"sent_by": sent_by.name if sent_by is not None else None,
+                                   "sso_label": settings.button_label if by_sso else None}
     try:
         subject = mail.send_invite(user, link, details)
         sent_log.record(user.email, subject, "invite")

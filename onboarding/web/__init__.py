@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         outbox,
         security,
         sponsor,
+        sso,
         tokens_admin,
     )
 
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(mfa.bp)  # two-factor: the sign-in's second step and the set-up pages
+    sso.init_app(app)  # single sign-on: its pages, the sign-in button's settings
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."

@@ -15,6 +15,7 @@ from ..people import accounts, audit, sessions, throttle
 from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
 from . import mfa as two_factor
 from .forms import Form, LoginForm, SetPasswordForm
+from .guards import password_refused
 
 bp = Blueprint("auth", __name__)
 
@@ -57,6 +58,8 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        if (refused := password_refused(form.email.data)) is not None:  # SSO-only mode
+            return refused
         address = remote_addr()
         try:
             user = accounts.sign_in(form.email.data, form.password.data, address,
@@ -100,6 +103,8 @@ def _new_password(user, via: str):
     """Set a password through a single-use link, then sign the person in on this browser."""
     if user is None:
         return render_template("auth/link_expired.html"), 404
+    if (refused := password_refused(user.email)) is not None:  # SSO-only mode
+        return refused
     form = SetPasswordForm()
     if form.validate_on_submit():
         address = remote_addr()
@@ -137,6 +142,8 @@ class ForgottenPasswordForm(Form):
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
+        if (refused := password_refused(form.email.data)) is not None:  # SSO-only mode
+            return refused
         if accounts.request_reset(form.email.data, remote_addr(), current_app.config):
             return render_template("auth/reset_sent.html", message=accounts.RESET_SENT)
         form.email.errors = [accounts.RESET_LOCKED]

@@ -1,13 +1,14 @@
-"""The one HR-only guard for views and whole blueprints."""
+"""Guards for views: the one HR-only guard for views and whole blueprints, and the one for
+password pages when single sign-on is the only way in."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from ..extensions import login_manager
-from ..people import access
+from ..extensions import db, login_manager
+from ..people import access, audit, sso
 
 
 def hr_required(view):
@@ -23,3 +24,16 @@ def hr_required(view):
         return view(*args, **kwargs)
 
     return guarded
+
+
+def password_refused(email: str | None):
+    """When single sign-on is the only way in (SSO_ONLY), a page refusing a password endpoint
+    (sign-in, forgotten-password and set-password links) to anyone but the break-glass account
+    (403, audited); None when the password may be used."""
+    settings = sso.settings(current_app.config)
+    if sso.password_allowed(email, settings):
+        return None
+    audit.record(None, "user.password_refused", None, request.remote_addr, email=(email or "")[:254],
+                 endpoint=request.endpoint)
+    db.session.commit()
+    return render_template("auth/sso_only.html"), 403

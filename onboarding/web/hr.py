@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from .. import plans
 from ..models import User
-from ..people import accounts
+from ..people import accounts, sso
 from ..plans import attention, cohort
 from . import hr_forms as forms
 from .downloads import attachment, audited
@@ -29,9 +29,10 @@ def _me() -> User:
 
 def _invited(user: User) -> None:
     link, sent = accounts.invite(user, current_app.config, sent_by=_me())
+    by_sso = sso.invites_by_sso(user, sso.settings(current_app.config))  # SSO-only: no password to set
     flash(
         f"{user.name} is invited{' and has been emailed' if sent else ''}. "
-        f"Their single-use set-password link is: {link}",
+        + (f"They sign in with single sign-on at {link}" if by_sso else f"Their single-use set-password link is: {link}"),
         "success",
     )
 

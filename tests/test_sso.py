@@ -199,3 +199,12 @@ def test_the_cli_unlinks_a_replaced_provider_account(runner, ctx):
     assert audit("user.sso_unlinked")[0].detail == {"issuer": ISSUER}
     again = runner.invoke(args=["users", "unlink-sso", "ann@example.nhs.uk"])
     assert again.exit_code == 1 and "ann@example.nhs.uk has no single sign-on account linked" in again.output
+
+
+def test_a_refusal_shows_the_providers_words_as_text(app):
+    from onboarding.web import sso as sso_pages
+
+    with app.test_request_context():
+        body, status = sso_pages._refused("You cannot sign in with this account",
+                                          "There is no account for <b>x</b>@example.nhs.uk in this service.", 403)
+    assert status == 403 and "There is no account for &lt;b&gt;x&lt;/b&gt;@example.nhs.uk" in body

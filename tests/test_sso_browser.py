@@ -23,7 +23,7 @@ from onboarding import create_app
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, User
 
-from .conftest import PASSWORD, ROOT, assert_accessible, base_config, make_user, skip_or_fail
+from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, base_config, fits_a_phone, make_user, skip_or_fail
 from .serving import POLL_SECONDS
 
 pytestmark = pytest.mark.browser
@@ -144,6 +144,7 @@ def test_signing_in_links_the_subject_once_and_a_forged_or_replayed_answer_is_re
     app, base = site
     page.goto(f"{base}/account")  # signed out: to sign in first, then back here
     assert "/login?next=" in page.url
+    assert_accessible(page)  # the sign-in page with both ways in
     answers = hold_the_answer(page, provider, base)
     through_the_provider(page, "ann")
     [answer] = answers
@@ -212,11 +213,13 @@ def test_people_without_an_active_account_are_told_why(site, page, login, messag
     from playwright.sync_api import expect
 
     app, base = site
+    page.set_viewport_size(PHONE)
     page.goto(f"{base}/login")
     through_the_provider(page, login)
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot sign in with this account")
     expect(page.get_by_text(message)).to_be_visible()
     assert_accessible(page)
+    fits_a_phone(page)
     page.goto(f"{base}/account")
     assert "/login?next=" in page.url
     email = ACCOUNTS[login]["email"]
@@ -229,10 +232,12 @@ def test_sso_only_mode_hides_passwords_but_for_the_break_glass_account(site, pag
     app, base = site
     app.config.update(SSO_ONLY=True, BREAK_GLASS_EMAIL=BREAK_GLASS)
     try:
+        page.set_viewport_size(PHONE)
         page.goto(f"{base}/login")
         expect(page.get_by_role("button", name="Sign in with NHSmail")).to_be_visible()
         assert page.get_by_label("Password").count() == 0
         assert_accessible(page)
+        fits_a_phone(page)
 
         page.goto(f"{base}/login?break-glass")  # the address README gives the break-glass holder
         page.get_by_label("Email address").fill("ann.leader@example.nhs.uk")
@@ -241,6 +246,8 @@ def test_sso_only_mode_hides_passwords_but_for_the_break_glass_account(site, pag
             page.get_by_role("button", name="Sign in", exact=True).click()
         assert posted.value.status == 403
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in with your organisation's account")
+        assert_accessible(page)
+        fits_a_phone(page)
 
         page.goto(f"{base}/login?break-glass")
         page.get_by_label("Email address").fill(BREAK_GLASS)

@@ -160,6 +160,10 @@ TABLE = {
     "hr.webhook_new": HR_BOTH,
     "hr.webhook_log": HR_GET,
     "hr.webhook_delete": HR_BOTH,
+    # Who's who in NHS digital (issue 14): every signed-in user reads it; HR replaces and downloads it.
+    "reference.whos_who": OWN_PAGE,
+    "hr.whos_who_upload": HR_POST,
+    "hr.whos_who_yaml": HR_GET,
 }
 
 # Reached without a session, or with a bearer token: tested in their own files.
@@ -173,6 +177,8 @@ NOT_SESSION_ROUTES = {
     # Operations: readiness is public (states and times only); /metrics answers a bearer token or an
     # allowed address and no session, so is 404 to everyone else (tests/test_operations.py).
     "ops.ready", "ops.metrics",
+    # The glossary: open to anyone, signed in or not (nothing personal; emails link to it; tests/test_glossary.py).
+    "reference.glossary",
 }
 
 

@@ -13,6 +13,8 @@ from flask import current_app
 from ..plans import dates, planning, pulses
 from ..plans.checkins import next_due
 from ..plans.planning import Calendar, is_due_within, parse_working_days
+from ..playbooks import glossary
+from ..playbooks.marking import Marker
 from .facts import DIGEST_DAYS, Batch
 from .policy import KINDS, PULSE_KINDS, between
 
@@ -49,6 +51,7 @@ def links(config: Mapping) -> dict:
         "pulse_answers": lambda plan_id: f"{url('hr.plan_admin', plan_id=plan_id)}#pulses",
         "sponsor": url("sponsor.dashboard"),
         "settings": url("account.settings"),
+        "glossary": url("reference.glossary"),
     }
 
 
@@ -224,7 +227,9 @@ def render_email(recipient, nudges: Sequence, today: date, config: Mapping, *, b
         "organisation": config.get("ORGANISATION_NAME") or "",
     }
     env = current_app.jinja_env
-    # Rendered straight from the environment: no request, so no web context processors.
-    text = env.get_template("email/nudges.txt").render(context)
-    html = env.get_template("email/nudges.html").render(context)
+    # Rendered straight from the environment: no request, so no web context processors. Each
+    # of the two gets its own glossary marker, as each is read on its own (first use is per email).
+    terms = glossary.load()
+    text = env.get_template("email/nudges.txt").render(context | {"terms": Marker(terms, url["glossary"])})
+    html = env.get_template("email/nudges.html").render(context | {"terms": Marker(terms, url["glossary"])})
     return " ".join(subject(items, today).split()), text, html

@@ -49,6 +49,7 @@ def test_every_audited_action_shows_on_the_page_and_each_filter_narrows(cast, cl
     leader, hr, plan = cast["leader_a"], cast["hr"], cast["plan_a"]
     slug, number = plan.playbook_version.playbook.slug, plan.playbook_version.number
     _, raw = tokens.create(leader, "reporting")
+    _, hr_raw = tokens.create(hr, "playbook sync")
     feed = calendar_feed.create_address(leader)
     db.session.commit()
     _fresh_trail()
@@ -57,6 +58,7 @@ def test_every_audited_action_shows_on_the_page_and_each_filter_narrows(cast, cl
     assert client.post("/login", data={"email": leader.email, "password": "not the password"}).status_code == 400
     login(leader)
     assert client.get(f"/plans/{plan.id}/export.csv").status_code == 200
+    assert client.get(f"/plans/{plan.id}/print").status_code == 200
     client.post("/logout")
     # The token's and the feed's first use of the day are audited; their second uses are not.
     for _ in range(2):
@@ -64,29 +66,35 @@ def test_every_audited_action_shows_on_the_page_and_each_filter_narrows(cast, cl
         assert client.get(f"/calendar/{feed}.ics").status_code == 200
     login(hr)
     assert client.get("/hr/cohort.csv").status_code == 200
+    assert client.get("/hr/equity.csv").status_code == 200
     assert client.get(f"/hr/playbooks/{slug}/v{number}.yaml").status_code == 200
+    assert client.get(f"/api/v1/playbooks/{slug}/export", headers=_bearer(hr_raw)).status_code == 200
 
     page = html.unescape(client.get("/hr/audit").get_data(as_text=True))
-    for label in ("Failed sign-in", "Signed in", "Downloaded a plan (CSV)", "Signed out",
-                  "Used an API token (first use of the day)", "Calendar app fetched the feed (first fetch of the day)",
-                  "Downloaded the cohort (CSV)", "Downloaded a playbook (YAML)"):
+    for label in ("Failed sign-in", "Signed in", "Downloaded a plan (CSV)", "Opened a plan's printable review",
+                  "Signed out", "Used an API token (first use of the day)",
+                  "Calendar app fetched the feed (first fetch of the day)", "Downloaded the cohort (CSV)",
+                  "Downloaded the equity report (CSV)", "Downloaded a playbook (YAML)"):
         assert label in page, label
     assert "email: leader.a@example.nhs.uk" in page and "not the password" not in page
-    assert "9 events, newest first" in page  # the view itself is noted after its query
+    assert "13 events, newest first" in page  # the view itself is noted after its query
 
     everything = _csv(client)  # newest first; the audit.view of the page above is in it now
     assert _actions(everything) == [
-        "Read the audit trail", "Downloaded a playbook (YAML)", "Downloaded the cohort (CSV)", "Signed in",
+        "Read the audit trail", "Downloaded a playbook (YAML)", "Used an API token (first use of the day)",
+        "Downloaded a playbook (YAML)", "Downloaded the equity report (CSV)", "Downloaded the cohort (CSV)", "Signed in",
         "Calendar app fetched the feed (first fetch of the day)", "Used an API token (first use of the day)",
-        "Signed out", "Downloaded a plan (CSV)", "Signed in", "Failed sign-in"]
+        "Signed out", "Opened a plan's printable review", "Downloaded a plan (CSV)", "Signed in", "Failed sign-in"]
 
     # Each filter alone, the rows worked out from the list above.
     assert _actions(_csv(client, actor=leader.email)) == [
         "Calendar app fetched the feed (first fetch of the day)", "Used an API token (first use of the day)",
-        "Signed out", "Downloaded a plan (CSV)", "Signed in"]
+        "Signed out", "Opened a plan's printable review", "Downloaded a plan (CSV)", "Signed in"]
     assert [r["Email"] for r in _csv(client, action="user.login")] == [hr.email, leader.email]
-    assert _actions(_csv(client, object_type="plan", object_id=plan.id)) == ["Downloaded a plan (CSV)"]
-    assert _actions(_csv(client, object_type="playbook")) == ["Downloaded a playbook (YAML)"]
+    assert _actions(_csv(client, object_type="plan", object_id=plan.id)) == [
+        "Opened a plan's printable review", "Downloaded a plan (CSV)"]
+    assert [r["Detail"] for r in _csv(client, object_type="playbook")] == [
+        f"slug: {slug}; version: {number}; via: api", f"slug: {slug}; version: {number}"]
     failed = _csv(client, action="user.login_failed")
     assert [(r["Who"], r["Object"]) for r in failed] == [("The system or an unknown person", "User")]
     assert "email: leader.a@example.nhs.uk" in failed[0]["Detail"]

@@ -219,3 +219,43 @@ def test_logs_are_plain_text_otherwise(client, log_output):
     line = next(line for line in lines() if "onboarding.requests" in line)
     assert "INFO onboarding.requests: GET main.health 200" in line
     assert line.endswith(f"request {response.headers['X-Request-ID']}")
+
+
+
+# Two gunicorn workers, as gunicorn makes them: forked from a process that built the app.
+WORKERS = """
+import os, sys
+from onboarding import create_app
+from onboarding.extensions import db
+app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "INSTANCE_PATH": sys.argv[2],
+                  "METRICS_TOKEN": "T", "BASE_URL": "http://localhost"})
+with app.app_context():
+    db.create_all()
+pid = os.fork()
+client = app.test_client()
+for _ in range(3 if pid == 0 else 2):
+    client.get("/health")
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print(client.get("/metrics", headers={"Authorization": "Bearer T"}).get_data(as_text=True))
+"""
+
+
+def test_gunicorn_workers_add_up_their_counts_in_the_multiprocess_directory(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR (read when prometheus_client is imported, hence a process of
+    its own), one worker's scrape counts every worker's requests."""
+    import os
+    import subprocess
+    import sys
+
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = os.environ | {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    out = subprocess.run([sys.executable, "-c", WORKERS, f"sqlite:///{tmp_path / 'workers.sqlite3'}", str(tmp_path)],
+                         env=env, text=True, capture_output=True, check=True, timeout=120).stdout
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(out) for s in family.samples}
+    assert samples[("onboarding_http_request_duration_seconds_count",
+                    (("endpoint", "main.health"), ("method", "GET"), ("status", "200")))] == 5
+    assert len(list(shared.glob("histogram_*.db"))) == 2  # a file for each worker

@@ -111,6 +111,7 @@ def test_an_issuer_is_https_except_on_this_machine(tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path), "OIDC_ISSUER": "http://idp.example", "OIDC_CLIENT_ID": "c"})
     assert sso.settings_problem(settings(OIDC_ISSUER="http://127.0.0.1:8080")) is None
     assert "must include openid" in sso.settings_problem(settings(OIDC_SCOPES="email profile"))
+    assert "ONBOARDING_SSO_ONLY needs ONBOARDING_OIDC_ISSUER" in sso.settings_problem(sso.settings({"SSO_ONLY": True}))
 
 
 def test_the_sign_in_page_offers_the_button_once_configured(app, client):

@@ -65,10 +65,12 @@ def settings(config: Mapping) -> Settings:
 
 
 def settings_problem(s: Settings) -> str | None:
-    """What is wrong with SSO settings that are switched on, or None. Tokens and codes cross
-    to the issuer, so it must be https (plain http only on this machine's loopback, for tests)."""
+    """What is wrong with the SSO settings (the app does not start with a problem), or None. Tokens
+    and codes cross to the issuer, so it must be https (plain http only on this machine's
+    loopback, for tests)."""
     if not s.enabled:
-        return None
+        # SSO the only way in, with no SSO: nobody but the break-glass account could sign in.
+        return "ONBOARDING_SSO_ONLY needs ONBOARDING_OIDC_ISSUER and ONBOARDING_OIDC_CLIENT_ID" if s.sso_only else None
     parts = urlsplit(s.issuer)
     if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname or "")):
         return f"ONBOARDING_OIDC_ISSUER must be an https address, not {s.issuer}"

@@ -259,3 +259,24 @@ def test_gunicorn_workers_add_up_their_counts_in_the_multiprocess_directory(tmp_
     assert samples[("onboarding_http_request_duration_seconds_count",
                     (("endpoint", "main.health"), ("method", "GET"), ("status", "200")))] == 5
     assert len(list(shared.glob("histogram_*.db"))) == 2  # a file for each worker
+
+
+def test_a_sweep_that_fails_is_recorded_as_failed_and_does_not_count(app, ctx, client, monkeypatch):
+    from onboarding.nudges import delivery
+
+    def broken(_config):
+        raise RuntimeError("facts unavailable")
+
+    monkeypatch.setattr(delivery, "load_facts", broken)
+    with pytest.raises(RuntimeError):
+        nudges.sweep(date(2026, 11, 25), app.config)
+    run = db.session.scalars(sa.select(SweepRun)).one()
+    assert (run.outcome, run.error) == ("failed", "RuntimeError: facts unavailable") and run.finished_at
+    monkeypatch.setattr(monitoring, "utcnow", lambda: WEDNESDAY)
+    assert client.get("/health/ready").get_json()["sweep"] == "overdue"
+
+
+def test_a_mistyped_allow_list_stops_the_app_at_start(tmp_path):
+    with pytest.raises(ValueError, match="ONBOARDING_METRICS_ALLOW"):
+        create_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite3'}")
+                   | {"INSTANCE_PATH": str(tmp_path), "METRICS_ALLOW": "10.0.0.0/33"})

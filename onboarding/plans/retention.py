@@ -87,7 +87,10 @@ def run(years: int, *, dry_run: bool = False, now: datetime | None = None, actor
 
 def due_plans(before: datetime) -> list[int]:
     return list(db.session.scalars(
-        sa.select(Plan.id).where(Plan.is_closed, Plan.closed_at < before, Plan.anonymised_at.is_(None))
+        sa.select(Plan.id).where(
+            Plan.is_closed, Plan.anonymised_at.is_(None),
+            # A plan closed before closing times were recorded counts from its end date.
+            sa.or_(Plan.closed_at < before, sa.and_(Plan.closed_at.is_(None), Plan.end_date < before.date())))
         .order_by(Plan.closed_at, Plan.id)))
 
 

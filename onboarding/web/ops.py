@@ -17,6 +17,15 @@ bp = Blueprint("ops", __name__)
 log = logging.getLogger(__name__)
 
 
+@bp.record_once
+def _check_settings(state) -> None:
+    """A mistyped METRICS_ALLOW stops the app at start, not silently at the first scrape."""
+    try:
+        allowed_networks(state.app.config.get("METRICS_ALLOW"))
+    except ValueError as exc:
+        raise ValueError(f"ONBOARDING_METRICS_ALLOW must be CIDRs or addresses separated by commas: {exc}") from None
+
+
 def allowed_networks(value) -> list:
     """METRICS_ALLOW: CIDRs or addresses, a list or one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else list(value or ())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import hashlib
 import os
 import sys
 from datetime import date
@@ -440,12 +441,46 @@ def sign_in_with_password(page, base: str, email: str, password: str = PASSWORD)
         page.get_by_role("button", name="Sign in").click()
 
 
+# What axe's rules read of a document: every element with its attributes and whether each text
+# node holds text. Values that only link or name things (addresses, numbered ids of rows) are
+# reduced to whether they are set, or have their digits masked; the attributes by which one
+# element refers to another (id, for, aria-describedby...) keep theirs, so a duplicate id still
+# makes a new shape.
+SHAPE = """() => {
+  const opaque = new Set(['href', 'action', 'value', 'title', 'alt', 'content', 'src', 'datetime']);
+  const exact = new Set(['id', 'for', 'headers', 'aria-describedby', 'aria-labelledby', 'aria-controls',
+                         'lang', 'autocomplete', 'role', 'type']);
+  const out = [];
+  const walk = node => {
+    if (node.nodeType === 3) { if (node.textContent.trim()) out.push('T'); return; }
+    if (node.nodeType !== 1) return;
+    const attrs = [...node.attributes].map(a => a.name + '=' +
+        (exact.has(a.name) ? a.value : opaque.has(a.name) ? (a.value ? 'x' : '') : a.value.replace(/[0-9]+/g, '#')));
+    out.push('<' + node.tagName + ' ' + attrs.sort().join(' ') + '>');
+    for (const child of node.childNodes) walk(child);
+    out.push('>');
+  };
+  walk(document.documentElement);
+  return out.join('');
+}"""
+_AXE_PASSED: set[str] = set()  # shapes axe has passed in this test process
+
+
 def assert_accessible(page) -> None:
-    """axe finds no WCAG 2.2 AA violation on the page as it is now."""
+    """axe finds no WCAG 2.2 AA violation on the page as it is now.
+
+    A page of the same shape as one axe has already passed in this process (the same
+    elements and attributes, text in the same places: another plan's copy of a page, or
+    the same page reached by another test) would give the same answer, so it is not run again:
+    the browser tests visit the same pages many times, and axe is most of their time."""
     from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 
+    shape = hashlib.sha256(page.evaluate(SHAPE).encode()).hexdigest()
+    if shape in _AXE_PASSED:
+        return
     if not page.evaluate("typeof window.axe === 'object'"):  # once per document
         page.evaluate(AXE_SCRIPT)
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     results = AxeResults(page.evaluate("options => axe.run(document, options)", options))
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+    _AXE_PASSED.add(shape)

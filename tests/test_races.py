@@ -23,6 +23,7 @@ from onboarding.people import tokens
 
 from .conftest import PASSWORD
 from .date_input import boxes
+from .serving import serve
 
 # Real commits: threads of a live server commit for each other.
 pytestmark = pytest.mark.real_commits
@@ -33,15 +34,8 @@ CLICKS = 5
 @pytest.fixture
 def server(app):
     """The test's app (SQLite or PostgreSQL) on a real port, one thread per request."""
-    from werkzeug.serving import make_server
-
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
+    with serve(app) as base:
+        yield base
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -13,7 +13,7 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, Concern, Nudge, Plan, PlanSupporter, Pulse, SentEmail, User
 from onboarding.nudges import scheduler
-from onboarding.plans import checkins, cohort, records, retention, retention_people, retention_rules, tailoring
+from onboarding.plans import checkins, cohort, equity, records, retention, retention_people, retention_rules, tailoring
 
 from .conftest import make_user
 
@@ -118,6 +118,7 @@ def test_a_plan_past_retention_is_anonymised_and_its_counts_kept(world):
     a, b = world["plan_a"], world["plan_b"]
     a_id, b_id, leader_a_id, leader_a_email = a.id, b.id, world["leader_a"].id, world["leader_a"].email
     before_a, before_b = cohort_figures(a_id), cohort_figures(b_id)
+    equity_before = equity.report(date(2026, 1, 1), date(2026, 12, 31), today=date(2034, 3, 15)).as_json()
     b_rows = rows_tied_to(b_id)
     tied = "\n".join(json.dumps(row, default=str) for _, row in rows_tied_to(a_id)).lower()
     assert all(word.lower() in tied for word in words("A7")[:3])  # the scan sees what was seeded
@@ -138,6 +139,7 @@ def test_a_plan_past_retention_is_anonymised_and_its_counts_kept(world):
     assert plan.anonymised_at == NOW and plan.leader.name == retention.PLACEHOLDER_NAME
     assert [s.name for s in plan.stakeholders] == ["Stakeholder 1"] and plan.supporters == []
     assert cohort_figures(a_id) == before_a  # status, progress, check-ins: counted as before
+    assert equity.report(date(2026, 1, 1), date(2026, 12, 31), today=date(2034, 3, 15)).as_json() == equity_before
     # The pauses, check-ins and escalation the equity report counts are still there.
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Nudge).where(Nudge.plan_id == a_id,
                                                                                 Nudge.kind == "escalation")) == 1

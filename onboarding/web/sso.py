@@ -55,7 +55,7 @@ def _client():
         client = oauth.register(
             "provider", client_id=s.client_id, client_secret=s.client_secret,
             server_metadata_url=s.metadata_url,
-            client_kwargs={"scope": s.scopes, "code_challenge_method": "S256", "timeout": TIMEOUT_SECONDS})
+            client_kwargs={"scope": s.scopes, "code_challenge_method": "S256", "default_timeout": TIMEOUT_SECONDS})
         made = current_app.extensions["onboarding.sso"] = (s, client)
     return made[1]
 

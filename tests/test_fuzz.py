@@ -477,6 +477,22 @@ def _playbook_file(fz: Fuzzer, tag: str):
     return st.tuples(content, names)
 
 
+GOOD_WHOS_WHO = yaml.safe_load((ROOT / "playbooks" / "whos-who.yaml").read_text())
+
+
+def _whos_who_file(fz: Fuzzer, tag: str):
+    """The shipped who's who with a fuzzed name and why, or hostile YAML, under fuzzed file names."""
+    def variant(name, why):
+        data = copy.deepcopy(GOOD_WHOS_WHO)
+        data["groups"][0]["entries"][0].update(name=name, why=why)
+        return yaml.safe_dump(data, allow_unicode=True).encode("utf-8", "surrogatepass")
+
+    valid = st.builds(variant, text(150)(fz, f"{tag}.name"), text(600)(fz, f"{tag}.why"))
+    content = st.one_of(valid, valid, st.sampled_from(HOSTILE_YAML), st.binary(max_size=300))
+    names = st.sampled_from(["whos-who.yaml", "../../etc/passwd", f"{markup(tag + '.filename')}.yaml", ""])
+    return st.tuples(content, names)
+
+
 # HR: users, tokens, outbox
 
 def _target_user(fz: Fuzzer) -> int:
@@ -677,6 +693,11 @@ TARGETS: dict[str, Target] = {
     "hr.playbook_upload": Target("hr", lambda fz, data: fz.url("hr.playbook_upload"),
                                  {"file": _playbook_file, "into": choice("publish", "draft", "nope")},
                                  body="multipart", examples=15),
+    # The who's who in NHS digital and the glossary's search (issue 14)
+    "hr.whos_who_upload": Target("hr", lambda fz, data: fz.url("hr.whos_who_upload"), {"file": _whos_who_file},
+                                 body="multipart", examples=10),
+    "reference.glossary": Target("leader_a", lambda fz, data: "/glossary", {"q": text(200)}, body="query", method="GET",
+                                 examples=6),
     # HR: users, tokens, outbox
     "hr.invite_user": Target("hr", lambda fz, data: fz.url("hr.invite_user"),
                              {"name": text(120), "email": _unique_email("person"), "hr": choice("y")}),
@@ -842,6 +863,11 @@ def directory_pages(fz: Fuzzer) -> list[tuple[str, str]]:
                                                 for e in ("leader.stakeholders", "leader.interviews")]
 
 
+def reference_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """The who's who as uploaded, to HR and a leader."""
+    return [("hr", fz.url("reference.whos_who")), ("leader_a", fz.url("reference.whos_who"))]
+
+
 def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("hr.users")), ("hr", fz.url("tokens_admin.index")), ("hr", fz.url("outbox.index"))]
 
@@ -866,6 +892,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
                       "hr.draft_milestone_add", "hr.draft_milestone_edit", "hr.draft_milestone_action", "hr.draft_phase_add",
                       "hr.draft_phase_edit", "hr.draft_phase_action", "hr.draft_publish", "hr.draft_discard",
                       "hr.playbook_upload"], playbook_pages),
+    "reference": (["hr.whos_who_upload", "reference.glossary"], reference_pages),
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
     "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",

@@ -91,7 +91,8 @@ def scheduler_command() -> None:
     sched = scheduler.blocking(app)
     click.echo(
         f"Nudge scheduler: daily sweep at {int(app.config.get('SCHEDULER_HOUR', 8)):02d}:00 "
-        f"{app.config.get('TIMEZONE')}, queued emails retried every {scheduler.RETRY_MINUTES} minutes. "
+        f"{app.config.get('TIMEZONE')}, queued emails retried every {scheduler.RETRY_MINUTES} minutes, "
+        "closed plans past the retention period anonymised on Sundays at 03:00. "
         "Press Ctrl+C to stop."
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -207,6 +207,12 @@ def world(app, cast, client, login, smtp) -> World:
                               data={"email": cast["sponsor_a"].email, "name": w("token-name")})
     raw_token = re.search(r"onb_[A-Za-z0-9_-]+", token_page.get_data(as_text=True)).group(0)
 
+    # Employee identifiers: an external id may hold any printable text (HR's user page, the plan admin page).
+    browser.open("POST", u("hr.plan_identifiers", plan_id=plan.id),
+                 data={"ids-esr_number": "10949595", "ids-external_id": w("plan-external-id")})
+    browser.open("POST", u("hr.user_identifiers", user_id=world.people["leader"].id),
+                 data={"ids-esr_number": "", "ids-external_id": w("leader-external-id")})
+
     # The leader: records and evidence.
     browser.login("leader", world.people["leader"])
     browser.open("POST", u("leader.new_stakeholder", plan_id=plan.id), data={

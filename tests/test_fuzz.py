@@ -534,6 +534,31 @@ def _reset_path(fz: Fuzzer, data) -> str:
     return "/reset-password/" + data.draw(st.one_of(st.just(token), st.just(token), fuzz_text("token").map(segment)))
 
 
+def _two_factor_path(fz: Fuzzer, _data) -> str:
+    """A person with two-factor on, half-signed-in after a right password: the code step is next."""
+    import pyotp
+
+    from onboarding.people import mfa, throttle
+
+    user = accounts.create_user(f"two.factor{fz.next_number()}@example.nhs.uk", "Two Factor", password=PASSWORD)
+    db.session.commit()
+    secret = mfa.start_setup(user, fz.app.config["SECRET_KEY"])
+    mfa.confirm(user, pyotp.TOTP(secret).now(), fz.app.config["SECRET_KEY"], throttle.Policy(99, 99, 999, 900))
+    db.session.commit()
+    fz.sign_in(None, again=True)
+    fz.client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return "/login/two-factor"
+
+
+def _identifiers_api_path(fz: Fuzzer, data) -> str:
+    fz.client.get("/api/v1/playbooks", headers=fz.bearer("hr"))  # a token's first use each day is audited: not the PATCH's write
+    db.session.rollback()
+    return f"/api/v1/plans/{_plan_path(fz, data, fz.plan_a.id)}"
+
+
+IDENTIFIER_FIELDS = {"ids-esr_number": choice("10949595", "10949595-2", "1094959", ""), "ids-external_id": text(64)}
+
+
 def _forgotten_path(fz: Fuzzer, data):
     fz.sign_in(None, again=True)
     address = ".".join(str(b) for b in data.draw(st.integers(0, 2**24 - 1)).to_bytes(3, "big"))
@@ -718,6 +743,25 @@ TARGETS: dict[str, Target] = {
     "hr.directory_move": Target("hr", lambda fz, data: fz.url("hr.directory_move", entry_id=_directory_entry(fz),
                                                               action=data.draw(st.sampled_from(["up", "down"]))), examples=5),
     "hr.directory_suggested": Target("hr", lambda fz, data: fz.url("hr.directory_suggested"), examples=3),
+    # Two-factor and employee identifiers (issue 15): each their own set-up; HR's identifiers, reset and setting
+    "two_factor.setup": Target("leader_a", lambda fz, data: fz.url("two_factor.setup"),
+                               {"code": choice("123456", "000000", "12 34 56", "")},
+                               writes_on_4xx=("two_factor", "login_throttle", "audit_event"), examples=8),
+    "two_factor.switch_off": Target("leader_a", lambda fz, data: fz.url("two_factor.switch_off"),
+                                    {"password": choice(PASSWORD, "wrong")}, writes_on_4xx=("login_throttle",), examples=4),
+    "two_factor.code": Target(None, _two_factor_path, {"code": choice("123456", "abcd-efgh-jkmn-pqrs", "", "1234567")},
+                              writes_on_4xx=("login_throttle", "audit_event"), examples=8),
+    "hr.user_identifiers": Target("hr", lambda fz, data: fz.url("hr.user_identifiers", user_id=fz.cast["leader_b"].id),
+                                  IDENTIFIER_FIELDS),
+    "hr.plan_identifiers": Target("hr", lambda fz, data: fz.url("hr.plan_identifiers", plan_id=fz.cast["plan_b"].id),
+                                  IDENTIFIER_FIELDS),
+    "hr.reset_two_factor": Target("hr", lambda fz, data: fz.url("hr.reset_two_factor", user_id=fz.cast["leader_b"].id),
+                                  examples=3),
+    "hr.two_factor_policy": Target("hr", lambda fz, data: fz.url("hr.two_factor_policy"), {"required": choice("y", "")},
+                                   examples=4),
+    "api.update_plan": Target("hr", _identifiers_api_path, {
+        "esr_number": choice("10949595", "10949595-2", "1234", "", None), "external_id": text(64)},
+        body="json", method="PATCH", examples=12),
     # signing in and out (signed out: the login page, and an invite's set-password page)
     "auth.logout": Target("leader_a", _logout_path, examples=4),
     "auth.set_password": Target(None, _invite_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
@@ -868,6 +912,17 @@ def reference_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("reference.whos_who")), ("leader_a", fz.url("reference.whos_who"))]
 
 
+def two_factor_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """Where the identifiers show, with two-factor no longer required (the last target may have set it)."""
+    from onboarding.people import mfa
+
+    mfa.set_required(False, fz.cast["hr"])
+    db.session.commit()
+    return [("hr", fz.url("hr.users")), ("hr", fz.url("hr.user_details", user_id=fz.cast["leader_b"].id)),
+            ("hr", fz.url("hr.plan_admin", plan_id=fz.cast["plan_b"].id)), ("hr", fz.url("hr.cohort")),
+            ("leader_a", fz.url("two_factor.setup"))]
+
+
 def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("hr.users")), ("hr", fz.url("tokens_admin.index")), ("hr", fz.url("outbox.index"))]
 
@@ -895,6 +950,10 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "reference": (["hr.whos_who_upload", "reference.glossary"], reference_pages),
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
+    # The requirement comes last: it sends the others to set up two-factor.
+    "two factor and identifiers": (["two_factor.setup", "two_factor.switch_off", "two_factor.code", "hr.user_identifiers",
+                                    "hr.plan_identifiers", "hr.reset_two_factor", "api.update_plan",
+                                    "hr.two_factor_policy"], two_factor_pages),
     "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",
                       "hr.directory_suggested"], directory_pages),
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.

@@ -34,6 +34,7 @@ from onboarding.models import (
     PlaybookDraft,
     Stakeholder,
     User,
+    WebhookEndpoint,
 )
 from onboarding.plans import planning, pulses
 
@@ -206,6 +207,9 @@ def world(app, cast, client, login, smtp) -> World:
     token_page = browser.open("POST", u("tokens_admin.issue"),
                               data={"email": cast["sponsor_a"].email, "name": w("token-name")})
     raw_token = re.search(r"onb_[A-Za-z0-9_-]+", token_page.get_data(as_text=True)).group(0)
+    # A webhook endpoint's name shows on HR's list and its delivery log.
+    browser.open("POST", u("hr.webhook_new"), data={"name": w("webhook-name"), "url": "https://hr.example.nhs.uk/hooks",
+                                                   "events": ["plan.created"]})
 
     # Employee identifiers: an external id may hold any printable text (HR's user page, the plan admin page).
     browser.open("POST", u("hr.plan_identifiers", plan_id=plan.id),
@@ -297,6 +301,7 @@ def _page_urls(app, world: World) -> list[str]:
         "pulse_key": [slot.key for slot in pulses.schedule(plan)],
         "entry_id": list(db.session.scalars(sa.select(DirectoryEntry.id))),  # HR's who's who (none typed here)
         "concern_id": list(db.session.scalars(sa.select(Concern.id).where(Concern.plan_id == plan.id))),
+        "endpoint_id": list(db.session.scalars(sa.select(WebhookEndpoint.id))),  # HR's webhook endpoints
     }
     records = {"stakeholder": Stakeholder, "interview": ClinicianInterview, "goal": Goal}
     urls = []

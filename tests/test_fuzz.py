@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 
 from onboarding import plans, playbooks
 from onboarding.extensions import db
+from onboarding.hooks import teams, webhooks
 from onboarding.models import (
     CATEGORIES,
     GOAL_STATUSES,
@@ -302,6 +303,17 @@ def _new_directory_entry(fz: Fuzzer) -> int:
     entry = directory.add({"role": "Caldicott Guardian", "name": "Dr Peter Lang", "clinical": True}, fz.cast["hr"])
     db.session.commit()
     return entry.id
+
+
+def _new_endpoint(fz: Fuzzer) -> int:
+    endpoint, _ = webhooks.register("HR system", "https://hr.example.nhs.uk/hooks", ["plan.created"], fz.cast["hr"])
+    db.session.commit()
+    return endpoint.id
+
+
+# An address HR pastes: a good one, plain http, loopback (allowed only in testing), junk or text.
+HOOK_URL = choice("https://nhs.webhook.office.com/workflows/abc?sig=1&sp=2", "http://example.nhs.uk/x",
+                  "http://127.0.0.1:9/x", "https://", "javascript:alert(1)", "", "<b>https://x</b>")
 
 
 def _directory_entry(fz: Fuzzer) -> int:
@@ -743,6 +755,15 @@ TARGETS: dict[str, Target] = {
     "hr.directory_move": Target("hr", lambda fz, data: fz.url("hr.directory_move", entry_id=_directory_entry(fz),
                                                               action=data.draw(st.sampled_from(["up", "down"]))), examples=5),
     "hr.directory_suggested": Target("hr", lambda fz, data: fz.url("hr.directory_suggested"), examples=3),
+    # Teams and webhooks (issue 15): HR's channels and endpoints, and each person's choice
+    "hr.integrations": Target("hr", lambda fz, data: fz.url("hr.integrations"), {"url": HOOK_URL}, examples=10),
+    "hr.plan_teams": Target("hr", lambda fz, data: fz.url("hr.plan_teams", plan_id=fz.plan_a.id), {"url": HOOK_URL},
+                            examples=8),
+    "hr.webhook_new": Target("hr", lambda fz, data: fz.url("hr.webhook_new"), {
+        "name": text(80), "url": HOOK_URL, "events": many("plan.created", "plan.started", "plan.completed", "nope")},
+        examples=12),
+    "hr.webhook_delete": Target("hr", lambda fz, data: fz.url("hr.webhook_delete", endpoint_id=_new_endpoint(fz)),
+                                examples=4),
     # Two-factor and employee identifiers (issue 15): each their own set-up; HR's identifiers, reset and setting
     "two_factor.setup": Target("leader_a", lambda fz, data: fz.url("two_factor.setup"),
                                {"code": choice("123456", "000000", "12 34 56", "")},
@@ -762,6 +783,8 @@ TARGETS: dict[str, Target] = {
     "api.update_plan": Target("hr", _identifiers_api_path, {
         "esr_number": choice("10949595", "10949595-2", "1234", "", None), "external_id": text(64)},
         body="json", method="PATCH", examples=12),
+    "account.nudge_channel": Target("sponsor_a", lambda fz, data: fz.url("account.nudge_channel"),
+                                    {"nudge_channel": choice("email", "teams", "both", "pigeon", "")}, examples=8),
     # signing in and out (signed out: the login page, and an invite's set-password page)
     "auth.logout": Target("leader_a", _logout_path, examples=4),
     "auth.set_password": Target(None, _invite_path, {"password": choice(PASSWORD, "short", PASSWORD + "!"),
@@ -907,9 +930,13 @@ def directory_pages(fz: Fuzzer) -> list[tuple[str, str]]:
                                                 for e in ("leader.stakeholders", "leader.interviews")]
 
 
-def reference_pages(fz: Fuzzer) -> list[tuple[str, str]]:
-    """The who's who as uploaded, to HR and a leader."""
-    return [("hr", fz.url("reference.whos_who")), ("leader_a", fz.url("reference.whos_who"))]
+def hook_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """Teams and webhooks: every endpoint's log shows its name and address; the account page the choice."""
+    teams.set_default("https://nhs.webhook.office.com/workflows/fuzz", fz.cast["hr"])
+    db.session.commit()
+    logs = [("hr", fz.url("hr.webhook_log", endpoint_id=e.id)) for e, *_ in webhooks.endpoints()[-5:]]
+    return [("hr", fz.url("hr.integrations")), ("hr", fz.url("hr.plan_teams", plan_id=fz.plan_a.id)),
+            ("sponsor_a", fz.url("account.settings"))] + logs
 
 
 def two_factor_pages(fz: Fuzzer) -> list[tuple[str, str]]:
@@ -921,6 +948,11 @@ def two_factor_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("hr.users")), ("hr", fz.url("hr.user_details", user_id=fz.cast["leader_b"].id)),
             ("hr", fz.url("hr.plan_admin", plan_id=fz.cast["plan_b"].id)), ("hr", fz.url("hr.cohort")),
             ("leader_a", fz.url("two_factor.setup"))]
+
+
+def reference_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """The who's who as uploaded, to HR and a leader."""
+    return [("hr", fz.url("reference.whos_who")), ("leader_a", fz.url("reference.whos_who"))]
 
 
 def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
@@ -950,6 +982,8 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
     "reference": (["hr.whos_who_upload", "reference.glossary"], reference_pages),
     "hr people": (["hr.invite_user", "hr.user_action", "outbox.resend", "tokens_admin.issue", "tokens_admin.revoke"],
                   people_pages),
+    "hr hooks": (["hr.integrations", "hr.plan_teams", "hr.webhook_new", "hr.webhook_delete", "account.nudge_channel"],
+                 hook_pages),
     # The requirement comes last: it sends the others to set up two-factor.
     "two factor and identifiers": (["two_factor.setup", "two_factor.switch_off", "two_factor.code", "hr.user_identifiers",
                                     "hr.plan_identifiers", "hr.reset_two_factor", "api.update_plan",

@@ -83,6 +83,7 @@ class Seeded:
     sponsor_id: int
     logins: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    endpoint: int = 0  # an HR system's webhook endpoint, with a failed delivery in its log
 
 
 def _seed() -> Seeded:
@@ -141,6 +142,7 @@ def _seed() -> Seeded:
     db.session.add_all([pulse, concern])
     tokens.create(ceo, "Board reporting spreadsheet", actor=hr)
     tokens.create(assistant, "", actor=hr)
+    endpoint = _webhook_endpoint(plan, hr)
     db.session.commit()
     sent_log.record(LONG_EMAIL, "You are invited to Leader onboarding as executive assistant to Dana Whitfield", "invite")
 
@@ -156,7 +158,26 @@ def _seed() -> Seeded:
                 "buddy": buddy.email, "assistant": LONG_EMAIL, "peer mentor": peer.email},
         tokens={"auth.set_password": accounts.invite_token(buddy, "test-secret-key"),
                 "auth.reset_password": accounts.invite_token(buddy, "test-secret-key", accounts.RESET_SALT)},
+        endpoint=endpoint,
     )
+
+
+def _webhook_endpoint(plan, hr) -> int:
+    """A Teams default (so the account page offers the choice) and an endpoint whose long address
+    and error must wrap on a phone."""
+    from onboarding.extensions import db
+    from onboarding.hooks import teams, webhooks
+    from onboarding.models import HookPost
+
+    teams.set_default("https://prod-123.westeurope.logic.azure.com:443/workflows/" + "0123456789abcdef" * 3, hr)
+    endpoint, _ = webhooks.register("Electronic Staff Record interface",
+                                    "https://esr-integration.northshire.example.nhs.uk/api/v2/onboarding/webhooks/" * 2,
+                                    ["plan.created", "plan.started", "milestone.completed"], hr)
+    webhooks.record("milestone.completed", plan, plan.milestones[0])
+    post = db.session.scalars(db.select(HookPost).where(HookPost.endpoint_id == endpoint.id)).one()
+    post.attempts, post.last_status_code = 3, 503
+    post.last_error = "ConnectionError: HTTPSConnectionPool(host='esr-integration.northshire.example.nhs.uk', port=443)"
+    return endpoint.id
 
 
 def _fillings(endpoint: str, arguments: set[str], s: Seeded) -> list[dict]:
@@ -168,7 +189,8 @@ def _fillings(endpoint: str, arguments: set[str], s: Seeded) -> list[dict]:
         return [{"plan_id": p} for p in (s.plan, s.paused, s.closed)]
     one = {"plan_id": s.plan, "checkin_id": s.checkin, "entry_id": s.entry, "draft_id": s.draft,
            "key": s.draft_key, "phase_key": s.draft_phase, "slug": s.slug, "number": s.number,
-           "user_id": s.sponsor_id, "pulse_key": s.pulse, "concern_id": s.concern, "token": s.tokens.get(endpoint)}
+           "user_id": s.sponsor_id, "pulse_key": s.pulse, "concern_id": s.concern, "token": s.tokens.get(endpoint),
+           "endpoint_id": s.endpoint}
     if "record_id" in arguments:
         one["record_id"] = {"goal": s.goal, "interview": s.interview, "stakeholder": s.stakeholder}[
             endpoint.rsplit("_", 1)[1]]

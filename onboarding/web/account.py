@@ -46,6 +46,7 @@ class ChannelForm(Form):
         "Where do you want escalations, check-in reminders and the weekly digest?",
         choices=[SelectChoice(c, CHANNEL_LABELS[c]) for c in NUDGE_CHANNELS],
         validators=[InputRequired("Select email, Teams or both")],
+        validate_choice=False,  # the domain judges it (teams.set_choice), in the same words
     )
 
 

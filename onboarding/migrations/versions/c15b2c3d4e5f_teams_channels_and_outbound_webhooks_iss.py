@@ -83,7 +83,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoint.id'], name=op.f('fk_hook_post_endpoint_id_webhook_endpoint')),
     sa.ForeignKeyConstraint(['event_id'], ['webhook_event.id'], name=op.f('fk_hook_post_event_id_webhook_event')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hook_post')),
-    sa.UniqueConstraint('endpoint_id', 'event_id', name=op.f('uq_hook_post_endpoint_id')),
+    sa.UniqueConstraint('endpoint_id', 'event_id', name=op.f('uq_hook_post_endpoint_id_event_id')),
     sa.UniqueConstraint('nudge_id', name=op.f('uq_hook_post_nudge_id'))
     )
     with op.batch_alter_table('hook_post', schema=None) as batch_op:

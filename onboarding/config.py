@@ -109,6 +109,10 @@ class Defaults:
     CHECKIN_CADENCE_DAYS = 14
     NUDGE_MAX_ATTEMPTS = 5
     NUDGE_RETRY_BASE_MINUTES = 15  # backoff between delivery attempts: 15 min, 45 min, 2 h 15...
+    # Teams cards and webhook events (onboarding.hooks): posted with the same backoff, given up
+    # after this many attempts (over about three days), each waiting this long for an answer.
+    HOOK_MAX_ATTEMPTS = 8
+    HOOK_TIMEOUT_SECONDS = 5
     MAIL_FILE_DIR = None  # the file backend's folder; default instance/outbox
 
     # The in-process scheduler runs under `onboarding run`; web workers leave it off.

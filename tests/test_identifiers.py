@@ -14,8 +14,11 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
 from onboarding.people import identifiers
 
+from . import test_api
 from .conftest import make_user
-from .test_api import api, new_plan_body  # noqa: F401 (the api fixture)
+from .test_api import new_plan_body
+
+api = test_api.api  # the fixture: a call with a token of a cast member
 
 
 def error_next_to(page: str, field: str) -> str:

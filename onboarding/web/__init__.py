@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         mentor,
         mfa,
         outbox,
+        reference,
         security,
         sponsor,
         sso,
@@ -49,11 +50,8 @@ def init_app(app: Flask) -> None:
 
     observability.init_app(app)  # request ids, the request histogram, the log format
     app.register_blueprint(ops.bp)  # /metrics and /health/ready
-    from . import hr_reference, reference  # noqa: F401 (hr_reference adds routes to hr.bp, so before it is registered)
-
-    for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api):
+    for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api, reference):
         app.register_blueprint(module.bp)
-    app.register_blueprint(reference.bp)  # /glossary and /whos-who, and each render's glossary marker (terms)
     app.register_blueprint(mfa.bp)  # two-factor: the sign-in's second step and the set-up pages
     sso.init_app(app)  # single sign-on: its pages, the sign-in button's settings
 

@@ -48,9 +48,7 @@ def whos_who_response(form: Form | None = None, problems=(), status: int = 200):
     found, upload = whos_who.current()
     is_hr = access.is_hr(current_user)
     if is_hr and form is None:
-        from .hr_reference import WhosWhoUploadForm
-
-        form = WhosWhoUploadForm(formdata=None)
+        form = hr_reference.WhosWhoUploadForm(formdata=None)
     return render_template("reference/whos_who.html", whos_who=found, reviewed=month(found.reviewed), upload=upload,
                            uploaded_by=db.session.get(User, upload.uploaded_by_id) if upload and upload.uploaded_by_id else None,
                            is_hr=is_hr, upload_form=form, form=form if form is not None and form.errors else None,
@@ -61,3 +59,7 @@ def month(value: str) -> str:
     """"2026-11" as "November 2026"."""
     year, number = value.split("-")
     return f"{calendar.month_name[int(number)]} {year}"
+
+
+# HR's upload and download join the HR blueprint (imported with this module, before it is registered).
+from . import hr_reference  # noqa: E402

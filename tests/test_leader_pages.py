@@ -69,7 +69,7 @@ def test_my_plan_week_and_percentage(cast, client, login, monkeypatch):
     login(cast["leader_a"])
     page = text(client.get("/my-plan"))
     assert "Week 3 of 26" in page  # 7 Sep 2026 to 7 Mar 2027: 181 days, 26 weeks
-    assert "<strong>4%</strong>" in page  # 1 of 25 milestones
+    assert "<strong>3%</strong>" in page  # 1 of 34 milestones
 
 
 def test_no_plan_is_a_friendly_page(cast, client, login):

@@ -222,7 +222,7 @@ def test_many_edits_then_one_publish_make_exactly_one_version(hr):
     assert (version.title, version.weeks, version.nudges) == ("Thirteen weeks", 14, {"due_soon_working_days": 2})
     assert [p["title"] for p in version.phases] == ["Orientate", "Diagnose", "Align and deliver", "Sustain"]
     keys = [t.key for t in version.templates]
-    assert "meet-the-chair" in keys and "three-sixty-pulse" not in keys and len(keys) == 15
+    assert "meet-the-chair" in keys and "three-sixty-pulse" not in keys and len(keys) == 19
     assert next(t.title for t in version.templates if t.key == "close-out-review") == "Close out"
     assert version.created_by_id == hr.id  # `onboarding init` sees an edit made in the app
     assert db.session.scalar(db.select(db.func.count(PlaybookDraft.id))) == 0
@@ -356,7 +356,7 @@ def test_publishing_never_undoes_a_version_published_since_the_draft_began(hr):
 
 def test_phases_are_added_renamed_moved_and_removed_only_when_empty(hr):
     content = editor.draft(playbooks.get_playbook(SLUG).latest)
-    with pytest.raises(editor.EditorError, match="still has 6 milestones"):
+    with pytest.raises(editor.EditorError, match="still has 8 milestones"):
         editor.remove_phase(content, "orientate")
     with pytest.raises(editor.EditorError, match="already exists"):
         editor.add_phase(content, "align", "Align again")

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app
 
 from ..extensions import db
 from ..models import (
@@ -194,8 +194,9 @@ def to_json(data: dict) -> str:
 
 
 def to_html(data: dict) -> str:
-    """The same, as one self-contained page (no scripts or links to the service: it travels)."""
-    return render_template("subject_access/bundle.html", data=data)
+    """The same, as one self-contained page (no scripts or links to the service: it travels).
+    Straight from the app's (autoescaping) Jinja environment: no page context, no request needed."""
+    return current_app.jinja_env.get_template("subject_access/bundle.html").render(data=data)
 
 
 def to_zip(data: dict) -> bytes:

@@ -209,3 +209,15 @@ def test_a_refusal_shows_the_providers_words_as_text(app):
         body, status = sso_pages._refused("You cannot sign in with this account",
                                           "There is no account for <b>x</b>@example.nhs.uk in this service.", 403)
     assert status == 403 and "There is no account for &lt;b&gt;x&lt;/b&gt;@example.nhs.uk" in body
+
+
+def test_hr_sees_whether_someones_single_sign_on_is_linked(app, client, login, ctx):
+    hr = make_user("hr@example.nhs.uk", "Helen HR", hr=True)
+    ann = make_user("ann@example.nhs.uk", "Ann")
+    login(hr)
+    assert "Single sign-on" not in client.get(f"/hr/users/{ann.id}").get_data(as_text=True)  # not configured
+    app.config.update(SSO_SETTINGS)
+    assert "Not linked yet: it links at their first single sign-on" in client.get(f"/hr/users/{ann.id}").get_data(as_text=True)
+    ann.oidc_issuer, ann.oidc_subject = ISSUER, "ann-subject"
+    db.session.commit()
+    assert "Linked to their account at the sign-in service" in client.get(f"/hr/users/{ann.id}").get_data(as_text=True)

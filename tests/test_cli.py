@@ -64,7 +64,8 @@ def test_plans_create_and_show_json(runner, people):
     shown = runner.invoke(args=["plans", "show", str(plan_id), "--json"])
     data = json.loads(shown.output)
     assert set(data) == {"id", "leader", "sponsor", "mentor", "playbook", "playbook_version", "start", "end",
-                         "months", "working_days", "on_site_days", "status", "pause_reason", "expected_return_on", "milestones"}
+                         "months", "working_days", "on_site_days", "status", "pause_reason", "expected_return_on", "esr_number",
+                         "external_id", "milestones"}
     assert (data["pause_reason"], data["expected_return_on"]) == (None, None)  # not paused
     assert data["id"] == plan_id
     assert (data["leader"], data["sponsor"], data["mentor"]) == ("leader@example.nhs.uk", "sponsor@example.nhs.uk", "mentor@example.nhs.uk")

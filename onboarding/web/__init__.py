@@ -9,7 +9,7 @@ from ..people import access, sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users add routes to hr.bp; leader_supporters and leader_concerns to leader.bp)
+    from . import (  # noqa: F401 (hr_plans, hr_playbooks, hr_users and its hr_people add routes to hr.bp; leader_supporters and leader_concerns to leader.bp)
         account,
         api,
         api_tailoring,
@@ -22,7 +22,6 @@ def init_app(app: Flask) -> None:
         hr_audit,
         hr_directory,
         hr_hooks,
-        hr_people,
         hr_plans,
         hr_playbooks,
         hr_reports,
@@ -50,9 +49,8 @@ def init_app(app: Flask) -> None:
 
     observability.init_app(app)  # request ids, the request histogram, the log format
     app.register_blueprint(ops.bp)  # /metrics and /health/ready
-    for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api, reference):
+    for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api, reference, mfa):
         app.register_blueprint(module.bp)
-    app.register_blueprint(mfa.bp)  # two-factor: the sign-in's second step and the set-up pages
     sso.init_app(app)  # single sign-on: its pages, the sign-in button's settings
 
     login_manager.login_view = "auth.login"

@@ -11,7 +11,7 @@ from ..people import accounts, mfa, user_admin
 from . import hr_forms as forms
 from . import remote_addr
 from .hr import _invited, _me, bp
-from .hr_people import PolicyForm
+from .hr_people import PolicyForm  # (and so hr_people's routes join the HR blueprint)
 
 
 def _users_page(invite=None, status: int = 200, form=None):

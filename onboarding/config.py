@@ -115,6 +115,20 @@ class Defaults:
     HOOK_TIMEOUT_SECONDS = 5
     MAIL_FILE_DIR = None  # the file backend's folder; default instance/outbox
 
+    # Operations (README "Running it as a service"): "json" logs one JSON object a line (a line
+    # per request and per sweep); anything else, plain text.
+    LOG_FORMAT = "text"
+    # /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>` or from an address
+    # in METRICS_ALLOW (CIDRs: a JSON list or "10.0.0.0/8,127.0.0.1"; the client's address as
+    # TRUSTED_PROXIES decides it). With neither set it is 404 to everyone.
+    METRICS_TOKEN = ""
+    METRICS_ALLOW = ""
+    # Closed plans are kept in full this many years after closing, then anonymised by
+    # `onboarding retention run` (weekly in the scheduler). Six: the Records Management Code of
+    # Practice for Health and Social Care (NHS England, 2021, updated 2023), Appendix II, keeps
+    # staff training records other than "significant" training 6 years (see README "Retention").
+    RETENTION_YEARS = 6
+
     # The in-process scheduler runs under `onboarding run`; web workers leave it off.
     SCHEDULER_ENABLED = False
     SCHEDULER_HOUR = 8
@@ -133,20 +147,6 @@ def _address(scheme: str, netloc: str) -> tuple[str, int | None]:
     parts = urlsplit(f"{scheme}://{netloc}")
     try:
         port = parts.port
-    # Operations (README "Running it as a service"): "json" logs one JSON object a line (a line
-    # per request and per sweep); anything else, plain text.
-    LOG_FORMAT = "text"
-    # /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>` or from an address
-    # in METRICS_ALLOW (CIDRs: a JSON list or "10.0.0.0/8,127.0.0.1"; the client's address as
-    # TRUSTED_PROXIES decides it). With neither set it is 404 to everyone.
-    METRICS_TOKEN = ""
-    METRICS_ALLOW = ""
-    # Closed plans are kept in full this many years after closing, then anonymised by
-    # `onboarding retention run` (weekly in the scheduler). Six: the Records Management Code of
-    # Practice for Health and Social Care (NHS England, 2021, updated 2023), Appendix II, keeps
-    # staff training records other than "significant" training 6 years (see README "Retention").
-    RETENTION_YEARS = 6
-
     except ValueError:  # a garbled Host header
         port = None
     return (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)

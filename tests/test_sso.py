@@ -221,3 +221,13 @@ def test_hr_sees_whether_someones_single_sign_on_is_linked(app, client, login, c
     ann.oidc_issuer, ann.oidc_subject = ISSUER, "ann-subject"
     db.session.commit()
     assert "Linked to their account at the sign-in service" in client.get(f"/hr/users/{ann.id}").get_data(as_text=True)
+
+
+def test_a_subject_access_export_names_the_linked_single_sign_on_account(ctx):
+    from onboarding.people import subject_access
+
+    ann = make_user("ann@example.nhs.uk", "Ann")
+    ann.oidc_issuer, ann.oidc_subject = ISSUER, "ann-subject"
+    db.session.commit()
+    account = subject_access.gather(ann)["account"]
+    assert (account["oidc_issuer"], account["oidc_subject"]) == (ISSUER, "ann-subject")

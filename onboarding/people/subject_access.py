@@ -39,7 +39,8 @@ from . import access, audit, audit_review, equality
 from .access_review import ROLE_LABELS
 
 ACCOUNT_FIELDS = ("id", "name", "email", "is_hr", "active", "timezone", "nudge_mode", "created_at",
-                  "last_login_at", "feed_token_created_at", "welcome_dismissed_at")
+                  "last_login_at", "feed_token_created_at", "welcome_dismissed_at",
+                  "oidc_issuer", "oidc_subject")  # the single sign-on account linked to them (people.sso)
 PULSE_FIELDS = ("key", "due_on", "answered_at", "expectations", "sponsor_support", "reach", "belonging",
                 "confidence", "comment", "shared_with_sponsor")
 

@@ -33,7 +33,7 @@ class TeamsChannel(db.Model):
     """One plan's own Teams channel (a Workflows webhook URL), used instead of the default."""
 
     __tablename__ = "teams_channel"
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True)
     url: Mapped[str] = mapped_column(sa.String(2000))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -62,7 +62,8 @@ class WebhookEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(30))
     message_id: Mapped[str] = mapped_column(sa.String(40), unique=True)  # the webhook-id header
-    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    # Kept if the plan is ever deleted: what was sent stays in the delivery log.
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan.id", ondelete="SET NULL"), index=True)
     once_key: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

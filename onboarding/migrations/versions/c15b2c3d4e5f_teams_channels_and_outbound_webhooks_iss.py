@@ -32,7 +32,7 @@ def upgrade():
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_teams_channel_plan_id_plan')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_teams_channel_plan_id_plan'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('plan_id', name=op.f('pk_teams_channel'))
     )
     op.create_table('webhook_endpoint',
@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint(TYPE_CHECK, name=op.f('ck_webhook_event_type_allowed')),
-    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_webhook_event_plan_id_plan')),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_webhook_event_plan_id_plan'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_event')),
     sa.UniqueConstraint('message_id', name=op.f('uq_webhook_event_message_id')),
     sa.UniqueConstraint('once_key', name=op.f('uq_webhook_event_once_key'))

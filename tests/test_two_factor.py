@@ -222,6 +222,9 @@ def test_hr_resets_a_lost_device_audited_and_the_user_is_signed_out(app, ctx, cl
     assert event.actor_id == hr.id and event.detail["sessions_ended"] == 1
     assert "/login" in leader_browser.get("/account").headers["Location"]  # signed out
     assert sign_in(leader_browser, user).headers["Location"] == "/"  # password only until set up again
+    again = hr_browser.post(f"/hr/users/{user.id}/two-factor/reset", follow_redirects=True)
+    assert "Leader has not set up two-factor authentication." in again.get_data(as_text=True)
+    assert leader_browser.get("/account").status_code == 200  # nothing to reset: still signed in
 
 
 def test_a_secret_unreadable_after_the_secret_key_changed_says_what_to_do(app, ctx, clock):

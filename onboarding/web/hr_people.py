@@ -62,6 +62,9 @@ def reset_two_factor(user_id: int):
     user = _user(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not mfa.is_enabled(user):  # nothing to reset: their sessions go on
+        flash(f"{user.name} has not set up two-factor authentication.", "info")
+        return redirect(url_for("hr.user_details", user_id=user.id))
     mfa.reset(user, _me(), remote_addr())
     db.session.commit()
     flash(f"{user.name}'s two-factor authentication is reset and they are signed out everywhere. "

@@ -100,6 +100,13 @@ def test_every_audited_action_shows_on_the_page_and_each_filter_narrows(cast, cl
     assert "email: leader.a@example.nhs.uk" in failed[0]["Detail"]
 
 
+def test_the_whos_who_download_is_audited(cast, client, login):
+    login(cast["hr"])
+    _fresh_trail()
+    assert client.get("/hr/whos-who.yaml").status_code == 200
+    assert [r["Action"] for r in _csv(client)] == ["Downloaded the who's who (YAML)"]
+
+
 def test_the_date_range_is_whole_days_in_the_services_time_zone(cast, client, login):
     _fresh_trail()
     for at in (datetime(2026, 7, 1, 22, 30),  # 23:30 BST on 1 July

@@ -88,6 +88,7 @@ ACTIONS = {
     "export.cohort_csv": "Downloaded the cohort (CSV)",
     "export.equity_csv": "Downloaded the equity report (CSV)",
     "export.playbook_yaml": "Downloaded a playbook (YAML)",
+    "export.whos_who_yaml": "Downloaded the who's who (YAML)",
     "audit.view": "Read the audit trail",
     "audit.export": "Downloaded the audit trail (CSV)",
     "access_review.view": "Read the access review",

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from ..extensions import db
 from ..playbooks import whos_who
 from . import remote_addr
-from .downloads import attachment
+from .downloads import attachment, audited
 from .forms import Form
 from .hr import _me, bp
 from .reference import whos_who_response
@@ -55,4 +55,5 @@ def whos_who_upload():
 @bp.get("/whos-who.yaml")
 def whos_who_yaml():
     text, _ = whos_who.current_text()
+    audited(_me(), "export.whos_who_yaml")
     return attachment(text, "application/yaml", "whos-who.yaml")

@@ -231,3 +231,12 @@ def test_a_subject_access_export_names_the_linked_single_sign_on_account(ctx):
     db.session.commit()
     account = subject_access.gather(ann)["account"]
     assert (account["oidc_issuer"], account["oidc_subject"]) == (ISSUER, "ann-subject")
+
+
+@pytest.mark.parametrize("target, kept", [("/account", "/account"), ("//evil.example/x", None),
+                                          ("https://evil.example", None), ("/\t/evil.example", None)])
+def test_where_to_go_after_single_sign_on_stays_on_this_site(app, client, target, kept):
+    app.config.update(SSO_SETTINGS | {"OIDC_ISSUER": "http://127.0.0.1:9"})  # no provider: the page says so
+    client.get("/auth/oidc/login", query_string={"next": target})
+    with client.session_transaction() as session:
+        assert session["sso_next"] == kept

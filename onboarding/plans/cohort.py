@@ -88,6 +88,23 @@ def page(filters: Filters, number: int = 1, per_page: int = PER_PAGE, today: dat
     return Page(dashboards.plan_rows(ids, today), number, pages, total, per_page, inactive_people(ids))
 
 
+def page_window(current: int, pages: int, around: int = 1) -> list[int | None]:
+    """The page numbers the pagination links to: the first, the last, and ``around`` either side
+    of the current one, with None where numbers are left out (an ellipsis). At most
+    5 + 2 * around entries whatever the number of pages: at 10,000 plans the list of every page
+    was 400 links, most of the cohort page's time."""
+    shown = {1, pages, *range(current - around, current + around + 1)}
+    numbers = sorted(n for n in shown if 1 <= n <= pages)
+    window: list[int | None] = []
+    for n in numbers:
+        if window and n - window[-1] == 2:
+            window.append(n - 1)  # one number left out: show it rather than an ellipsis
+        elif window and n - window[-1] > 2:
+            window.append(None)
+        window.append(n)
+    return window
+
+
 def inactive_people(plan_ids: list[int] | sa.Select) -> dict[int, list[str]]:
     """The open plans among ``plan_ids`` (a list, or a select of ids) whose sponsor or mentor
     is deactivated (nobody may be able to log their check-ins), each with who: ["sponsor"],

@@ -76,7 +76,8 @@ def cohort_page():
     if result.pages > 1:
         link = lambda n: url_for("hr.cohort", page=n, **args)  # noqa: E731
         pagination = {
-            "items": [{"number": n, "href": link(n), "current": n == result.page} for n in range(1, result.pages + 1)],
+            "items": [{"number": n, "href": link(n), "current": n == result.page} if n else {"ellipsis": True}
+                      for n in cohort.page_window(result.page, result.pages)],
         }
         if result.page > 1:
             pagination["previous"] = {"href": link(result.page - 1)}

@@ -181,14 +181,12 @@ def started_key(plan: Plan | int) -> str:
     return f"plan.started:{getattr(plan, 'id', plan)}"
 
 
-def record_started(plan: Plan, today: date) -> WebhookEvent | None:
-    """plan.started for a plan whose start date has come, unless it was recorded before
-    (``once_key``): at creation for a plan starting on or before today, else by the sweep."""
-    if plan.start_date > today or not plan.is_open:
-        return None
-    if db.session.scalar(sa.select(sa.exists().where(WebhookEvent.once_key == started_key(plan)))):
-        return None
-    return record("plan.started", plan, once_key=started_key(plan))
+def plan_created(plan: Plan, today: date) -> None:
+    """plan.created, and plan.started too when the plan starts on or before ``today`` (a new plan
+    has no event yet; a later start is the daily sweep's, ``sweep_started``)."""
+    record("plan.created", plan)
+    if plan.start_date <= today:
+        record("plan.started", plan, once_key=started_key(plan))
 
 
 def sweep_started(today: date) -> int:

@@ -121,9 +121,7 @@ def create_plan(
     )
     db.session.expire(plan, ["milestones"])
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
-    # HR systems hear of it in this transaction; of its start too when that day has come.
-    webhooks.record("plan.created", plan)
-    webhooks.record_started(plan, today())
+    webhooks.plan_created(plan, today())  # HR systems hear of it in this transaction
     return plan
 
 

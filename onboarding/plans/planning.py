@@ -337,7 +337,19 @@ def is_due_soon(due: date, on: date, working_days: int, cal: Calendar = Calendar
     """The one definition of "due soon": not yet past, and at most ``working_days`` of the
     owner's working days away (NUDGE_DUE_SOON_WORKING_DAYS or the playbook's own number).
     Pages, downloads and the nudge policy all ask this."""
-    return on <= due and cal.working_days_between(on, due) <= working_days
+    if due < on:
+        return False
+    # Count the owner's working days after ``on`` only until the window is passed: a milestone
+    # months away is not due soon, and counting every day up to it, for each row of a
+    # dashboard and each milestone in the sweep, was a large part of their time.
+    day, counted = on, 0
+    while day < due:
+        day += timedelta(days=1)
+        if cal.is_working_day(day):
+            counted += 1
+            if counted > working_days:
+                return False
+    return True
 
 
 def next_days_end(on: date, days: int) -> date:

@@ -24,7 +24,7 @@ class Request:
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.requests: list[Request] = []
         self.status = 202  # what a Teams Workflows webhook answers
         self.lock = threading.Lock()
@@ -33,6 +33,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if delay:  # a slow receiver: widens the window in which two senders overlap
+                    threading.Event().wait(delay)
                 with receiver.lock:
                     status = receiver.status
                     receiver.requests.append(Request(self.path, {k.lower(): v for k, v in self.headers.items()},

@@ -228,3 +228,34 @@ def test_the_nudge_command_records_and_delivers_events(app, ctx, receiver):
     again = runner.invoke(args=["nudges", "run", "--today", "2026-12-08"])
     assert again.exit_code == 0 and again.output.strip().endswith("recorded 0, sent 0, failed 0"), again.output
     assert [(r.answered, r.json()["type"]) for r in receiver.take()] == [(500, "plan.started"), (202, "plan.started")]
+
+
+@pytest.mark.real_commits
+def test_two_senders_at_once_post_each_event_once(app, ctx, today):
+    """Two delivery runs racing (two schedulers by mistake) over a slow receiver: the claim gives
+    each post to one of them."""
+    import threading
+
+    hr = make_user("rita.records@example.nhs.uk", "Rita Records", hr=True)
+    with Receiver(delay=0.02) as slow:
+        register(slow, "/all", ["plan.created", "plan.started"], hr)
+        people = world(make_user)
+        for n in range(12):
+            make_plan(people["version"], make_user(f"leader{n}@example.nhs.uk", f"Leader {n}"), people["sponsor"],
+                      start=TODAY)
+        db.session.remove()
+        results = []
+
+        def run():
+            with app.app_context():
+                results.append(delivery.deliver(app.config))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        seen = slow.take()
+    assert sum(r.posted for r in results) == 25 and sum(r.failed for r in results) == 0
+    ids = [r.headers["webhook-id"] for r in seen]
+    assert len(ids) == 25 and len(set(ids)) == 25

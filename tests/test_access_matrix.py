@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from onboarding.extensions import db
-from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, PlanSupporter, Stakeholder
 from onboarding.hooks import webhooks
+from onboarding.models import CheckIn, ClinicianInterview, Goal, Nudge, PlanSupporter, Stakeholder
 from onboarding.playbooks import drafts
 from onboarding.web import NAV  # noqa: F401  (the nav endpoints are routes too)
 

@@ -134,6 +134,8 @@ def test_filters_that_cannot_be_met_are_refused_next_to_the_field(cast, client, 
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 400
     assert "From must be a real date" in page
+    response = client.get("/hr/audit", query_string={"object_id": "12a"})
+    assert response.status_code == 400 and "Object number must be a whole number, like 12" in response.get_data(as_text=True)
     response = client.get("/hr/audit", query_string={"actor": "nobody@example.nhs.uk"})
     assert "No user has the email address nobody@example.nhs.uk" in response.get_data(as_text=True)
     response = client.get("/hr/audit", query_string={"start-day": "2", "start-month": "3", "start-year": "2026",

@@ -93,7 +93,7 @@ def _filters(form: AuditFilterForm) -> audit_review.Filters | None:
     actor = form.acting(subject_access.find) if valid else None
     if not valid or form.actor.errors:
         return None
-    return audit_review.Filters(actor=actor, object_type=form.object_type.data or None, object_id=form.object_id.data,
+    return audit_review.Filters(actor=actor, object_type=form.object_type.data or None, object_id=form.object_number,
                                 action=form.action.data or None, start=form.start.data, end=form.end.data,
                                 timezone=current_app.config["TIMEZONE"])
 

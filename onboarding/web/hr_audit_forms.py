@@ -2,12 +2,14 @@
 the URL, and changes nothing), so no CSRF token."""
 from __future__ import annotations
 
-from wtforms import EmailField, IntegerField, SelectField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..models import MAX_ID, User
 from .forms import PAST_EXAMPLE, DateInputField, Form
 from .hr_forms import EMAIL, opts
+
+NOT_A_NUMBER = "Object number must be a whole number, like 12"
 
 
 class AuditFilterForm(Form):
@@ -19,11 +21,20 @@ class AuditFilterForm(Form):
                        description="Their email address, for example sam.jones@nhs.net")
     action = SelectField("Action", choices=opts([("", "Any action")]), default="")
     object_type = SelectField("Object", choices=opts([("", "Any object")]), default="")
-    object_id = IntegerField("Object number (optional)", validators=[
-        Optional(), NumberRange(1, MAX_ID, message="Object number must be a whole number from 1")],
+    # Text, not IntegerField: its own message ("Not a valid integer value") is not the design system's.
+    object_id = StringField("Object number (optional)", validators=[
+        Optional(), Regexp(r"^[0-9]{1,10}$", message=NOT_A_NUMBER)],
         description="The number in the object's address, for example 12 in /plans/12")
     start = DateInputField("From (optional)", validators=[Optional()], example=PAST_EXAMPLE)
     end = DateInputField("To (optional)", validators=[Optional()], example=PAST_EXAMPLE)
+
+    def validate_object_id(self, field) -> None:
+        if field.data and not field.errors and not 1 <= int(field.data) <= MAX_ID:
+            raise ValidationError(NOT_A_NUMBER)
+
+    @property
+    def object_number(self) -> int | None:
+        return int(self.object_id.data) if self.object_id.data else None
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:

@@ -123,7 +123,7 @@ def test_hr_leader_and_sponsor_journeys(live_server, page):
     v.sign_in("sponsor@example.nhs.uk")
     v.go("/sponsor")
     row = page.get_by_role("row", name=re.compile("^Nadia New"))
-    assert "7%" in row.inner_text()  # 1 of 15 milestones
+    assert "5%" in row.inner_text()  # 1 of 19 milestones
     v.go(f"{plan_path}/checkins/new")
     fill_date(page, "Date of the check-in", *reversed(today.split("-")))
     page.get_by_label("Green").check()

@@ -32,7 +32,7 @@ def test_rows_match_the_plan_progress(cast):
     # The dashboards count in SQL what the plan pages count in Python: both must agree.
     assert row.progress == plans.progress(plan, TODAY)
     assert (row.progress.week_text, row.progress.done, row.progress.total, row.progress.percent) == (
-        "Week 7 of 26", 1, 25, 4)
+        "Week 7 of 26", 1, 34, 3)
     assert row.progress.overdue > 0
     assert (row.leader_name, row.sponsor_name, row.mentor_name) == ("Leader A", "Sponsor A", "Mentor A")
     assert row.playbook_title == plan.playbook_version.title and row.playbook_slug == "cdio-cio-26-weeks"
@@ -114,7 +114,7 @@ def seed_leaders_by_need() -> dict:
     - Bea: red check-in on 12 October, next on 2 November.
     - Cal: amber check-in on 12 October, next on 26 October.
     - Dee: green check-in on 12 October, next on 2 November; every milestone done but the
-      first two (due in August and September): 2 overdue, 23 of 25 done (92%).
+      first two (due in August and September): 2 overdue, 32 of 34 done (94%).
     - Eve: starts 4 January 2027: nothing is due yet; the first check-in is due 18 January.
     Returns the sponsor ("sponsor"), an HR user ("hr") and the plans by leader name.
     """
@@ -151,7 +151,7 @@ def test_leaders_are_ordered_by_need(loaded):
     by_name = {r.leader_name: r for r in rows}
     assert (by_name["Ada Leader"].next_checkin_due, by_name["Zed Leader"].next_checkin_due) == (
         date(2026, 9, 21), date(2026, 10, 5))
-    assert (by_name["Dee Leader"].progress.overdue, by_name["Dee Leader"].progress.done) == (2, 23)
+    assert (by_name["Dee Leader"].progress.overdue, by_name["Dee Leader"].progress.done) == (2, 32)
     assert by_name["Eve Leader"].progress.overdue == 0 and by_name["Eve Leader"].next_checkin_due == date(2027, 1, 18)
 
     # A paused plan is not chased for its check-in, so its red rating places it: among the

@@ -3,10 +3,11 @@ next check-in and the last check-in's actions), a short summary, the phases with
 folded away, and the welcome panel until the leader dismisses it.
 
 Plan A (the CDIO playbook from Monday 7 September 2026) seen on Monday 28 September 2026, week 4:
-the six milestones due up to 17 September are done; "Meet the Chair" was moved to 14 September
-and is overdue with "Draw the first stakeholder grid" (24 September); the clinical digital leads
-(1 October) and the governance walk-through (8 October) are due in the next 14 days (to 12 October);
-shadowing frontline staff (15 October) is later.
+the seven milestones due up to 17 September and the national briefing (due 24 September) are done;
+"Meet the Chair" was moved to 14 September and is overdue with "Draw the first stakeholder grid"
+(24 September); the clinical digital leads and the year's fixed dates (1 October), the governance
+walk-through, the finance briefing and the first mentor session (8 October) are due in the next
+14 days (to 12 October); shadowing frontline staff (15 October) is later.
 """
 import re
 from datetime import date
@@ -21,8 +22,9 @@ from onboarding.models import AuditEvent, CheckIn, User
 from onboarding.plans import first_screen
 
 TODAY = date(2026, 9, 28)
-DONE = range(6)  # positions 0-5: the pre-boarding and first orientation milestones
-CHAIR, GRID, LEADS, GOVERNANCE, SHADOW = 7, 6, 8, 9, 10  # positions in the playbook
+DONE = (0, 1, 2, 3, 4, 5, 6, 8)  # the pre-boarding and first orientation milestones, the national briefing
+CHAIR, GRID, LEADS, GOVERNANCE, SHADOW = 9, 7, 10, 12, 15  # positions in the playbook
+COMING = (LEADS, 11, GOVERNANCE, 13, 14)  # due 1 October (two) and 8 October (three)
 
 
 def shape(plan, hr) -> None:
@@ -72,7 +74,7 @@ def in_order(page: str, *parts: str) -> bool:
 def test_overdue_by_due_date_then_the_next_14_days(plan):
     screen = first_screen.first_screen(plan, TODAY)
     assert [m.title for m in screen.overdue] == titles(plan, CHAIR, GRID)  # 14 then 24 September
-    assert [m.title for m in screen.coming_up] == titles(plan, LEADS, GOVERNANCE)  # 1 and 8 October
+    assert [m.title for m in screen.coming_up] == titles(plan, *COMING)  # by due date, then plan order
     assert not screen.nothing_due
 
 
@@ -89,9 +91,9 @@ def test_the_window_ends_14_days_ahead(plan):
 
 def test_phases_keep_done_milestones_apart(plan):
     phases = first_screen.phases(plan)
-    assert [(len(p.open), len(p.done)) for p in phases] == [(0, 2), (5, 4), (7, 0), (4, 0), (3, 0)]
-    assert [m.position for m in phases[1].open] == [6, 7, 8, 9, 10]  # plan order within a phase
-    assert sum(p.total for p in phases) == 25
+    assert [(len(p.open), len(p.done)) for p in phases] == [(0, 2), (8, 6), (10, 0), (5, 0), (3, 0)]
+    assert [m.position for m in phases[1].open] == [7, 9, 10, 11, 12, 13, 14, 15]  # plan order within a phase
+    assert sum(p.total for p in phases) == 34
 
 
 def test_next_checkin_from_the_cadence_then_from_the_last_checkin(plan, cast):
@@ -156,7 +158,7 @@ def test_my_plan_puts_what_needs_doing_first(plan, cast, client, login):
     assert not in_order(page, 'id="overdue"', grid, chair, 'id="coming-up"')  # by due date, not plan order
     # The compact summary: no row naming the leader to themselves, no nine rows.
     assert _summary_keys(page, 'id="about"') == ["Sponsor", "Mentor", "Week", "Done"]
-    assert "Week 4 of 26" in page and "<strong>24%</strong> (6 of 25 milestones done, 2 overdue)" in page
+    assert "Week 4 of 26" in page and "<strong>24%</strong> (8 of 34 milestones done, 2 overdue)" in page
     assert 'href="mailto:sponsor.a@example.nhs.uk"' in page
 
 
@@ -166,7 +168,7 @@ def test_done_milestones_are_folded_into_a_details_per_phase(plan, cast, client,
     phases = page[page.index('id="phases"'):page.index('id="checkins"')]
     folded = re.findall(r"<details.*?</details>", phases, re.S)
     assert len(folded) == 2
-    assert "Show 2 done milestones in" in folded[0] and "Show 4 done milestones in" in folded[1]
+    assert "Show 2 done milestones in" in folded[0] and "Show 6 done milestones in" in folded[1]
     for position in DONE:
         title = str(escape(plan.milestones[position].title))
         assert sum(title in d for d in folded) == 1, title
@@ -175,7 +177,7 @@ def test_done_milestones_are_folded_into_a_details_per_phase(plan, cast, client,
 
 def test_nothing_due_says_so(plan, cast, client, login):
     for m in plan.milestones:
-        if m.position in (CHAIR, GRID, LEADS, GOVERNANCE):
+        if m.position in (CHAIR, GRID, *COMING):
             plans.complete_milestone(m, cast["hr"], note="Done.")
     db.session.commit()
     login(cast["leader_a"])
@@ -256,7 +258,8 @@ def test_first_screen_in_a_browser_on_a_phone(live_server, page, monkeypatch):
                                  version=playbooks.get_playbook("cdio-cio-26-weeks").latest)
         db.session.commit()
         shape(plan, hr)
-        chair, grid, leads, governance = titles(plan, CHAIR, GRID, LEADS, GOVERNANCE)
+        chair, grid = titles(plan, CHAIR, GRID)
+        coming = titles(plan, *COMING)
         first_done, pre_boarding = plan.milestones[0].title, plan.milestones[0].phase_title
 
     def sign_in():
@@ -278,7 +281,7 @@ def test_first_screen_in_a_browser_on_a_phone(live_server, page, monkeypatch):
 
     # Overdue (by due date), then due in the next 14 days, then the phases; done ones out of sight.
     needs_doing = page.locator("#overdue + .nhsuk-task-list, #coming-up + .nhsuk-task-list").locator(".nhsuk-task-list__link")
-    assert needs_doing.all_inner_texts() == [chair, grid, leads, governance]
+    assert needs_doing.all_inner_texts() == [chair, grid, *coming]
     done_link = page.get_by_role("link", name=first_done)
     expect(done_link).to_be_hidden()
     folded = page.locator("summary", has_text=f"Show 2 done milestones in {pre_boarding}")

@@ -48,7 +48,7 @@ def test_a_completed_plan_stays_visible_at_one_hundred_percent(cast):
     plans.close(plan, hr, "completed")
     db.session.commit()
     progress = plans.progress(plan, on=date(2027, 6, 1))
-    assert progress.percent == 100 and len(plan.milestones) == 25
+    assert progress.percent == 100 and len(plan.milestones) == 34
     with pytest.raises(plans.PlanError, match="already completed"):
         plans.close(plan, hr, "withdrawn")
 
@@ -59,7 +59,7 @@ def test_progress_counts_weeks_done_and_overdue(cast):
         plans.complete_milestone(m, leader, note="done")
     p = plans.progress(plan, on=date(2026, 10, 5))
     assert (p.week, p.weeks, p.week_text) == (5, 26, "Week 5 of 26")
-    assert (p.done, p.total, p.percent) == (5, 25, 20)
+    assert (p.done, p.total, p.percent) == (5, 34, 15)  # 5 of 34 is 14.7%
     assert p.overdue == sum(1 for m in plan.milestones if m.status == "todo" and m.due_date < date(2026, 10, 5))
     assert plans.milestone_state(plan.milestones[0], date(2026, 10, 5)) == "done"
     assert plans.milestone_state(plan.milestones[-1], date(2026, 10, 5)) == "not_started"

@@ -41,11 +41,11 @@ def test_a_not_applicable_milestone_is_not_counted_so_the_plan_reaches_100_perce
         if m.is_open:
             plans.complete_milestone(m, leader)
     db.session.commit()
-    # 25 milestones, 1 not applicable: 24 of 24 done.
+    # 34 milestones, 1 not applicable: 33 of 33 done.
     progress = plans.progress(plan, on=D("2026-12-01"))
-    assert (progress.done, progress.total, progress.percent, progress.overdue) == (24, 24, 100, 0)
+    assert (progress.done, progress.total, progress.percent, progress.overdue) == (33, 33, 100, 0)
     row = dashboards.plan_rows([plan.id], D("2026-12-01"))[0]
-    assert (row.progress.done, row.progress.total, row.progress.percent) == (24, 24, 100)
+    assert (row.progress.done, row.progress.total, row.progress.percent) == (33, 33, 100)
     assert plans.milestone_state(fppt, D("2027-06-01")) == "not_applicable"  # never overdue
     assert "Not applicable" in exports.plan_csv(plan, D("2026-12-01")).splitlines()[2]
     shown = plans.milestone_json(fppt)
@@ -146,7 +146,7 @@ def test_an_added_milestone_takes_its_place_in_due_date_order_with_a_key_of_its_
     assert ninety.due_date == D("2026-11-26")
     assert added.key == "added_board-away-day-the-digital-strategy"
     assert added.position == ninety.position + 1  # after everything due on or before the 26th
-    assert [m.position for m in plan.milestones] == list(range(26))
+    assert [m.position for m in plan.milestones] == list(range(35))  # 34 and the one added
     assert (added.added, added.due_tailored, added.status, added.phase_title) == (True, True, "todo", "Diagnose and align")
     again = tailoring.add_milestone(plan, hr, title="Board away day: the digital strategy!", description="",
                                     owner="hr", due=D("2026-11-27"), phase="diagnose-and-align", reason="Second half")
@@ -213,7 +213,7 @@ def test_a_rebase_keeps_not_applicable_marks_added_milestones_and_hand_set_dates
     assert by_key(plan, added.key).due_date == D("2026-10-14")
     ninety = by_key(plan, "ninety-day-plan")
     assert (ninety.due_date, ninety.owner, ninety.week) == (D("2026-12-02"), "mentor", 10)
-    assert len(plan.milestones) == 26 and [m.position for m in plan.milestones] == list(range(26))
+    assert len(plan.milestones) == 35 and [m.position for m in plan.milestones] == list(range(35))
     assert tailoring.summary(plan) == "tailored: 1 not applicable, 1 added, 1 re-dated, 1 new owner"
 
 

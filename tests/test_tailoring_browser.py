@@ -89,8 +89,8 @@ def test_hr_tailors_a_plan_on_a_phone_with_axe(live_server, page):
     press("Add the milestone")
     expect(page.get_by_text("Added for this plan")).to_be_visible()
 
-    # The plan: the summary, the tag, the reason; 0 of 25 counted (26 less the one not applicable).
+    # The plan: the summary, the tag, the reason; 0 of 34 counted (35 less the one not applicable).
     shown(f"/plans/{plan_id}")
     expect(page.get_by_text("Tailored: 1 not applicable, 1 added, 1 re-dated")).to_be_visible()
     expect(page.get_by_text("Reason: Not a board member")).to_be_visible()
-    expect(page.get_by_text("0 of 25 milestones done")).to_be_visible()
+    expect(page.get_by_text("0 of 34 milestones done")).to_be_visible()

@@ -633,6 +633,12 @@ def _api_tailor(fz: Fuzzer, data, status: str, action: str) -> str:
     return f"/api/v1/plans/{_plan_path(fz, data, m.plan_id)}/milestones/{_key(data, m.key)}" + (f"/{action}" if action else "")
 
 
+# HR's audit trail filters (issue 17): known and unknown people, actions and objects, and two dates.
+AUDIT_FILTERS = {
+    "actor": choice("", *EMAILS), "action": choice("", "user.login", "plan.create", "nope"),
+    "object_type": choice("", "plan", "user", "nope"), "object_id": choice("", "1", "0", "99999999999999999999", "x"),
+    **date_boxes("start"), **date_boxes("end")}
+
 TARGETS: dict[str, Target] = {
     # leader
     "leader.complete_milestone": Target("leader_a", lambda fz, data: fz.url(
@@ -812,6 +818,13 @@ TARGETS: dict[str, Target] = {
         body="query", method="GET", examples=8),
     "hr.equity_csv": Target("hr", lambda fz, data: fz.url("hr.equity_csv"), {**date_boxes("start"), **date_boxes("end")},
                             body="query", method="GET", examples=4),
+    # HR's audit trail: a GET form of a person, an action, an object and a date range (issue 17)
+    "hr.audit": Target("hr", lambda fz, data: fz.url("hr.audit"), AUDIT_FILTERS | {
+        "page": choice("1", "2", "99999999999999999999", "-5")}, body="query", method="GET", examples=10),
+    "hr.audit_csv": Target("hr", lambda fz, data: fz.url("hr.audit_csv"), AUDIT_FILTERS, body="query", method="GET",
+                           examples=4),
+    "hr.subject_access_search": Target("hr", lambda fz, data: fz.url("hr.subject_access_search"),
+                                       {"email": choice(*EMAILS)}, body="query", method="GET", examples=4),
     # API: writes
     "api.create_plan": Target("hr", lambda fz, data: "/api/v1/plans", API_PLAN_FIELDS, body="json", examples=25),
     "api.complete_milestone": Target("leader_a", lambda fz, data: _api_milestone(fz, data, "todo", "complete"),
@@ -955,6 +968,11 @@ def reference_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("reference.whos_who")), ("leader_a", fz.url("reference.whos_who"))]
 
 
+def audit_pages(fz: Fuzzer) -> list[tuple[str, str]]:
+    """The trail, with the readings this group made, and who can see what."""
+    return [("hr", fz.url("hr.audit")), ("hr", fz.url("hr.access_review_page"))]
+
+
 def people_pages(fz: Fuzzer) -> list[tuple[str, str]]:
     return [("hr", fz.url("hr.users")), ("hr", fz.url("tokens_admin.index")), ("hr", fz.url("outbox.index"))]
 
@@ -990,6 +1008,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
                                     "hr.two_factor_policy"], two_factor_pages),
     "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",
                       "hr.directory_suggested"], directory_pages),
+    "hr audit": (["hr.audit", "hr.audit_csv", "hr.subject_access_search"], audit_pages),
     # The login comes last: its wrong passwords may lock the accounts the other targets sign in with.
     "signing in": (["auth.logout", "auth.set_password", "auth.reset_password", "auth.forgotten_password",
                     "account.password", "auth.login"], no_pages),

@@ -138,3 +138,28 @@ def test_a_post_in_flight_when_the_sender_died_is_taken_back_after_its_lease(app
     later = utcnow() + timedelta(minutes=11)
     assert nudges.deliver(D("2027-01-04"), app.config, force=False, now=later).posts.posted == 2
     assert len(receiver.take()) == 2
+
+
+def test_a_checkin_reminder_is_carded_and_a_concern_never_is(app, ctx, receiver):
+    """Friday 5 February 2027, 60 days after the start: Sam's check-in with Lee is due. A concern
+    Lee raised goes to HR by email only, though Hana chose Teams: it is not a kind a channel carries."""
+    from onboarding.plans import concerns
+
+    people = setup(receiver, "teams")
+    people["hr"].nudge_channel = "teams"
+    concerns.raise_concern(people["plan"], people["leader"], "My sponsor keeps cancelling", False)
+    db.session.commit()
+    nudges.sweep(D("2027-02-05"))
+    posted = sorted(summary(card_of(r)) for r in receiver.accepted("/default"))
+    plan, meet = people["plan"], milestone(people["plan"], "meet-team")
+    # The first sweep in weeks also catches up the still-open escalation and this week's digest.
+    assert posted == [
+        ("Check-in due with Lee Leader", "For Sam Sponsor", f"http://onboarding.test/plans/{plan.id}/checkins/new"),
+        (ESCALATION, "For Sam Sponsor", f"http://onboarding.test/plans/{plan.id}/milestones/{meet.id}"),
+        ("Your weekly onboarding digest: week of 1 February 2027", "For Sam Sponsor", "http://onboarding.test/sponsor"),
+    ]
+    emails = {m["To"]: m for m in mail.memory_outbox()}
+    assert emails["hana.hr@example.nhs.uk"]["Subject"] == "Concern raised on Lee Leader's plan"
+    # Sam's own overdue milestone is his business alone: email, whatever he chose for the others.
+    assert emails[SPONSOR]["Subject"] == "Overdue: Introduce the leader to the board (due 15 Jan)"
+    assert all("cancelling" not in r.body.decode() for r in receiver.requests)

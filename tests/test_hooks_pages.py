@@ -61,9 +61,9 @@ def test_people_choose_email_teams_or_both_once_a_channel_exists(cast, client, l
     saved = client.post("/account/teams", data={"nudge_channel": "both"}, follow_redirects=True)
     assert "Your Teams setting is saved: email and teams." in text(saved)
     assert db.session.get(User, sponsor.id).nudge_channel == "both"
-    # A leader who sponsors nobody has no channel of theirs... but the default reaches everyone.
+    # A leader who sponsors nobody gets none of the nudges a channel carries: no choice to make.
     login(cast["leader_b"])
-    assert "Microsoft Teams" in text(client.get("/account"))
+    assert "Microsoft Teams" not in text(client.get("/account"))
 
 
 def test_a_plan_channel_alone_offers_the_choice_to_that_plans_sponsor_only(cast, client, login):

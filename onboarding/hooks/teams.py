@@ -79,13 +79,13 @@ def set_plan_url(plan: Plan, url: str | None, actor: User, remote_addr=None, *, 
 
 
 def channel_exists_for(user: User) -> bool:
-    """Whether a channel could carry this person's nudges: a default, or a channel on a plan
-    they sponsor (escalations and check-in reminders go to sponsors). Their account page
-    offers the choice only then."""
+    """Whether a channel could carry this person's nudges: they sponsor a running plan (only
+    sponsors get escalations, check-in reminders and the digest) and there is a default channel
+    or one on such a plan. Their account page offers the choice only then."""
+    sponsored = sa.and_(Plan.sponsor_id == user.id, Plan.is_open)
     if default_url():
-        return True
-    return bool(db.session.scalar(sa.select(sa.exists().where(
-        TeamsChannel.plan_id == Plan.id, Plan.sponsor_id == user.id, Plan.is_open))))
+        return bool(db.session.scalar(sa.select(sa.exists().where(sponsored))))
+    return bool(db.session.scalar(sa.select(sa.exists().where(TeamsChannel.plan_id == Plan.id, sponsored))))
 
 
 def set_choice(user: User, channel: str, remote_addr=None) -> bool:

@@ -66,11 +66,15 @@ def _filtered(filters: Filters, today: date) -> sa.Select:
     if filters.overdue_only:
         # An alias correlated to the plan only: plan_rows nests this query inside
         # queries on Milestone, which must not capture it.
-        m = aliased(Milestone)
+        m = _OVERDUE_MILESTONE
         overdue = sa.select(m.id).where(m.plan_id == Plan.id, m.is_open, m.due_date < today).correlate(Plan)
         # A closed plan has nothing overdue in the sense HR acts on.
         query = query.where(overdue.exists(), Plan.is_open)
     return query
+
+
+# Made once, as dashboards' aliases are (a new alias per request is slow to build with).
+_OVERDUE_MILESTONE = aliased(Milestone)
 
 
 def _order(query: sa.Select) -> sa.Select:
@@ -109,7 +113,7 @@ def inactive_people(plan_ids: list[int] | sa.Select) -> dict[int, list[str]]:
     """The open plans among ``plan_ids`` (a list, or a select of ids) whose sponsor or mentor
     is deactivated (nobody may be able to log their check-ins), each with who: ["sponsor"],
     ["mentor"] or both. One query."""
-    sponsor, mentor = aliased(User), aliased(User)
+    sponsor, mentor = dashboards.SPONSOR, dashboards.MENTOR
     rows = db.session.execute(
         sa.select(Plan.id, sponsor.active, mentor.active)
         .join(sponsor, Plan.sponsor_id == sponsor.id)

@@ -21,6 +21,12 @@ from ..models import CLOSED_PLAN_STATUSES, CheckIn, Milestone, Plan, Playbook, P
 from ..people import access
 from . import checkins, planning
 
+# The people and playbook of each plan, joined under these names. Made once: SQLAlchemy adapts
+# each column of a new alias the first time it is used, which cost more than running the
+# queries when every request made its own.
+LEADER, SPONSOR, MENTOR = aliased(User), aliased(User), aliased(User)
+VERSION, PLAYBOOK = aliased(PlaybookVersion), aliased(Playbook)
+
 
 @dataclass
 class PlanRow:
@@ -116,8 +122,7 @@ def _plans_with_names(plan_query_or_ids: sa.Select | Iterable[int]) -> list[sa.R
     slug, version title, version number) per plan, in the caller's order: one query."""
     query, given_ids = _plans_query(plan_query_or_ids)
     # Aliases throughout, so a caller's query may join these tables itself (to filter).
-    leader, sponsor, mentor = aliased(User), aliased(User), aliased(User)
-    version, playbook = aliased(PlaybookVersion), aliased(Playbook)
+    leader, sponsor, mentor, version, playbook = LEADER, SPONSOR, MENTOR, VERSION, PLAYBOOK
     statement = (
         query.join(leader, leader.id == Plan.leader_id)
         .join(sponsor, sponsor.id == Plan.sponsor_id)
@@ -221,7 +226,7 @@ def owned_milestones(user, role: str, today: date | None = None, plan_id: int | 
     (a sponsor's on the plans they sponsor, a mentor's on those they mentor), soonest first,
     in one query. ``plan_id`` narrows it to one plan."""
     today = today or plans.today()
-    leader = aliased(User)
+    leader = LEADER
     statement = (
         sa.select(Milestone, leader.name, PlaybookVersion.nudges)
         .join(Plan, Plan.id == Milestone.plan_id)

@@ -52,13 +52,15 @@ def init_app(app: Flask) -> None:
     for module in (auth, main, leader, mentor, sponsor, hr, outbox, tokens_admin, account, calendar, exports, api, reference, mfa):
         app.register_blueprint(module.bp)
     sso.init_app(app)  # single sign-on: its pages, the sign-in button's settings
+    app.context_processor(navigation)
+    _init_login()
 
+
+def _init_login() -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-
-    app.context_processor(navigation)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

@@ -170,7 +170,14 @@ class MilestoneTemplate(db.Model):
 
 class Plan(db.Model):
     __tablename__ = "plan"
-    __table_args__ = (one_of("status", PLAN_STATUSES),)
+    __table_args__ = (
+        one_of("status", PLAN_STATUSES),
+        # The cohort's order (newest start first) with and without its status and playbook
+        # filters: a page of 25 reads 25 index entries, not every plan (issue 16).
+        sa.Index("ix_plan_start_id", "start_date", "id"),
+        sa.Index("ix_plan_status_start_id", "status", "start_date", "id"),
+        sa.Index("ix_plan_version_start_id", "playbook_version_id", "start_date", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -272,6 +279,9 @@ class Milestone(db.Model):
         sa.UniqueConstraint("plan_id", "key"),
         # Serves "a plan's open milestones" and "is anything overdue in this plan" alike.
         sa.Index("ix_milestone_plan_status_due", "plan_id", "status", "due_date"),
+        # "Which plans have an overdue milestone" (the cohort's filter and its count): the open
+        # milestones due before a day, read from the index alone.
+        sa.Index("ix_milestone_status_due_plan", "status", "due_date", "plan_id"),
         one_of("status", MILESTONE_STATUSES),
         one_of("owner", OWNER_ROLES),
         one_of("category", CATEGORIES),

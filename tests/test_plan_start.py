@@ -188,11 +188,14 @@ def test_the_preview_compares_a_part_time_plan_and_tags_on_site_milestones(clien
     assert ("Working 3 days a week, the leader has 39 working days in this 3-month plan. The playbook is "
             "written for 13 weeks full time, 62 working days. A 5-month plan gives them 65.") in page
     assert '<input type="hidden" name="on_site_days" value="wed">' in page
-    # The one on-site milestone (interviews and a shadowing visit, week 6: day 39 of 92, Friday
-    # 13 November) is tagged, and moved to the next Wednesday.
-    assert page.count(">On site</strong>") == 1
-    row = page[page.rindex("<tr", 0, page.index("Complete at least eight clinician priority interviews")):]
-    assert "Wednesday 18 November 2026" in row[:row.index("</tr>")]
+    # The two on-site milestones are tagged and moved to the next Wednesday: meeting the team
+    # (week 2: day 11 of 92, Friday 16 October) and the interviews with a shadowing visit (week 6:
+    # day 39, Friday 13 November).
+    assert page.count(">On site</strong>") == 2
+    for title, day in (("Meet your own team in person", "Wednesday 21 October 2026"),
+                       ("Complete at least eight clinician priority interviews", "Wednesday 18 November 2026")):
+        row = page[page.rindex("<tr", 0, page.index(title)):]
+        assert day in row[:row.index("</tr>")], title
 
     full_time = form | {"working_days": ["mon", "tue", "wed", "thu", "fri"], "on_site_days": []}
     page = client.post("/hr/plans/new", data=full_time).get_data(as_text=True)

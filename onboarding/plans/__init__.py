@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -342,8 +343,14 @@ def owner_calendar(milestone: Milestone) -> planning.Calendar:
 def role_calendar(plan: Plan, role: str) -> planning.Calendar:
     """The working days of whoever holds ``role`` on ``plan`` (see owner_calendar)."""
     if role == "leader":
-        return planning.Calendar(planning.parse_working_days(plan.working_days))
+        return _leader_calendar(plan.working_days)
     return planning.Calendar()
+
+
+@lru_cache(maxsize=256)
+def _leader_calendar(working_days: str) -> planning.Calendar:
+    """Parsed once per pattern: the pages ask for each milestone's state, row by row."""
+    return planning.Calendar(planning.parse_working_days(working_days))
 
 
 def milestone_state(milestone: Milestone, on: date | None = None, within: int | None = None) -> str:

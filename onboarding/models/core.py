@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # defined in modules that import this one
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
-    __table_args__ = (one_of("nudge_mode", NUDGE_MODES),)
     __table_args__ = (one_of("nudge_mode", NUDGE_MODES), one_of("nudge_channel", NUDGE_CHANNELS))
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-case

@@ -180,3 +180,15 @@ def test_the_access_reviews_queries_do_not_grow_with_the_users(cast):
         db.session.add(PlanSupporter(plan_id=cast["plan_b"].id, user_id=buddy.id, role="peer_mentor"))
     db.session.commit()
     assert statements() == before
+
+
+def test_the_bundle_names_the_persons_identifiers_and_whether_two_factor_is_on(cast):
+    leader, plan = cast["leader_a"], cast["plan_a"]
+    leader.esr_number, plan.esr_number, plan.external_id = "10949595", "10949595-2", "HR-0042"
+    db.session.commit()
+    data = subject_access.gather(leader)
+    assert (data["account"]["esr_number"], data["account"]["two_factor"]) == ("10949595", {"on": False, "recovery_codes_left": 0})
+    assert [(p["esr_number"], p["external_id"]) for p in data["plans"]] == [("10949595-2", "HR-0042")]
+    # The sponsor's bundle names the plan but not the leader's identifiers for it.
+    assert "esr_number" not in subject_access.gather(cast["sponsor_a"])["plans"][0]
+    assert "10949595-2" in subject_access.to_html(data) and "Two factor" in subject_access.to_html(data)

@@ -35,12 +35,13 @@ from ..models import (
     User,
     UserSession,
 )
-from . import access, audit, audit_review, equality
+from . import access, audit, audit_review, equality, mfa
 from .access_review import ROLE_LABELS
 
 ACCOUNT_FIELDS = ("id", "name", "email", "is_hr", "active", "timezone", "nudge_mode", "created_at",
                   "last_login_at", "feed_token_created_at", "welcome_dismissed_at",
-                  "oidc_issuer", "oidc_subject")  # the single sign-on account linked to them (people.sso)
+                  "oidc_issuer", "oidc_subject",  # the single sign-on account linked to them (people.sso)
+                  "esr_number", "external_id", "nudge_channel")
 PULSE_FIELDS = ("key", "due_on", "answered_at", "expectations", "sponsor_support", "reach", "belonging",
                 "confidence", "comment", "shared_with_sponsor")
 
@@ -81,7 +82,9 @@ def roles_on(user: User, plan: Plan) -> list[str]:
 
 def _plans(user: User, plans: list[Plan]) -> list[dict]:
     return [{"id": p.id, "leader": p.leader.name, "status": p.status, "playbook": p.playbook_version.title,
-             "start_date": _plain(p.start_date), "end_date": _plain(p.end_date), "roles": roles_on(user, p)}
+             "start_date": _plain(p.start_date), "end_date": _plain(p.end_date), "roles": roles_on(user, p),
+             # the plan's own identifiers in HR's systems, where the person leads it
+             **(_fields(p, ("esr_number", "external_id")) if p.leader_id == user.id else {})}
             for p in plans]
 
 
@@ -153,6 +156,7 @@ def _account(user: User) -> dict:
                                   .order_by(UserSession.created_at))
     return {
         **_fields(user, ACCOUNT_FIELDS),
+        "two_factor": {"on": mfa.is_enabled(user), "recovery_codes_left": mfa.remaining_recovery_codes(user)},
         "api_tokens": [_fields(t, ("name", "created_at", "last_used_at", "revoked_at")) for t in tokens],
         "sessions": [_fields(s, ("created_at", "last_seen_at", "ended_at", "remote_addr")) for s in sessions],
     }

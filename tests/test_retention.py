@@ -13,6 +13,7 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, Concern, Nudge, Plan, PlanSupporter, Pulse, SentEmail, User
 from onboarding.nudges import scheduler
+from onboarding.people import audit, user_admin
 from onboarding.plans import checkins, cohort, equity, records, retention, retention_people, retention_rules, tailoring
 
 from .conftest import make_user
@@ -149,6 +150,19 @@ def test_a_plan_past_retention_is_anonymised_and_its_counts_kept(world):
     assert "zebedee quill b5" in whole
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "retention.run")).one()
     assert (event.actor_id, event.detail["plans"], event.detail["people"], event.detail["years"]) == (None, 1, 1, 6)
+
+
+def test_an_address_typed_in_capitals_goes_too_and_the_placeholder_is_nobody_hr_manages(world):
+    typed = world["leader_a"].email.title()  # a failed sign-in keeps the address as typed
+    audit.record(None, "user.login_failed", None, email=typed)
+    db.session.commit()
+    retention.run(6, now=NOW)
+    assert typed.lower() not in everything()
+    placeholder = db.session.scalars(sa.select(User).where(User.email == User.PLACEHOLDER_EMAIL)).one()
+    assert placeholder.is_placeholder and placeholder not in user_admin.listing()
+    with pytest.raises(user_admin.AccountError, match="cannot be reactivated"):
+        user_admin.set_active(placeholder, True, world["hr"])
+    assert not placeholder.active
 
 
 def test_a_dry_run_changes_nothing(world, runner, monkeypatch):

@@ -59,6 +59,14 @@ class User(UserMixin, db.Model):
     esr_number: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
     external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
+    # The one inactive user who stands in for everyone named on plans past retention
+    # (plans.retention): never listed for HR, never reactivated, never signs in.
+    PLACEHOLDER_EMAIL = "anonymised@retention.invalid"
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self.email == self.PLACEHOLDER_EMAIL
+
     @staticmethod
     def normalise_email(email: str) -> str:
         return (email or "").strip().lower()
@@ -279,8 +287,11 @@ class Milestone(db.Model):
         # Serves "a plan's open milestones" and "is anything overdue in this plan" alike.
         sa.Index("ix_milestone_plan_status_due", "plan_id", "status", "due_date"),
         # "Which plans have an overdue milestone" (the cohort's filter and its count): the open
-        # milestones due before a day, read from the index alone.
-        sa.Index("ix_milestone_status_due_plan", "status", "due_date", "plan_id"),
+        # milestones due before a day, read from the index alone. Partial, holding open
+        # milestones only: led by the status, SQLite (which keeps no statistics) took it for a
+        # sponsor's own milestones too and read every open milestone instead of their plans'.
+        sa.Index("ix_milestone_open_due_plan", "due_date", "plan_id",
+                 postgresql_where=sa.text("status = 'todo'"), sqlite_where=sa.text("status = 'todo'")),
         one_of("status", MILESTONE_STATUSES),
         one_of("owner", OWNER_ROLES),
         one_of("category", CATEGORIES),

@@ -70,6 +70,8 @@ def set_active(user: User, active: bool, actor: User, remote_addr=None) -> None:
         raise AccountError("You cannot deactivate your own account", "user")
     if user.active == active:
         return
+    if user.is_placeholder:
+        raise AccountError("This account stands in for people removed under the retention rules; it cannot be reactivated", "user")
     if not active and (plans := open_plans_supported_by(user)):
         raise OpenPlansError(user, plans)
     if active:
@@ -92,7 +94,9 @@ def set_hr(user: User, is_hr: bool, actor: User, remote_addr=None) -> None:
 
 
 def listing() -> list[User]:
-    return list(db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name, User.email)))
+    """Everyone HR manages: not the retention placeholder, which is nobody."""
+    return list(db.session.scalars(sa.select(User).where(User.email != User.PLACEHOLDER_EMAIL)
+                                   .order_by(User.active.desc(), User.name, User.email)))
 
 
 def active_users() -> list[User]:

@@ -25,7 +25,7 @@ from . import planning
 from . import retention_rules as rules
 from .retention_people import deletable_people, delete_person
 
-PLACEHOLDER_EMAIL = "anonymised@retention.invalid"
+PLACEHOLDER_EMAIL = User.PLACEHOLDER_EMAIL
 PLACEHOLDER_NAME = "Anonymised person"
 
 

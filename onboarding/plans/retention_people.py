@@ -10,6 +10,7 @@ detail quoted it. A column pointing at people with no rule in retention_rules ke
 (and the run says so) rather than guess."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 
@@ -77,19 +78,21 @@ def _forget_address(email: str, rows: Counter) -> None:
     """Audit events that quoted the person's address (their account's creation, a token issued
     to them, a plan they were added to) keep the event, not the address."""
     events = db.metadata.tables["audit_event"]
+    # In any case: a failed sign-in keeps the address as it was typed (Alex.Smith@...).
     quoting = db.session.execute(sa.select(events.c.id, events.c.detail).where(
-        sa.cast(events.c.detail, sa.Text).contains(email))).all()
+        sa.func.lower(sa.cast(events.c.detail, sa.Text)).contains(email.lower()))).all()
+    address = re.compile(re.escape(email), re.IGNORECASE)
     for event_id, detail in quoting:
-        cleaned = {k: _without(v, email) for k, v in (detail or {}).items()}
+        cleaned = {k: _without(v, address) for k, v in (detail or {}).items()}
         db.session.execute(sa.update(events).where(events.c.id == event_id).values(detail=cleaned, remote_addr=None))
         rows["audit_event"] += 1
 
 
-def _without(value, email: str):
+def _without(value, address: re.Pattern):
     if isinstance(value, str):
-        return value.replace(email, DELETED_PERSON)
+        return address.sub(DELETED_PERSON, value)
     if isinstance(value, list):
-        return [_without(v, email) for v in value]
+        return [_without(v, address) for v in value]
     if isinstance(value, dict):
-        return {k: _without(v, email) for k, v in value.items()}
+        return {k: _without(v, address) for k, v in value.items()}
     return value

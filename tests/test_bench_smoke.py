@@ -31,7 +31,7 @@ def test_benchmark_prints_table_and_writes_json(tmp_path):
     sqlite = latest["databases"]["sqlite"]
     assert latest["settings"]["plans"] == 20
     assert latest["machine"]["cpus"] >= 1 and latest["machine"]["python"]
-    assert sqlite["seed"]["20"]["rows"]["milestone"] == 20 * 25
+    assert sqlite["seed"]["20"]["rows"]["milestone"] == 20 * 34  # the CDIO playbook's milestones per plan
     for page in ("health", "leader plan", "sponsor dashboard", "HR cohort", "HR cohort, overdue"):
         assert sqlite["inprocess"][page]["status"] == 200, page
         assert sqlite["http"][page]["status"] == 200, page

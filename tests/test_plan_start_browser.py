@@ -67,7 +67,8 @@ def test_a_hybrid_part_time_plan_from_the_form_to_the_plan(live_server, page):
     expect(page.locator("#working-pattern")).to_contain_text(
         "Working 3 days a week, the leader has 39 working days in this 3-month plan. The playbook is written "
         "for 13 weeks full time, 62 working days. A 5-month plan gives them 65.")
-    expect(page.get_by_text("On site", exact=True)).to_have_count(2)  # the summary row and one milestone's tag
+    expect(page.get_by_text("On site", exact=True)).to_have_count(3)  # the summary row and two milestones' tags
+    expect(page.locator("tr", has_text="Meet your own team in person")).to_contain_text("Wednesday 21 October 2026")
     expect(page.locator("tr", has_text="Complete at least eight clinician priority interviews")).to_contain_text(
         "Wednesday 18 November 2026")
 

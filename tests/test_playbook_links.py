@@ -161,3 +161,19 @@ def test_check_links_refuses_an_invalid_file_and_checks_nothing(app, runner, tmp
     assert result.exit_code == 1
     assert f"{path}:17: milestone 'first': source 1: url 'http://127.0.0.1:9/ok' must start with https://" in result.output
     assert "no link was checked" in result.output
+
+
+def test_check_links_without_paths_checks_the_latest_published_versions(app, runner, https_base, tmp_path,
+                                                                          monkeypatch):
+    from onboarding import playbooks
+    from onboarding.extensions import db
+
+    content, found = playbooks.parse_text(LINKED.format(base=https_base), "linked.yaml")
+    assert found == []
+    with app.app_context():
+        playbooks.publish(content)
+        db.session.commit()
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
+    result = runner.invoke(args=["playbooks", "check-links", "--timeout", "5"])
+    assert result.exit_code == 1 and "4 link(s) checked, 1 failed" in result.output
+    assert f"404 failed  linked    second     {https_base}/gone" in result.output

@@ -322,6 +322,26 @@ def make_user(email: str, name: str | None = None, hr: bool = False, password: s
     return user
 
 
+def queries_in_request(client, url: str) -> int:
+    """SQL statements one GET of ``url`` runs, as a request in production would: the test's app
+    context (and so its session and ``g``) is shared with the request, so each measured request
+    starts from an empty identity map rather than from what the test or an earlier request loaded.
+    The rolled-back test transaction's savepoints are not the request's queries."""
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            statements.append(1)
+
+    db.session.expire_all()
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
 @pytest.fixture
 def cast(loaded):
     """The people of the access table in docs/architecture.md, with plan A (leader A) and plan B (leader B)."""

@@ -14,7 +14,7 @@ from onboarding import plans, playbooks
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan, User
 
-from .conftest import make_user
+from .conftest import make_user, queries_in_request
 
 GET_PAGES = [
     "/hr/cohort",
@@ -143,21 +143,7 @@ def test_cohort_paginates(cast, client, login):
 
 
 def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    # The test's app context (and so its session) is shared with the request: start each
-    # measured request from the same, empty identity map.
-    db.session.expire_all()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements)
+    return queries_in_request(client, url)
 
 
 def _add_plans(cast, n):

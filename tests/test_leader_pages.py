@@ -9,6 +9,7 @@ from onboarding import plans
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, CheckIn, ClinicianInterview, Goal, Milestone, Stakeholder
 
+from .conftest import queries_in_request
 from .date_input import boxes, fill_date
 
 READERS = ["leader_a", "sponsor_a", "mentor_a", "hr"]
@@ -429,18 +430,7 @@ def test_a_bad_csrf_token_saves_nothing(cast, app, client, login):
 
 
 def _queries(app, client, url) -> int:
-    statements = []
-
-    def listen(*_args):
-        statements.append(1)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listen)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listen)
-    return len(statements)
+    return queries_in_request(client, url)
 
 
 # Real commits: the joined test session's SAVEPOINTs would be counted as queries.

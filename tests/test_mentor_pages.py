@@ -2,13 +2,12 @@
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from markupsafe import escape
 
 from onboarding import plans, playbooks
 from onboarding.extensions import db
 
-from .conftest import make_user
+from .conftest import make_user, queries_in_request
 
 
 def text(response) -> str:
@@ -50,14 +49,7 @@ def test_mentoring_page_query_count_is_the_same_for_1_and_6_plans(cast, app, cli
     version = playbooks.get_playbook("cdio-cio-26-weeks").latest
 
     def queries() -> int:
-        seen = []
-        listener = lambda *_a: seen.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/mentoring").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return queries_in_request(client, "/mentoring")
 
     login(cast["mentor_a"])
     one = queries()

@@ -6,7 +6,9 @@ own concern list and HR's Needs attention and outbox may change; the concern's t
 page at all."""
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from onboarding.extensions import db
 from onboarding.people import equality, tokens
@@ -21,7 +23,10 @@ ANSWERS = {"ethnic_group": "gypsy_or_irish_traveller", "sex": "female", "disabil
 # (person, endpoint) whose page may change when the leader answers and raises a concern.
 MAY_CHANGE = {("leader_a", "account.equality_answers"), ("leader_a", "account.delete_equality_answers"),
               ("leader_a", "leader.new_concern"), ("hr", "hr.attention"), ("hr", "outbox.index"),
-              ("hr", "tokens_admin.index")}  # the API tokens' last use: this crawl's own calls
+              ("hr", "tokens_admin.index"),  # the API tokens' last use: this crawl's own calls
+              # The audit trail records that the leader answered and raised a concern (actions and
+              # ids, never the text), and that HR read it; so does a subject access bundle's.
+              ("hr", "hr.audit"), ("hr", "hr.audit_csv"), ("hr", "hr.plan_history"), ("hr", "hr.subject_access_download")}
 # HR's equity report shows the answers only as disclosure-controlled group counts (tests/test_equity*.py).
 REPORTS = {"hr.equity", "hr.equity_csv"}
 VOLATILE = [
@@ -29,6 +34,7 @@ VOLATILE = [
     (re.compile(r'nonce="[^"]*"'), "nonce"),
     (re.compile(r'name="request_key"[^>]*value="[^"]*"|value="[^"]*"(?=[^>]*name="request_key")'), "key"),  # a new one each time
     (re.compile(r"^DTSTAMP:.*$", re.M), "DTSTAMP"),
+    (re.compile(r"quote the reference <strong>[^<]*</strong>"), "request id"),  # error pages: one per request
 ]
 
 
@@ -36,6 +42,14 @@ def _normal(body: str) -> str:
     for pattern, mark in VOLATILE:
         body = pattern.sub(mark, body)
     return body
+
+
+def _text(response) -> str:
+    """The response as text: a zip download (subject access) as its files' text."""
+    if response.mimetype == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as bundle:
+            return "\n".join(bundle.read(name).decode() for name in sorted(bundle.namelist()))
+    return response.get_data(as_text=True)
 
 
 def _crawl(app, client, cast, values, feeds, api_tokens) -> dict:
@@ -46,7 +60,7 @@ def _crawl(app, client, cast, values, feeds, api_tokens) -> dict:
         for endpoint, spec in TABLE.items():
             if spec and "GET" in spec[0]:
                 response = client.get(_url(app, endpoint, values))
-                bodies[(person, endpoint)] = (response.status_code, _normal(response.get_data(as_text=True)))
+                bodies[(person, endpoint)] = (response.status_code, _normal(_text(response)))
         client.post("/logout")
         bodies[(person, "calendar.feed")] = _normal(client.get(f"/calendar/{feeds[person]}.ics").get_data(as_text=True))
         plan_a, plan_b = cast["plan_a"].id, cast["plan_b"].id
@@ -74,6 +88,10 @@ def test_no_page_export_api_or_feed_shows_equality_answers_or_a_concern_to_anyon
     assert ("leader_a", "account.equality_answers") in changed and ("hr", "hr.attention") in changed
     for key, got in after.items():
         assert "MAGPIE-5150" not in str(got), key
+        # The answers in words (a page, a CSV, a bundle) nowhere but the questions' own page
+        # (where they are every person's options) and the reports' group names.
+        if not key[1].startswith("account.equality") and key[1] not in REPORTS:
+            assert "Gypsy or Irish Traveller" not in str(got) and "Armed forces" not in str(got), key
     # The answers, as ticked radios, only on the leader's own account page.
     own = after[("leader_a", "account.equality_answers")][1]
     assert 'value="gypsy_or_irish_traveller" checked' in own and 'value="compressed_hours" checked' in own

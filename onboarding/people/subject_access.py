@@ -171,13 +171,27 @@ def _emails(user: User) -> dict:
     }
 
 
+EQUALITY_ELSEWHERE = ("Not in this bundle: the person's answers to the 'About you' questions are shown to no one but "
+                      "them (not HR, who prepares this bundle), on their account page under 'About you', where they "
+                      "can also change or delete them.")
+
+
+def _equality(user: User) -> dict:
+    """Whether they gave equality answers and where they see them; never the answers. The
+    service promises they are on no page but the person's own and in no download (HR sees only
+    rounded group counts), and HR is who downloads this bundle: the person's own page is where
+    the answers themselves are given to them."""
+    answers = equality.answers_of(user)
+    held = any(getattr(answers, dim) is not None for dim in equality.DIMENSIONS)
+    return {"held": held, "where": EQUALITY_ELSEWHERE if held else "They have given none."}
+
+
 def gather(user: User, today: date | None = None) -> dict:
     """Everything held about ``user``, as JSON-ready values (see the module's docstring)."""
     plans = plans_of(user)
     led = [p.id for p in plans if p.leader_id == user.id]
     completed = db.session.scalars(sa.select(Milestone).where(Milestone.completed_by_id == user.id)
                                    .order_by(Milestone.completed_at))
-    answers = equality.answers_of(user)
     return {
         "about": f"Everything the onboarding tracker holds about {user.name} ({user.email})",
         "prepared_on": _plain(today or date.today()),
@@ -188,7 +202,7 @@ def gather(user: User, today: date | None = None) -> dict:
         "checkins": _checkins(user, led),
         **_leader_records(plans, led),
         "concerns": _concerns(user),
-        "equality_answers": {dim: equality.label(dim, getattr(answers, dim)) for dim in equality.DIMENSIONS},
+        "equality_answers": _equality(user),
         "audit_events": _audit(user),
         **_emails(user),
     }

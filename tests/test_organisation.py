@@ -18,7 +18,7 @@ def test_by_default_the_footer_names_no_organisation(client):
     footer = _footer(client)
     assert "NHS England" not in footer
     assert "©" not in footer
-    assert _links(footer) == {"Accessibility statement": "/accessibility"}
+    assert _links(footer) == {"Glossary": "/glossary", "Accessibility statement": "/accessibility"}
 
 
 def test_settings_name_the_organisation_and_its_links(app, client):
@@ -33,6 +33,7 @@ def test_settings_name_the_organisation_and_its_links(app, client):
     footer = _footer(client)
     assert "© Example NHS Foundation Trust" in footer
     assert _links(footer) == {
+        "Glossary": "/glossary",
         "Accessibility statement": "https://example.nhs.uk/accessibility",
         "Privacy notice": "https://example.nhs.uk/privacy",
         "Contact us": "mailto:onboarding@example.nhs.uk",

@@ -636,7 +636,7 @@ def bench_database(target: Target, args, today: date, workdir: Path) -> dict:
     small, mid = min(QUERY_SCALE, n), min(SWEEP_SCALE, n)
     in_requests = 5 if args.quick else 100
     http_requests = CLIENT_THREADS if args.quick else 200
-    sequential_requests = 5 if args.quick else SEQUENTIAL_REQUESTS
+    sequential_requests = 3 if args.quick else SEQUENTIAL_REQUESTS
     out: dict = {"database": target.version(), "seed": {}, "queries": {}, "sweep": {}, "load_average": {}}
 
     def seeded_at(label: str, plans: int):
@@ -678,7 +678,7 @@ def bench_database(target: Target, args, today: date, workdir: Path) -> dict:
         if q.get("timed_out"):
             out["inprocess"][name].update(timed_out=q["timed_out"], status=q["status"])
     log_step(f"{target.kind}: where each page's time goes (SQL, rendering, the rest)")
-    out["split"] = page_splits(app, seeded, slow, 5 if args.quick else 30)
+    out["split"] = page_splits(app, seeded, slow, 2 if args.quick else 30)
     if target.kind == "postgresql":
         log_step(f"{target.kind}: query plans of the cohort's statements")
         out["explain"] = cohort_explain(app, seeded)
@@ -907,7 +907,8 @@ def startup_table(results: dict) -> list[str]:
     start = results.get("startup")
     if not start:
         return []
-    lines = ["", "Command start (median of 5 runs):", "", "| Command | Seconds | × `python -c pass` |", "| --- | --- | --- |"]
+    runs = start.get("python -c pass", {}).get("runs", 5)
+    lines = ["", f"Command start (median of {runs} run{'s' if runs != 1 else ''}):", "", "| Command | Seconds | × `python -c pass` |", "| --- | --- | --- |"]
     for label, figures in start.items():
         lines.append(f"| `{label}` | {fmt(figures['seconds'], 3)} | {fmt(figures.get('ratio', 1.0))} |")
     return lines
@@ -1102,7 +1103,7 @@ def main(argv=None) -> int:
                 log_step(f"{kind}: skipped, database unavailable: {message}")
                 results["databases"][kind] = {"error": f"database unavailable: {message}"}
     log_step("command start: onboarding --help and onboarding nudges run --help")
-    results["startup"] = timing.startup_times(3 if args.quick else 5)
+    results["startup"] = timing.startup_times(1 if args.quick else 5)
     results["targets"] = evaluate(results)
     results["seconds"] = round(time.perf_counter() - started, 1)
     table = markdown(results)

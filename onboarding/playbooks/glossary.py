@@ -15,7 +15,7 @@ from pathlib import Path
 from .acronyms import TERM_RE
 from .content import Problem
 from .fields import _check_fields, _cut
-from .parsing import _read_yaml, _Unreadable
+from .parsing import read_reference
 from .sources import url_problem
 
 PATH = Path(__file__).resolve().parents[2] / "playbooks" / "glossary.yaml"
@@ -29,7 +29,6 @@ TERM_FIELDS = {
 }
 SOURCE_FIELDS = {"title": (str, True, 300), "url": (str, True, 500)}
 TERM_TEXT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 &'/.-]*$")
-MONTH_RE = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 class GlossaryError(Exception):
@@ -82,15 +81,9 @@ class Glossary:
 def parse_text(text: str, filename: str) -> tuple[Glossary | None, list[Problem]]:
     """The glossary in ``text``, or its problems: missing or unknown fields, a term written twice
     (or two terms with one anchor), a source link that is not https."""
-    try:
-        data, problems = _read_yaml(text, filename)
-    except _Unreadable as exc:
-        return None, [exc.problem]
-    problems += _check_fields(data, FILE_FIELDS, "glossary", filename, 1)
-    if not isinstance(data, dict):
+    data, problems = read_reference(text, filename, FILE_FIELDS, "glossary")
+    if data is None:
         return None, problems
-    if isinstance(data.get("reviewed"), str) and not MONTH_RE.match(data["reviewed"]):
-        problems.append(Problem(filename, data.key_lines["reviewed"], "glossary: reviewed must be a month as YYYY-MM, such as 2026-11"))
     items = data.get("terms") if isinstance(data.get("terms"), list) else []
     lines = getattr(items, "lines", [])
     terms, seen = [], {}

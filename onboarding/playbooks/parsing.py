@@ -22,7 +22,7 @@ from .content import DEFAULT_PULSES, PlaybookContent, Problem, milestone_content
 from .fields import _check_fields, _cut, _is_type, _show
 from .reference import check_file as check_reference
 from .reference import is_reference
-from .sources import review_problems, source_problems
+from .sources import MONTH_RE, review_problems, source_problems
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -190,6 +190,21 @@ def _read_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
         if loader is not None:
             loader.dispose()
     return data, [Problem(filename, line, message) for line, message in loader.duplicates]
+
+
+def read_reference(text: str, filename: str, fields: dict, what: str) -> tuple[dict | None, list[Problem]]:
+    """A reference file's mapping (the glossary, the who's who): its top-level fields checked and
+    its ``reviewed:`` month; None, with the problems, when it is not a mapping."""
+    try:
+        data, problems = _read_yaml(text, filename)
+    except _Unreadable as exc:
+        return None, [exc.problem]
+    problems += _check_fields(data, fields, what, filename, 1)
+    if not isinstance(data, dict):
+        return None, problems
+    if isinstance(data.get("reviewed"), str) and not MONTH_RE.match(data["reviewed"]):
+        problems.append(Problem(filename, data.key_lines["reviewed"], f"{what}: reviewed must be a month as YYYY-MM, such as 2026-11"))
+    return data, problems
 
 
 def _check_header(data: dict, filename: str, expected_slug: str | None) -> tuple[int | None, list[Problem]]:

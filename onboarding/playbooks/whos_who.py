@@ -8,7 +8,6 @@ else the file. Not HR's own who's who of local people (``plans.directory``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ..people import audit
 from . import acronyms
 from .content import Problem
 from .fields import _check_fields, _cut
-from .parsing import _read_yaml, _Unreadable
+from .parsing import read_reference
 from .sources import url_problem
 
 KIND = "whos_who"
@@ -29,7 +28,6 @@ MAX_UPLOAD_BYTES = 100 * 1024
 FILE_FIELDS = {"reviewed": (str, True, 7), "groups": (list, True, None)}
 GROUP_FIELDS = {"title": (str, True, 120), "entries": (list, True, None)}
 ENTRY_FIELDS = {"name": (str, True, 150), "why": (str, True, 600), "url": (str, True, 500)}
-MONTH_RE = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 class WhosWhoError(Exception):
@@ -59,15 +57,9 @@ class WhosWho:
 
 def parse_text(text: str, filename: str) -> tuple[WhosWho | None, list[Problem]]:
     """The list in ``text``, or its problems in line order."""
-    try:
-        data, problems = _read_yaml(text, filename)
-    except _Unreadable as exc:
-        return None, [exc.problem]
-    problems += _check_fields(data, FILE_FIELDS, "who's who", filename, 1)
-    if not isinstance(data, dict):
+    data, problems = read_reference(text, filename, FILE_FIELDS, "who's who")
+    if data is None:
         return None, problems
-    if isinstance(data.get("reviewed"), str) and not MONTH_RE.match(data["reviewed"]):
-        problems.append(Problem(filename, data.key_lines["reviewed"], "who's who: reviewed must be a month as YYYY-MM, such as 2026-11"))
     groups = data.get("groups") if isinstance(data.get("groups"), list) else []
     texts = []  # (where, mapping, field) the abbreviation rule reads
     for i, group in enumerate(groups, 1):

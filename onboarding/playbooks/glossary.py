@@ -128,15 +128,6 @@ def _check_term(item, i: int, filename: str, at: int, seen: dict) -> tuple[list[
                     source_title=(source or {}).get("title", "").strip(), source_url=(source or {}).get("url", "").strip())
 
 
-def check_file(path: str | Path) -> list[Problem]:
-    """``onboarding playbooks validate`` on the glossary file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(str(path), 1, f"cannot read file: {exc}")]
-    return parse_text(text, str(path))[1]
-
-
 @lru_cache(maxsize=4)
 def load(path: str | Path = PATH) -> Glossary:
     """The glossary, read once per process. Raises GlossaryError when the file has problems

@@ -15,7 +15,11 @@ def is_reference(path: str | Path) -> bool:
 
 
 def check_file(path: str | Path) -> list[Problem]:
-    """The problems of a reference file, by its name."""
-    from . import glossary, whos_who  # both read YAML with the playbook format's loader
+    """``onboarding playbooks validate`` on a reference file: its problems, by its name's rules."""
+    from . import glossary, whos_who  # both read YAML with the playbook format's loader, which imports this
 
-    return (glossary if Path(path).name == "glossary.yaml" else whos_who).check_file(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), 1, f"cannot read file: {exc}")]
+    return (glossary if Path(path).name == "glossary.yaml" else whos_who).parse_text(text, str(path))[1]

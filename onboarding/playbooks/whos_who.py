@@ -108,15 +108,6 @@ def _content(data: dict) -> WhosWho:
         for g in data["groups"]))
 
 
-def check_file(path: str | Path) -> list[Problem]:
-    """``onboarding playbooks validate`` on the who's who file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(str(path), 1, f"cannot read file: {exc}")]
-    return parse_text(text, str(path))[1]
-
-
 def latest_upload() -> ReferenceDocument | None:
     return db.session.scalar(sa.select(ReferenceDocument).where(ReferenceDocument.kind == KIND)
                              .order_by(ReferenceDocument.uploaded_at.desc(), ReferenceDocument.id.desc()).limit(1))

@@ -37,3 +37,15 @@ def password_refused(email: str | None):
                  endpoint=request.endpoint)
     db.session.commit()
     return render_template("auth/sso_only.html"), 403
+
+
+def limit_upload(bp, endpoint: str, file_bytes: int) -> None:
+    """Refuse a request to ``endpoint`` larger than its file plus room for the multipart wrapping
+    and the CSRF token (413). URL value preprocessors run before every before_request function,
+    so the limit is in place before the CSRF check reads the form."""
+    limit = file_bytes + 56 * 1024
+
+    @bp.url_value_preprocessor
+    def _limit(request_endpoint, _values):
+        if request_endpoint == endpoint:
+            request.max_content_length = limit

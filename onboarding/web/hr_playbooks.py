@@ -12,6 +12,7 @@ from ..playbooks import PlaybookError, drafts, editor, sources
 from . import playbook_forms as forms
 from . import remote_addr
 from .downloads import attachment, audited
+from .guards import limit_upload
 from .hr import _me, bp
 
 
@@ -52,16 +53,7 @@ def _draft_rows() -> list[dict]:
              "new": d.playbook_id is None, "author": drafts.author(d)} for d in drafts.listing()]
 
 
-# The file plus room for the multipart wrapping and the CSRF token.
-UPLOAD_REQUEST_LIMIT = editor.MAX_UPLOAD_BYTES + 56 * 1024
-
-
-@bp.url_value_preprocessor
-def upload_limit(endpoint, _values):
-    # URL value preprocessors run before every before_request function, so this limit is
-    # in place before the CSRF check reads the form.
-    if endpoint == "hr.playbook_upload":
-        request.max_content_length = UPLOAD_REQUEST_LIMIT
+limit_upload(bp, "hr.playbook_upload", editor.MAX_UPLOAD_BYTES)
 
 
 @bp.post("/playbooks/upload")

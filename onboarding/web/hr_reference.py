@@ -3,7 +3,7 @@ problems named by line, nothing saved when there is one) and download the YAML i
 the HR blueprint (hr.py), so HR only; the page itself is reference.whos_who."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_wtf.file import FileField, FileRequired, FileSize
 
 from ..extensions import db
@@ -11,6 +11,7 @@ from ..playbooks import whos_who
 from . import remote_addr
 from .downloads import attachment, audited
 from .forms import Form
+from .guards import limit_upload
 from .hr import _me, bp
 from .reference import whos_who_response
 
@@ -22,15 +23,7 @@ class WhosWhoUploadForm(Form):
                                  FileSize(whos_who.MAX_UPLOAD_BYTES, message="The file must be 100 KB or smaller")])
 
 
-# The file plus room for the multipart wrapping and the CSRF token.
-UPLOAD_REQUEST_LIMIT = whos_who.MAX_UPLOAD_BYTES + 56 * 1024
-
-
-@bp.url_value_preprocessor
-def upload_limit(endpoint, _values):
-    # Before the CSRF check reads the form (as for playbook uploads).
-    if endpoint == "hr.whos_who_upload":
-        request.max_content_length = UPLOAD_REQUEST_LIMIT
+limit_upload(bp, "hr.whos_who_upload", whos_who.MAX_UPLOAD_BYTES)
 
 
 @bp.post("/whos-who/upload")

@@ -240,3 +240,21 @@ def test_where_to_go_after_single_sign_on_stays_on_this_site(app, client, target
     client.get("/auth/oidc/login", query_string={"next": target})
     with client.session_transaction() as session:
         assert session["sso_next"] == kept
+
+
+def test_in_sso_only_mode_the_account_page_offers_no_password_but_to_the_break_glass_account(app, client, ctx):
+    ann, glass = make_user("ann@example.nhs.uk", "Ann"), make_user(BREAK_GLASS, "Break Glass", hr=True)
+    app.config.update(SSO_SETTINGS | {"BREAK_GLASS_EMAIL": BREAK_GLASS})
+    for person in (ann, glass):  # signed in before SSO became the only way in
+        client.post("/logout")
+        assert client.post("/login", data={"email": person.email, "password": PASSWORD}).status_code == 302
+        app.config["SSO_ONLY"] = True
+        page = client.get("/account").get_data(as_text=True)
+        password_page = client.get("/account/password").status_code
+        app.config["SSO_ONLY"] = False
+        if person is ann:
+            assert "Change your password" not in page and "Set up or manage two-factor" not in page
+            assert "You sign in with your organisation's account (Sign in with NHSmail)" in page
+            assert password_page == 403
+        else:
+            assert "Change your password" in page and password_page == 200

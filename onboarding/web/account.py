@@ -12,9 +12,10 @@ from ..extensions import db
 from ..hooks import teams
 from ..hooks.urls import HookError
 from ..models import NUDGE_CHANNELS, NUDGE_MODES
-from ..people import accounts, audit, equality, throttle
+from ..people import accounts, audit, equality, sso, throttle
 from . import current_user_session, remote_addr
 from .forms import Form, SetPasswordForm
+from .guards import password_refused
 
 bp = Blueprint("account", __name__)
 
@@ -53,7 +54,8 @@ class ChannelForm(Form):
 def _settings_page(form, channel_form, status=200):
     user = current_user._get_current_object()
     return render_template("account/settings.html", title="Your account", form=form, hints=MODE_HINTS,
-                           channel_form=channel_form if teams.channel_exists_for(user) else None), status
+                           channel_form=channel_form if teams.channel_exists_for(user) else None,
+                           uses_password=sso.password_allowed(user.email, sso.settings(current_app.config))), status
 
 
 @bp.post("/account/teams")
@@ -108,6 +110,8 @@ class ChangePasswordForm(Form):
 def password():
     """Change one's own password; every other session of the user ends."""
     user = current_user._get_current_object()
+    if refused := password_refused(user.email):  # single sign-on only: no password to change
+        return refused
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:

@@ -26,7 +26,18 @@ from ..models import Nudge, utcnow
 from ..plans import today as london_today
 from . import mail, sent_log, sweep_runs
 from .facts import Batch, load_facts, prefetch
-from .outbox import LEASE, OPEN_STATUSES, claim, count_pending, mark, mark_sent, record, release, renew
+from .outbox import (
+    LEASE,
+    OPEN_STATUSES,
+    claim,
+    count_pending,
+    mark,
+    mark_sent,
+    marks_connection,
+    record,
+    release,
+    renew,
+)
 from .policy import KINDS, Due, backoff, due_nudges, still_wanted
 from .render import card_text, links, render_email
 
@@ -64,7 +75,7 @@ def deliver(today: date, config: Mapping, *, force: bool = True, now: datetime |
     untouched: list[int] = []  # recipients left queued because the mail server is down
     began = time.monotonic()
     renew_every = LEASE.total_seconds() / 3
-    with mail.Mailer(config) as mailer, db.engine.connect() as marks:
+    with mail.Mailer(config) as mailer, marks_connection() as marks:
         run = _Run(today, config, now, mailer, marks, links(config), result, max_attempts, retry_base)
         for start in range(0, len(recipients), DELIVERY_BATCH):
             chunk = recipients[start : start + DELIVERY_BATCH]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .acronyms import TERM_RE
@@ -67,6 +67,12 @@ class Term:
 class Glossary:
     reviewed: str
     terms: tuple[Term, ...]
+
+    @cached_property
+    def expandable(self) -> dict[str, Term]:
+        """The terms expanded where they are used (abbreviations, not the well known), by term:
+        worked out once per glossary rather than for every page and email (a Marker each)."""
+        return {t.term: t for t in self.terms if t.is_abbreviation and not t.well_known}
 
     def by_term(self) -> dict[str, Term]:
         return {t.term: t for t in self.terms}

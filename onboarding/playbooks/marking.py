@@ -25,7 +25,7 @@ class Marker:
     term's anchor is added to it."""
 
     def __init__(self, glossary: Glossary, link: str = "/glossary"):
-        self.terms = {t.term: t for t in glossary.terms if t.is_abbreviation and not t.well_known}
+        self.terms = glossary.expandable
         self.link = link
         self.seen: set[str] = set()
 

@@ -122,8 +122,11 @@ def configure_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A pooled connection the server has since closed (restart, pg_terminate_backend)
         # is replaced at checkout rather than failing the request. A new dict: the
-        # default one is shared by every app.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        # default one is shared by every app. A server that silently drops packets fails a new
+        # connection after 10 s (libpq's connect_timeout) rather than hanging a request, a sweep
+        # or /health/ready until the network gives up.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10},
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)

@@ -127,14 +127,13 @@ def real_commits(request) -> bool:
     return request.node.get_closest_marker("real_commits") is not None
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url(worker_id):
+def _pg_schema(worker_id: str, name: str):
     """A PostgreSQL URL whose search_path is a schema of this test worker's own."""
     if not PG_URL:
         yield None
         return
     # The process id keeps two test runs on one server (two developers, or CI) apart.
-    schema = f"onboarding_test_{worker_id}_{os.getpid()}"
+    schema = f"onboarding_test_{name}{worker_id}_{os.getpid()}"
     engine = sa.create_engine(database_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -146,22 +145,49 @@ def pg_schema_url(worker_id):
     engine.dispose()
 
 
+# Databases whose shared app is made with the default playbooks already published and
+# committed (see `loaded`): publishing them was the biggest part of most tests' set-up.
+PRELOADED: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url(worker_id):
+    yield from _pg_schema(worker_id, "")
+
+
+@pytest.fixture(scope="session")
+def pg_loaded_schema_url(worker_id):
+    for url in _pg_schema(worker_id, "loaded_"):
+        PRELOADED.add(url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def shared_sqlite_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('shared') / 'test.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def loaded_sqlite_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('loaded') / 'test.sqlite3'}"
+    PRELOADED.add(url)
+    return url
+
+
 @pytest.fixture(params=DATABASES)
-def database(request, tmp_path, pg_schema_url, shared_sqlite_url):
+def database(request, tmp_path):
     """The database URL for one test: the worker's shared SQLite file or PostgreSQL schema
-    (a new SQLite file for a real_commits test)."""
+    (one with the default playbooks in it for a test that uses ``loaded``), or a new SQLite
+    file for a real_commits test."""
+    preloaded = "loaded" in request.fixturenames and not real_commits(request)
     if request.param == "postgresql":
-        if not pg_schema_url:
+        url = request.getfixturevalue("pg_loaded_schema_url" if preloaded else "pg_schema_url")
+        if not url:
             skip_or_fail("PostgreSQL tests need ONBOARDING_TEST_DATABASE_URL")
-        return pg_schema_url
+        return url
     if real_commits(request):
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    return shared_sqlite_url
+    return request.getfixturevalue("loaded_sqlite_url" if preloaded else "shared_sqlite_url")
 
 
 def _empty_tables() -> None:
@@ -205,6 +231,9 @@ def shared_apps(tmp_path_factory):
                 db.create_all()
                 if url.startswith("postgresql"):
                     _empty_tables()
+                if url in PRELOADED:
+                    _publish_default_playbooks()
+                    app.config["PLAYBOOKS_PRELOADED"] = True
                 db.session.remove()
             apps[url] = app
         return apps[url]
@@ -298,19 +327,29 @@ def _default_playbooks() -> list:
     return contents
 
 
-@pytest.fixture
-def loaded(ctx):
-    """The default playbooks, loaded (into a database that has none yet). The files are
-    parsed once per test process: parsing them was a third of a small test's time."""
+def _publish_default_playbooks() -> None:
+    """What playbooks.load() does on a database without playbooks: publish each, one commit
+    (from the files parsed once per test process: parsing them was a third of a small test)."""
     from onboarding import playbooks
 
-    if db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["playbook"])):
-        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
-        return ctx
-    # What load() does on a database without playbooks: publish each, one commit.
     for content in copy.deepcopy(_default_playbooks()):
         playbooks.publish(content)
     db.session.commit()
+
+
+@pytest.fixture
+def loaded(ctx):
+    """The default playbooks, loaded. A test's shared database has them already (``database``
+    chooses the worker's preloaded one for tests that use this fixture), so in its rolled-back
+    transaction they are simply there; a real_commits test's own database gets them now."""
+    from onboarding import playbooks
+
+    if ctx.config.get("PLAYBOOKS_PRELOADED"):
+        return ctx
+    if db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables["playbook"])):
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        return ctx
+    _publish_default_playbooks()
     return ctx
 
 

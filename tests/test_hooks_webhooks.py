@@ -259,3 +259,30 @@ def test_two_senders_at_once_post_each_event_once(app, ctx, today):
     assert sum(r.posted for r in results) == 25 and sum(r.failed for r in results) == 0
     ids = [r.headers["webhook-id"] for r in seen]
     assert len(ids) == 25 and len(set(ids)) == 25
+
+
+@pytest.mark.parametrize("url", [
+    "https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://192.168.0.10:8443/hook", "https://[::1]/hook",
+    "https://169.254.169.254/latest/meta-data/",  # a cloud metadata service
+    "https://localhost/hook", "https://intranet.localhost/hook",
+])
+def test_a_private_or_local_address_is_refused_when_registered(ctx, url):
+    with pytest.raises(webhooks.HookError) as refused:
+        webhooks.register("Probe", url, ["plan.created"], None)
+    assert "must be on the internet, not a private or local address" in str(refused.value)
+
+
+def test_an_address_that_resolves_to_a_private_one_is_never_posted_to(app, ctx, today, receiver):
+    """HR cannot make the server probe its own network: each delivery checks where the address
+    resolves (outside testing, where the tests' receivers are on loopback)."""
+    hr = make_user("rita.records@example.nhs.uk", "Rita Records", hr=True)
+    webhooks.register("Inside", receiver.url("/hook"), ["plan.created"], hr, allow_loopback=True)
+    db.session.commit()
+    people = world(make_user)
+    make_plan(people["version"], make_user("kim@example.nhs.uk", "Kim"), people["sponsor"], start=TODAY)
+    result = delivery.deliver(app.config | {"TESTING": False})
+    assert result.posted == 0 and "resolves to 127.0.0.1, a private or local address" in result.errors[0]
+    assert receiver.take() == []  # it listens there: only the check kept the post away
+    queued = db.session.scalar(sa.select(sa.func.count()).select_from(HookPost))
+    # Testing, loopback is allowed (the other tests rely on it): every queued post arrives.
+    assert delivery.deliver(app.config).posted == queued == len(receiver.take()) > 0

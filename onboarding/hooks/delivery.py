@@ -19,6 +19,7 @@ import requests
 
 from ..models import utcnow
 from . import outbox
+from .urls import private_destination
 from .webhooks import sign
 
 log = logging.getLogger("onboarding.hooks")
@@ -40,8 +41,11 @@ def _headers(row) -> dict:
     return headers
 
 
-def _post(http: requests.Session, row, timeout: float) -> tuple[int | None, str | None]:
-    """(status code, error): error None on a 2xx; status None when nothing answered."""
+def _post(http: requests.Session, row, timeout: float, private_ok: bool = False) -> tuple[int | None, str | None]:
+    """(status code, error): error None on a 2xx; status None when nothing answered (or the
+    address now resolves to a private one: never posted to, unless testing)."""
+    if not private_ok and (address := private_destination(row.url)):
+        return None, f"Not posted: the address resolves to {address}, a private or local address"
     try:
         response = http.post(row.url, data=row.body.encode(), headers=_headers(row),
                              timeout=(min(3.0, timeout), timeout), allow_redirects=False)
@@ -73,7 +77,7 @@ def deliver(config: Mapping, *, force: bool = True, now: datetime | None = None)
                     outbox.release(row.id, previous)
                     result.failed += 1
                     continue
-                code, error = _post(http, row, timeout)
+                code, error = _post(http, row, timeout, private_ok=bool(config.get("TESTING")))
                 if error is None:
                     outbox.mark_sent(row.id, code)
                     result.posted += 1

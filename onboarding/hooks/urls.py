@@ -1,6 +1,8 @@
 """The one rule for an address the app posts to (a Teams channel, an HR system's endpoint)."""
 from __future__ import annotations
 
+import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 MAX_URL = 2000
@@ -29,8 +31,32 @@ def url_problem(url: str, what: str, *, allow_loopback: bool = False) -> str | N
         host, _port = parts.hostname, parts.port
     except ValueError:
         return f"Enter the {what} as a full address starting with https://"
-    if parts.scheme == "https" and host and not parts.username:
-        return None
     if allow_loopback and parts.scheme == "http" and host == "127.0.0.1":
         return None
-    return f"The {what} must start with https://"
+    if parts.scheme != "https" or not host or parts.username:
+        return f"The {what} must start with https://"
+    if not allow_loopback and _is_private(host):
+        return f"The {what} must be on the internet, not a private or local address ({host})"
+    return None
+
+
+def _is_private(host: str) -> bool:
+    """An IP literal off the public internet: loopback, private ranges, link-local (where
+    cloud metadata services answer), reserved."""
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return host.lower() == "localhost" or host.lower().endswith(".localhost")
+
+
+def private_destination(url: str) -> str | None:
+    """The private address a post to ``url`` would reach, or None; checked at each delivery,
+    since a name can resolve anywhere (HR registers addresses, but must not be able to make the
+    server probe its own network, its loopback or a cloud metadata service). A name that does not
+    resolve is left to fail as the post itself would."""
+    host = urlsplit(url).hostname or ""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    return next((info[4][0] for info in found if _is_private(info[4][0].split("%")[0])), None)

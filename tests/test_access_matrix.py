@@ -51,6 +51,7 @@ TABLE = {
     "hr.user_details": HR_GET,
     "hr.user_identifiers": HR_POST,
     "hr.reset_two_factor": HR_POST,
+    "hr.unlink_sso": HR_POST,
     "hr.two_factor_policy": HR_POST,
     "hr.plan_identifiers": HR_POST,
     "leader.plan": PLAN_READ,

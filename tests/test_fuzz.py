@@ -787,6 +787,7 @@ TARGETS: dict[str, Target] = {
                                   IDENTIFIER_FIELDS),
     "hr.reset_two_factor": Target("hr", lambda fz, data: fz.url("hr.reset_two_factor", user_id=fz.cast["leader_b"].id),
                                   examples=3),
+    "hr.unlink_sso": Target("hr", lambda fz, data: fz.url("hr.unlink_sso", user_id=fz.cast["leader_b"].id), examples=3),
     "hr.two_factor_policy": Target("hr", lambda fz, data: fz.url("hr.two_factor_policy"), {"required": choice("y", "")},
                                    examples=4),
     "api.update_plan": Target("hr", _identifiers_api_path, {
@@ -1007,7 +1008,7 @@ GROUPS: dict[str, tuple[list[str], Callable[[Fuzzer], list[tuple[str, str]]]]] =
                  hook_pages),
     # The requirement comes last: it sends the others to set up two-factor.
     "two factor and identifiers": (["two_factor.setup", "two_factor.switch_off", "two_factor.code", "hr.user_identifiers",
-                                    "hr.plan_identifiers", "hr.reset_two_factor", "api.update_plan",
+                                    "hr.plan_identifiers", "hr.reset_two_factor", "hr.unlink_sso", "api.update_plan",
                                     "hr.two_factor_policy"], two_factor_pages),
     "hr directory": (["hr.directory_add", "hr.directory_edit", "hr.directory_remove", "hr.directory_move",
                       "hr.directory_suggested"], directory_pages),

@@ -258,3 +258,20 @@ def test_in_sso_only_mode_the_account_page_offers_no_password_but_to_the_break_g
             assert password_page == 403
         else:
             assert "Change your password" in page and password_page == 200
+
+
+def test_hr_forgets_a_linked_sso_account_from_the_users_page(app, client, ctx, login):
+    app.config.update(SSO_SETTINGS)
+    hr, ann = make_user("helen.hr@example.nhs.uk", "Helen HR", hr=True), make_user("ann@example.nhs.uk", "Ann")
+    ann.oidc_issuer, ann.oidc_subject = SSO_SETTINGS["OIDC_ISSUER"], "old-subject"
+    db.session.commit()
+    login(hr)
+    page = client.get(f"/hr/users/{ann.id}").get_data(as_text=True)
+    assert "Linked to their account at the sign-in service" in page and "Forget their single sign-on account" in page
+    response = client.post(f"/hr/users/{ann.id}/sso/unlink", follow_redirects=True)
+    assert "Ann&#39;s single sign-on account is no longer linked." in response.get_data(as_text=True)
+    assert (ann.oidc_issuer, ann.oidc_subject) == (None, None)
+    [event] = audit("user.sso_unlinked")
+    assert (event.actor_id, event.object_id) == (hr.id, ann.id)
+    again = client.post(f"/hr/users/{ann.id}/sso/unlink", follow_redirects=True).get_data(as_text=True)
+    assert "Ann has no single sign-on account linked." in again and "Forget their single sign-on" not in again

@@ -1,4 +1,4 @@
-"""HR's page for one user (employee identifiers, two-factor status and reset), a plan's
+"""HR's page for one user (employee identifiers, two-factor status and reset, the single sign-on link), a plan's
 identifiers, and the setting that requires two-factor for everyone who signs in with a password.
 Routes of the HR blueprint (hr.py), so HR only."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from wtforms import BooleanField
 
 from ..extensions import db
 from ..models import User, get_by_id
-from ..people import access, identifiers, mfa
+from ..people import access, identifiers, mfa, sso
 from . import remote_addr
 from .forms import Form
 from .hr import _me, bp
@@ -70,6 +70,22 @@ def reset_two_factor(user_id: int):
     flash(f"{user.name}'s two-factor authentication is reset and they are signed out everywhere. "
           "They set it up again from their account page"
           f"{' when they next sign in' if mfa.is_required() else ''}.", "success")
+    return redirect(url_for("hr.user_details", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/sso/unlink")
+def unlink_sso(user_id: int):
+    """Their provider account was replaced: forget the link (audited); their next single
+    sign-on links again by their verified email address."""
+    user = _user(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if sso.unlink(user, _me(), remote_addr()):
+        db.session.commit()
+        flash(f"{user.name}'s single sign-on account is no longer linked. Their next single sign-on links "
+              "the account the sign-in service vouches for by their email address.", "success")
+    else:
+        flash(f"{user.name} has no single sign-on account linked.", "info")
     return redirect(url_for("hr.user_details", user_id=user.id))
 
 

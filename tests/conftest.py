@@ -432,24 +432,16 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 @pytest.fixture
 def live_server(tmp_path):
     """The app on a real HTTP port (SQLite), in a thread, with CSRF on as in production."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from .serving import POLL_SECONDS
+    from .serving import serve
 
     config = base_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}") | {
         "INSTANCE_PATH": str(tmp_path), "WTF_CSRF_ENABLED": True}
     app = create_app(config)
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
-    thread.start()
-    yield app, app.config["BASE_URL"]
-    server.shutdown()
-    thread.join()
+    with serve(app) as base:
+        app.config["BASE_URL"] = base
+        yield app, base
     with app.app_context():
         db.engine.dispose()
 

@@ -11,20 +11,18 @@ import os
 import select
 import shutil
 import subprocess
-import threading
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from onboarding import create_app
 from onboarding.extensions import db
 from onboarding.models import AuditEvent, User
 
 from .conftest import PASSWORD, PHONE, ROOT, assert_accessible, base_config, fits_a_phone, make_user, skip_or_fail
-from .serving import POLL_SECONDS
+from .serving import serve
 
 pytestmark = pytest.mark.browser
 
@@ -50,13 +48,9 @@ def site(tmp_path_factory):
         make_user("dee.parted@example.nhs.uk", "Dee Parted").active = False
         make_user(BREAK_GLASS, "Break Glass", hr=True)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), daemon=True)
-    thread.start()
-    yield app, app.config["BASE_URL"]
-    server.shutdown()
-    thread.join()
+    with serve(app) as base:
+        app.config["BASE_URL"] = base
+        yield app, base
     with app.app_context():
         db.engine.dispose()
 

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
-from ..models import Plan, User, UserSession, new_token, utcnow
+from ..models import Plan, User, UserSession, new_token
 from ..models.storable import is_storable
 from ..nudges import mail, sent_log
 from . import access, audit, mfa, passwords, sessions, sso, throttle
@@ -151,8 +151,7 @@ def sign_in(email: str, password: str, remote_addr: str | None, policy: throttle
     if allowed and check_password(user, password) and user.active:
         throttle.release(email, remote_addr, policy)
         if not mfa.is_enabled(user):  # else the login is recorded once the second step passes (mfa.verify)
-            user.last_login_at = utcnow()
-            audit.record(user, "user.login", user, remote_addr)
+            sessions.record_sign_in(user, remote_addr)
         return user
     audit.record(None, "user.login_failed", user, remote_addr, email=email[:254], locked=not allowed)
     db.session.commit()

@@ -233,8 +233,7 @@ def verify(user: User, code: str, secret_key: str, policy: throttle.Policy, remo
             via = "recovery code"
     if problem is None:
         throttle.release(account, address, policy)
-        user.last_login_at = now
-        audit.record(user, "user.login", user, remote_addr, second_factor=via)
+        sessions.record_sign_in(user, remote_addr, now, second_factor=via)
         return via
     audit.record(None, "user.two_factor_failed", user, remote_addr, locked=not allowed, reused=problem == USED_CODE)
     db.session.commit()

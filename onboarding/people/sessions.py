@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import User, UserSession, utcnow
+from . import audit
 
 # Noting activity on every page would write on every read; to the minute is enough for a
 # 30-minute idle limit.
@@ -53,6 +54,13 @@ def start(user: User, limits: Limits, remote_addr: str | None = None) -> tuple[U
                       remote_addr=(remote_addr or "")[:64] or None)
     db.session.add(row)
     return row, raw
+
+
+def record_sign_in(user: User, remote_addr: str | None, now: datetime | None = None, **details) -> None:
+    """Note a completed sign-in, however it was made (password, second factor, single sign-on,
+    a set-password link): when, and an audit event saying how."""
+    user.last_login_at = now or utcnow()
+    audit.record(user, "user.login", user, remote_addr, **details)
 
 
 def is_live(row: UserSession, limits: Limits, now: datetime | None = None) -> bool:

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import User, utcnow
+from ..models import User
 from ..models.storable import is_storable
-from . import audit
+from . import audit, sessions
 
 MAX_CLAIM = 255  # the columns' length; OpenID Connect caps a subject at 255 ASCII characters
 
@@ -141,8 +141,7 @@ def sign_in(claims: Mapping, issuer: str, remote_addr: str | None, s: Settings) 
     if user.oidc_subject is None:
         user.oidc_issuer, user.oidc_subject = issuer, claims["sub"]
         audit.record(user, "user.sso_linked", user, remote_addr, issuer=issuer)
-    user.last_login_at = utcnow()
-    audit.record(user, "user.login", user, remote_addr, via="single sign-on")
+    sessions.record_sign_in(user, remote_addr, via="single sign-on")
     return user
 
 

@@ -10,7 +10,6 @@ from wtforms import EmailField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
-from ..models import utcnow
 from ..people import accounts, audit, sessions, throttle
 from . import SESSION_ID_KEY, current_user_session, remote_addr, session_limits
 from . import mfa as two_factor
@@ -43,7 +42,7 @@ def _end_current_session() -> None:
     session.clear()
 
 
-def _sign_in(user, address: str | None) -> None:
+def start_session(user, address: str | None) -> None:
     """A new server-side session for ``user`` on this browser, as signing in makes."""
     session.clear()  # a new session on sign-in
     session.permanent = True  # the cookie outlives no server-side session (SESSION_MAX_SECONDS)
@@ -70,7 +69,7 @@ def login():
             if (code_step := two_factor.second_step(user, request.args.get("next"))) is not None:
                 db.session.commit()
                 return code_step  # no session until the code is right (web/mfa.py)
-            _sign_in(user, address)
+            start_session(user, address)
             two_factor.mark_if_setup_required(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
@@ -122,10 +121,9 @@ def _new_password(user, via: str):
                 db.session.commit()
                 flash("Your password is set. Enter your security code to sign in.", "success")
                 return code_step
-            _sign_in(user, address)
+            start_session(user, address)
             two_factor.mark_if_setup_required(user)
-            user.last_login_at = utcnow()
-            audit.record(user, "user.login", user, address, via=f"{via} link")
+            sessions.record_sign_in(user, address, via=f"{via} link")
             db.session.commit()
             flash("Your password is set and you are signed in.", "success")
             return redirect(url_for("main.home"))

@@ -113,7 +113,7 @@ def code():
             status = 429 if str(exc) == mfa.LOCKED else 400
         else:
             next_url = session[PENDING_KEY].get("n")
-            auth._sign_in(user, address)  # a new session: the half-signed-in note goes with the old one
+            auth.start_session(user, address)  # a new session: the half-signed-in note goes with the old one
             db.session.commit()
             if via == "recovery code":
                 left = mfa.remaining_recovery_codes(user)

@@ -5,7 +5,7 @@ Authlib's Flask client runs the authorisation code flow with PKCE (S256), ``stat
 ``authorize_access_token`` checks the state, exchanges the code with the verifier, and checks
 the ID token's signature against the provider's JWKS and its iss, aud, exp and nonce claims.
 Whom the claims sign in is ``people.sso``; the session that follows is the password sign-in's
-own (``auth._sign_in``, ``auth.safe_next``). Which password pages SSO-only mode refuses is
+own (``auth.start_session``, ``auth.safe_next``). Which password pages SSO-only mode refuses is
 ``guards.password_refused``.
 """
 from __future__ import annotations
@@ -97,7 +97,7 @@ def callback():
         db.session.commit()  # the refusal's audit
         return _refused("You cannot sign in with this account", str(refusal), 403)
     next_url = session.get(NEXT_KEY)
-    auth._sign_in(user, address)  # the password sign-in's own: a new session, its lifetime
+    auth.start_session(user, address)  # the password sign-in's own: a new session, its lifetime
     db.session.commit()
     return redirect(auth.safe_next(next_url) or url_for("main.home"))
 

@@ -146,8 +146,10 @@ def _pg_schema(worker_id: str, name: str):
 
 
 # Databases whose shared app is made with the default playbooks already published and
-# committed (see `loaded`): publishing them was the biggest part of most tests' set-up.
+# committed (see `loaded`): publishing them was the biggest part of most tests' set-up;
+# CAST_PRELOADED ones hold the cast as well (see `cast`).
 PRELOADED: set[str] = set()
+CAST_PRELOADED: set[str] = set()
 
 
 @pytest.fixture(scope="session")
@@ -163,6 +165,14 @@ def pg_loaded_schema_url(worker_id):
 
 
 @pytest.fixture(scope="session")
+def pg_cast_schema_url(worker_id):
+    for url in _pg_schema(worker_id, "cast_"):
+        PRELOADED.add(url)
+        CAST_PRELOADED.add(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
 def shared_sqlite_url(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('shared') / 'test.sqlite3'}"
 
@@ -174,20 +184,31 @@ def loaded_sqlite_url(tmp_path_factory):
     return url
 
 
+@pytest.fixture(scope="session")
+def cast_sqlite_url(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('cast') / 'test.sqlite3'}"
+    PRELOADED.add(url)
+    CAST_PRELOADED.add(url)
+    return url
+
+
 @pytest.fixture(params=DATABASES)
 def database(request, tmp_path):
     """The database URL for one test: the worker's shared SQLite file or PostgreSQL schema
-    (one with the default playbooks in it for a test that uses ``loaded``), or a new SQLite
-    file for a real_commits test."""
-    preloaded = "loaded" in request.fixturenames and not real_commits(request)
+    (one with the default playbooks in it for a test that uses ``loaded``, one with the cast
+    as well for a test that uses ``cast``), or a new SQLite file for a real_commits test."""
+    names = request.fixturenames
+    preloaded = "cast" if "cast" in names else "loaded" if "loaded" in names else ""
+    if real_commits(request):
+        preloaded = ""
     if request.param == "postgresql":
-        url = request.getfixturevalue("pg_loaded_schema_url" if preloaded else "pg_schema_url")
+        url = request.getfixturevalue(f"pg_{preloaded}_schema_url" if preloaded else "pg_schema_url")
         if not url:
             skip_or_fail("PostgreSQL tests need ONBOARDING_TEST_DATABASE_URL")
         return url
     if real_commits(request):
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    return request.getfixturevalue("loaded_sqlite_url" if preloaded else "shared_sqlite_url")
+    return request.getfixturevalue(f"{preloaded}_sqlite_url" if preloaded else "shared_sqlite_url")
 
 
 def _empty_tables() -> None:
@@ -234,6 +255,8 @@ def shared_apps(tmp_path_factory):
                 if url in PRELOADED:
                     _publish_default_playbooks()
                     app.config["PLAYBOOKS_PRELOADED"] = True
+                if url in CAST_PRELOADED:
+                    app.config["CAST_PRELOADED"] = _cast_ids(_make_cast())
                 db.session.remove()
             apps[url] = app
         return apps[url]
@@ -361,29 +384,51 @@ def make_user(email: str, name: str | None = None, hr: bool = False, password: s
     return user
 
 
-def queries_in_request(client, url: str) -> int:
-    """SQL statements one GET of ``url`` runs, as a request in production would: the test's app
-    context (and so its session and ``g``) is shared with the request, so each measured request
-    starts from an empty identity map rather than from what the test or an earlier request loaded.
-    The rolled-back test transaction's savepoints are not the request's queries."""
-    statements = []
+@contextlib.contextmanager
+def counting_statements():
+    """The SQL statements run inside the ``with`` block, as a list that fills as they run. The
+    rolled-back test transaction's savepoints are the test's, not the code's, and are left out."""
+    statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
-            statements.append(1)
+            statements.append(statement)
 
-    db.session.expire_all()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        assert client.get(url).status_code == 200
+        yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def queries_in_request(client, url: str) -> int:
+    """SQL statements one GET of ``url`` runs, as a request in production would: the test's app
+    context (and so its session and ``g``) is shared with the request, so each measured request
+    starts from an empty identity map rather than from what the test or an earlier request loaded."""
+    db.session.expire_all()
+    with counting_statements() as statements:
+        assert client.get(url).status_code == 200
     return len(statements)
+
+
+def _cast_ids(people: dict) -> dict[str, tuple[str, int]]:
+    return {key: (type(row).__name__, row.id) for key, row in people.items()}
 
 
 @pytest.fixture
 def cast(loaded):
-    """The people of the access table in docs/architecture.md, with plan A (leader A) and plan B (leader B)."""
+    """The people of the access table in docs/architecture.md, with plan A (leader A) and plan B (leader B).
+    A test's shared database has them already (made once, like the playbooks: ``database`` picks
+    the worker's database with the cast in it), so they are looked up; a real_commits test's own
+    database gets them now."""
+    from onboarding import models
+
+    if ids := loaded.config.get("CAST_PRELOADED"):
+        return {key: db.session.get(getattr(models, kind), row_id) for key, (kind, row_id) in ids.items()}
+    return _make_cast()
+
+
+def _make_cast() -> dict:
     from onboarding import plans, playbooks
 
     people = {

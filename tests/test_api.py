@@ -13,7 +13,7 @@ from onboarding.extensions import db
 from onboarding.models import AuditEvent, Plan
 from onboarding.people import tokens
 
-from .conftest import make_user
+from .conftest import counting_statements, make_user
 
 PEOPLE = ("leader_a", "sponsor_a", "mentor_a", "hr", "leader_b", "other_sponsor")
 READERS_OF_A = {"leader_a", "sponsor_a", "mentor_a", "hr"}
@@ -120,17 +120,9 @@ def test_plan_list_has_only_the_plans_the_user_may_read(api, cast, who, expected
 
 def _statements_for(api, who, path) -> int:
     """How many SQL statements one API request runs (from an empty identity map)."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
     db.session.expire_all()
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as statements:
         assert api(who, "GET", path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -17,6 +17,8 @@ from onboarding.models import AuditEvent
 from onboarding.people import audit, audit_review, equality, tokens
 from onboarding.plans import calendar_feed, checkins, concerns, records
 
+from .conftest import queries_in_request
+
 PRIVATE_NOTE = "Private: doubts about the board's confidence in her"
 PRIVATE_STAKEHOLDER = "Thinks the EPR bid is doomed"
 CONCERN = "My sponsor cancels every check-in"
@@ -217,15 +219,7 @@ def test_the_audit_pages_queries_do_not_grow_with_its_rows(cast, client, login, 
         for n in range(rows):
             audit.record(people[n % len(people)], "plan.resume", cast["plan_a"], n=n)
         db.session.commit()
-        counted = []
-        engine = db.engine
-        listener = lambda *args: counted.append(args[2])  # noqa: E731
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/hr/audit").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
-        return len(counted)
+        return queries_in_request(client, "/hr/audit")
 
     assert queries_with(3) == queries_with(audit_review.PER_PAGE)
 

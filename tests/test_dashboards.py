@@ -1,7 +1,6 @@
 """Dashboard rows: progress, check-ins and a constant number of queries."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from onboarding.people import access
 from onboarding.plans import checkins, dashboards
 from onboarding.plans.checkins import CheckInInput
 
-from .conftest import make_user
+from .conftest import counting_statements, make_user
 
 TODAY = date(2026, 10, 19)
 
@@ -167,20 +166,6 @@ def test_leaders_are_ordered_by_need(loaded):
 # --- the number of queries does not grow with the number of plans ---------------------------
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-
 def _add_plans(sponsor_id, hr_id, count: int, start: int) -> None:
     from onboarding.models import User
 
@@ -208,7 +193,7 @@ def test_the_dashboard_issues_the_same_number_of_queries_for_5_plans_as_for_50(c
         # app context (and so the session and flask.g) with the requests it makes.
         db.session.remove()
         g.pop("_login_user", None)
-        with counting_queries() as statements:
+        with counting_statements() as statements:
             response = client.get("/sponsor")
         assert response.status_code == 200
         return len(statements), response.get_data(as_text=True)

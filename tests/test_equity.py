@@ -1,11 +1,9 @@
 """The equity-of-support report: disclosure control on crafted cohorts, and the figures it counts."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from onboarding import plans
 from onboarding.extensions import db
@@ -13,6 +11,8 @@ from onboarding.models import CheckIn, EqualityAnswers, Nudge, Plan, Pulse, User
 from onboarding.people import equality
 from onboarding.plans import disclosure, equity
 from onboarding.plans.disclosure import SUPPRESSED as S
+
+from .conftest import counting_statements
 
 TODAY = date(2026, 11, 27)
 
@@ -144,20 +144,6 @@ def test_period_defaults_to_the_last_12_months_and_is_checked(ctx):
         equity.report(date(2026, 2, 1), date(2026, 1, 1), today=TODAY)
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def test_query_count_does_not_grow_with_the_cohort(cast):
     version, sponsor = cast["plan_a"].playbook_version, cast["sponsor_a"]
     counts = []
@@ -165,7 +151,7 @@ def test_query_count_does_not_grow_with_the_cohort(cast):
         for _ in range(n):
             _plan(version, sponsor, {"sex": stored("sex", "Female")})
         db.session.commit()
-        with counting_queries() as statements:
+        with counting_statements() as statements:
             equity.report(date(2026, 1, 1), date(2026, 6, 30), today=TODAY)
         counts.append(len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]))
     assert counts[0] == counts[1] == 7

@@ -18,7 +18,7 @@ from onboarding.models import AuditEvent, PlanSupporter
 from onboarding.people import access_review, equality, subject_access, tokens
 from onboarding.plans import checkins, concerns, records
 
-from .conftest import make_user
+from .conftest import counting_statements, make_user
 
 MINE = "Sponsor A's own note: she needs a quick win"
 THEIRS = "Sponsor B's note on plan B: board unsure"
@@ -167,13 +167,8 @@ def test_the_access_review_lists_each_users_roles_and_plans(cast, client, login)
 
 def test_the_access_reviews_queries_do_not_grow_with_the_users(cast):
     def statements() -> int:
-        counted = []
-        listener = lambda *args: counted.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counting_statements() as counted:
             access_review.review()
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
         return len(counted)
 
     before = statements()

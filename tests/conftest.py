@@ -19,7 +19,9 @@ import copy
 import functools
 import hashlib
 import os
+import shutil
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +68,13 @@ def pytest_configure(config):
     if REQUIRE_ALL and not PG_URL:
         # Once, before collection, rather than a failure per PostgreSQL variant.
         raise pytest.UsageError("ONBOARDING_REQUIRE_ALL=1 needs ONBOARDING_TEST_DATABASE_URL (PostgreSQL tests)")
+    if not hasattr(config, "workerinput"):  # the run itself, not an xdist worker (which inherits it)
+        os.environ[AXE_PASSED_ENV] = tempfile.mkdtemp(prefix="onboarding-axe-")
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(AXE_PASSED_ENV, ""), ignore_errors=True)
 
 
 # Tests that take seconds, started first so that the two workers (make test: -n 2 with
@@ -581,13 +590,30 @@ SHAPE = """() => {
   walk(document.documentElement);
   return out.join('');
 }"""
-_AXE_PASSED: set[str] = set()  # shapes axe has passed in this test process
+# Shapes axe has passed in this run, in every test worker: a line each in a file in the
+# run's directory (appends of a line are atomic), read again when a shape is not yet known.
+AXE_PASSED_ENV = "ONBOARDING_TEST_AXE_DIR"
+_AXE_PASSED: set[str] = set()
+
+
+def _axe_passed(shape: str) -> bool:
+    if shape not in _AXE_PASSED and (directory := os.environ.get(AXE_PASSED_ENV)):
+        with contextlib.suppress(FileNotFoundError), open(os.path.join(directory, "passed")) as passed:
+            _AXE_PASSED.update(passed.read().split())
+    return shape in _AXE_PASSED
+
+
+def _remember_axe_passed(shape: str) -> None:
+    _AXE_PASSED.add(shape)
+    if directory := os.environ.get(AXE_PASSED_ENV):
+        with open(os.path.join(directory, "passed"), "a") as passed:
+            passed.write(shape + "\n")
 
 
 def assert_accessible(page) -> None:
     """axe finds no WCAG 2.2 AA violation on the page as it is now.
 
-    A page of the same shape as one axe has already passed in this process (the same
+    A page of the same shape as one axe has already passed in this run (the same
     elements and attributes, text in the same places: another plan's copy of a page, or
     the same page reached by another test) would give the same answer, so it is not run again:
     the browser tests visit the same pages many times, and axe is most of their time."""
@@ -596,7 +622,7 @@ def assert_accessible(page) -> None:
     page.wait_for_load_state("load")  # a click returns once a navigation starts: check the new page
     drawn = page.evaluate(SHAPE)
     shape = hashlib.sha256(drawn.encode()).hexdigest() if drawn else None  # None: no document to remember
-    if shape in _AXE_PASSED:
+    if shape and _axe_passed(shape):
         return
     if not page.evaluate("typeof window.axe === 'object'"):  # once per document
         page.evaluate(AXE_SCRIPT)
@@ -604,4 +630,4 @@ def assert_accessible(page) -> None:
     results = AxeResults(page.evaluate("options => axe.run(document, options)", options))
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
     if shape:
-        _AXE_PASSED.add(shape)
+        _remember_axe_passed(shape)

@@ -40,8 +40,10 @@ lint: setup
 # Lint first: it takes a second, and CI (.ci/run) enforces it through this target.
 # worksteal: the slow tests run first (tests/conftest.py) and an idle worker takes over
 # queued tests from the busy one, so both finish together.
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: pytest rewrites the asserts of
+# every test module on start-up (3 s a worker) unless a run before it left them compiled.
 test: lint
-	$(BIN)/python -m pytest -n 2 --dist worksteal -rs -p no:cacheprovider $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 2 --dist worksteal -rs -p no:cacheprovider $(PYTEST_ARGS)
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

@@ -184,6 +184,8 @@ class Plan(db.Model):
         sa.Index("ix_plan_start_id", "start_date", "id"),
         sa.Index("ix_plan_status_start_id", "status", "start_date", "id"),
         sa.Index("ix_plan_version_start_id", "playbook_version_id", "start_date", "id"),
+        # The cohort's overdue filter and its count: a range of this index, not a probe per plan.
+        sa.Index("ix_plan_status_next_open_due", "status", "next_open_due"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -200,6 +202,9 @@ class Plan(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
     checkin_cadence_days: Mapped[int] = mapped_column(default=14)
     paused_on: Mapped[date | None]
+    # The earliest due date of its open milestones (None when none is open): the plan has an
+    # overdue milestone when this is before today. Kept by plans/next_due.py on every change.
+    next_open_due: Mapped[date | None]
     # Why HR paused the plan and when they expect it to resume (shown to the leader and sponsor).
     pause_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # The leader's agenda and reflection for the next check-in, moved onto it when it is logged.

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..hooks import webhooks
 from ..models import CLOSED_PLAN_STATUSES, Milestone, Plan, PlaybookVersion, User, utcnow
 from ..people import audit
-from . import dates, planning
+from . import dates, next_due, planning
 from .shapes import as_json, milestone_json  # noqa: F401 (plans.as_json and plans.milestone_json, as before)
 
 
@@ -121,6 +121,7 @@ def create_plan(
         ],
     )
     db.session.expire(plan, ["milestones"])
+    next_due.refresh(db.session, [plan.id])
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
     webhooks.plan_created(plan, today())  # HR systems hear of it in this transaction
     return plan
@@ -159,6 +160,8 @@ def _change_milestone(milestone: Milestone, only_if, **values) -> bool:
         sa.update(Milestone).where(Milestone.id == milestone.id, only_if).values(**values)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        next_due.refresh(db.session, [milestone.plan_id])
     db.session.expire(milestone)  # reload what the database now holds, whoever wrote it
     return result.rowcount == 1
 

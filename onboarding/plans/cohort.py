@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from .. import plans as plans_mod
 from ..extensions import db
-from ..models import PLAN_STATUSES, Milestone, Plan, Playbook, PlaybookVersion, User
+from ..models import PLAN_STATUSES, Plan, Playbook, PlaybookVersion, User
 from . import dashboards
 from .dashboards import PlanRow
 
@@ -64,17 +64,10 @@ def _filtered(filters: Filters, today: date) -> sa.Select:
             )
         )
     if filters.overdue_only:
-        # An alias correlated to the plan only: plan_rows nests this query inside
-        # queries on Milestone, which must not capture it.
-        m = _OVERDUE_MILESTONE
-        overdue = sa.select(m.id).where(m.plan_id == Plan.id, m.is_open, m.due_date < today).correlate(Plan)
-        # A closed plan has nothing overdue in the sense HR acts on.
-        query = query.where(overdue.exists(), Plan.is_open)
+        # An open milestone due before today, read from the plan's earliest open due date
+        # (plans/next_due.py). A closed plan has nothing overdue in the sense HR acts on.
+        query = query.where(Plan.next_open_due < today, Plan.is_open)
     return query
-
-
-# Made once, as dashboards' aliases are (a new alias per request is slow to build with).
-_OVERDUE_MILESTONE = aliased(Milestone)
 
 
 def _order(query: sa.Select) -> sa.Select:

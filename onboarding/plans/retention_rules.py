@@ -37,7 +37,7 @@ PLAN_TABLES: dict[str, Table] = {
     "plan": Table("id", {
         "id": K, "leader_id": PERSON, "sponsor_id": PERSON, "mentor_id": NULL, "hr_contact_id": NULL,
         "playbook_version_id": K, "start_date": K, "months": K, "end_date": K, "working_days": K,
-        "on_site_days": K, "status": K, "checkin_cadence_days": K, "paused_on": K, "pause_reason": NULL,
+        "on_site_days": K, "status": K, "checkin_cadence_days": K, "paused_on": K, "next_open_due": K, "pause_reason": NULL,
         "leader_agenda": NULL, "leader_reflection": NULL, "expected_return_on": K, "created_at": K,
         "closed_at": K, "anonymised_at": K, "esr_number": NULL, "external_id": NULL}),
     "milestone": Table("plan_id", {

@@ -19,9 +19,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import WEBHOOK_EVENTS, HookPost, Milestone, Plan, User, WebhookEndpoint, WebhookEvent, utcnow
+from ..models import (
+    WEBHOOK_EVENTS,
+    HookPost,
+    Milestone,
+    Plan,
+    PlaybookVersion,
+    User,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
 from ..people import audit
 from .urls import HookError, url_problem
 
@@ -164,8 +175,12 @@ def record(event_type: str, plan: Plan, milestone: Milestone | None = None, *, o
     if event_type not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event_type!r}")
     now = now or utcnow()
-    body = json.dumps(payload(event_type, plan, milestone, now), separators=(",", ":"), ensure_ascii=False)
-    event = WebhookEvent(type=event_type, message_id=f"msg_{uuid.uuid4().hex}", plan_id=plan.id,
+    return _add(event_type, plan.id, payload(event_type, plan, milestone, now), once_key, now)
+
+
+def _add(event_type: str, plan_id: int, data: dict, once_key: str | None, now: datetime) -> WebhookEvent:
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    event = WebhookEvent(type=event_type, message_id=f"msg_{uuid.uuid4().hex}", plan_id=plan_id,
                          once_key=once_key, body=body, created_at=now)
     db.session.add(event)
     db.session.flush()
@@ -200,9 +215,18 @@ def sweep_started(today: date) -> int:
     ids = db.session.scalars(
         sa.select(Plan.id).where(Plan.is_open, Plan.start_date <= today, Plan.id.not_in(done)).order_by(Plan.id)
     ).all()
-    for plan_id in ids:
+    now = utcnow()
+    # Every payload made first, from the plans and what they name loaded a few queries at a time:
+    # each commit below expires the session's objects, and reloading them cost queries a plan.
+    payloads = []
+    for i in range(0, len(ids), 500):
+        payloads += [(plan.id, payload("plan.started", plan, None, now)) for plan in db.session.scalars(
+            sa.select(Plan).where(Plan.id.in_(ids[i : i + 500])).order_by(Plan.id).options(
+                joinedload(Plan.playbook_version).joinedload(PlaybookVersion.playbook),
+                joinedload(Plan.leader), joinedload(Plan.sponsor)))]
+    for plan_id, data in payloads:
         try:
-            record("plan.started", db.session.get(Plan, plan_id), once_key=started_key(plan_id))
+            _add("plan.started", plan_id, data, started_key(plan_id), now)
             db.session.commit()
             recorded += 1
         except IntegrityError:

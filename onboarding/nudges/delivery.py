@@ -37,12 +37,14 @@ from .outbox import (
     record,
     release,
     renew,
+    sent,
+    together,
 )
 from .policy import KINDS, Due, backoff, due_nudges, still_wanted
 from .render import card_text, links, render_email
 
 log = logging.getLogger("onboarding.nudges")
-DELIVERY_BATCH = 100  # recipients claimed, loaded and marked together
+DELIVERY_BATCH = 500  # recipients claimed, loaded and marked together (each batch costs a few queries)
 
 
 @dataclass
@@ -172,13 +174,12 @@ def _queue_cards(run: _Run, batch: Batch, recipient, cards: list, emailed: set[i
         title, link = card_text(row, run.today, batch=batch, url=run.url)
         queued.append({"nudge_id": row.id, "url": channel,
                        "body": teams.card_body(title, f"For {recipient.name}", link, link_text)})
-    run.result.cards += post_outbox.queue_teams(run.marks, queued)
     only = [row.id for row, _ in cards if row.id not in emailed]
-    if only:
-        mark_sent(run.marks, only)  # commits the cards with the marks
-        run.result.sent += len(only)
-    else:
-        run.marks.commit()
+    with together(run.marks):  # the cards commit with the marks
+        run.result.cards += post_outbox.queue_teams(run.marks, queued)
+        if only:
+            mark_sent(run.marks, only)
+    run.result.sent += len(only)
 
 
 def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, batch: Batch, url: dict):
@@ -189,10 +190,10 @@ def _send(mailer, marks, recipient, wanted: list, today: date, config: Mapping, 
     except mail.MailError as exc:
         return exc
     # Committed before the next email goes out: a crash can only ever repeat the one
-    # email between the server's "accepted" and this commit. The log row commits with it.
-    # Logged as its subject reads: the most urgent kind in it (KINDS order).
-    sent_log.record(recipient.email, subject, min((r.kind for r in wanted), key=KINDS.index), connection=marks)
-    mark_sent(marks, [row.id for row in wanted])
+    # email between the server's "accepted" and this commit. The log row commits with it
+    # (one statement on PostgreSQL), logged as its subject reads: the most urgent kind in it.
+    logged = sent_log.values(recipient.email, subject, min((r.kind for r in wanted), key=KINDS.index))
+    sent(marks, [row.id for row in wanted], logged)
     log.info("nudge email sent to user %s: %s", recipient.id, ", ".join(f"{r.kind}#{r.id}" for r in wanted))
     return None
 
@@ -230,7 +231,7 @@ def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResu
     run = sweep_runs.begin(today)  # its row (and log line) is what metrics and readiness read
     run_id = run.id
     try:
-        dues = due_nudges(load_facts(config), today)
+        dues = due_nudges(load_facts(config, today), today)
         recorded = record(dues, today)
         webhooks.sweep_started(today)  # plan.started for plans whose start date has come
         delivery = deliver(today, config, force=True)

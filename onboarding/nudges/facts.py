@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -35,9 +36,10 @@ def core(stmt):
     return db.session.connection().execute(stmt).all()  # fetchall: much cheaper than row by row
 
 
-def load_facts(config: Mapping) -> list[PlanFacts]:
+def load_facts(config: Mapping, today: date | None = None) -> list[PlanFacts]:
     """Snapshots of every active plan, with only its open milestones (the policy ignores
-    the others). Column selects in a constant number of queries, not ORM objects: a
+    the others); given ``today``, only those that can be due soon or overdue then (see
+    ``horizon``). Column selects in a constant number of queries, not ORM objects: a
     national cohort has hundreds of thousands of milestones."""
     active = sa.select(Plan.id).where(Plan.status == "active")
     rows = core(
@@ -60,7 +62,7 @@ def load_facts(config: Mapping) -> list[PlanFacts]:
     policies, pulse_weeks = _versions(config)
     answered, hr_people = _answered_pulses(active), _hr_people()
     last = latest_dates(active)
-    milestones = _open_milestones()
+    milestones = _open_milestones(horizon(today, policies.values(), config) if today else None)
     default_cadence = config.get("CHECKIN_CADENCE_DAYS", 14)
     patterns: dict[str, tuple[str, ...]] = {}
     facts = []
@@ -132,20 +134,38 @@ def _hr_people() -> tuple[Person, ...]:
 
 
 def _pulse_facts(plan, working_days, weeks, answered: dict) -> tuple[PulseFacts, ...]:
+    schedule = _schedule(plan.start_date, plan.end_date, tuple(working_days), None if weeks is None else tuple(weeks))
     return tuple(
         PulseFacts(s.key, s.due_on, (plan.id, s.key) in answered, answered.get((plan.id, s.key), False))
-        for s in plan_pulses.schedule_for(plan.start_date, plan.end_date, working_days, weeks)
+        for s in schedule
     )
 
 
-def _open_milestones() -> dict[int, list[MilestoneFacts]]:
-    """plan id -> the open milestones of each active plan, in plan order."""
+@lru_cache(maxsize=4096)
+def _schedule(start: date, end: date, working_days: tuple, weeks: tuple | None) -> tuple:
+    # Worked out once per start, end, pattern and weeks: a cohort's plans share a few hundred.
+    return tuple(plan_pulses.schedule_for(start, end, working_days, weeks))
+
+
+def horizon(today: date, policies, config: Mapping) -> date:
+    """A day after which no milestone due can be "due soon" on ``today`` under any of these
+    policies: the policy reads the rest of a plan's future milestones only to drop them, and
+    they are most of a national cohort's. Generous on purpose: N of the owner's working days
+    are at most N weeks for someone working one day a week, plus a week for each bank holiday
+    the window may hold (five: Christmas to New Year, with room to spare)."""
+    most = max([p.due_soon_working_days for p in policies] + [Policy.from_settings(config).due_soon_working_days])
+    return today + timedelta(weeks=most + 5)
+
+
+def _open_milestones(until: date | None = None) -> dict[int, list[MilestoneFacts]]:
+    """plan id -> the open milestones of each active plan (due by ``until``, if given), in plan order."""
     milestones: dict[int, list[MilestoneFacts]] = {}
     titles: dict[str, str] = {}  # one string per distinct title: plans share their playbook's titles
+    due_by = [Milestone.due_date <= until] if until else []
     for plan_id, mid, title, owner, due in core(
         sa.select(Milestone.plan_id, Milestone.id, Milestone.title, Milestone.owner, Milestone.due_date)
         .join(Plan, Plan.id == Milestone.plan_id)
-        .where(Plan.status == "active", Milestone.status == "todo")
+        .where(Plan.status == "active", Milestone.status == "todo", *due_by)
         .order_by(Milestone.plan_id, Milestone.position, Milestone.id)
     ):
         milestones.setdefault(plan_id, []).append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -18,7 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Milestone, Nudge, utcnow
+from ..models import Milestone, Nudge, SentEmail, utcnow
+from . import sent_log
 from .facts import Batch, in_
 from .policy import Due, due_key
 
@@ -186,39 +188,86 @@ def marks_connection():
     (``synchronous_commit`` off, for this connection only): a commit per email was most of a big
     sweep's time. The application crashing loses no mark; only the database server itself
     crashing within about 0.6 s (three WAL writer delays) of a mark could, and that email would
-    then go again: the at-least-once the email in flight already has."""
+    then go again: the at-least-once the email in flight already has. It also autocommits there,
+    so an email's one statement (``sent``) is its own transaction: one round trip, no COMMIT
+    after it; several writes that belong together go in ``together``."""
     with db.engine.connect() as marks:
         relaxed = marks.dialect.name == "postgresql"
         if relaxed:
+            marks.execution_options(isolation_level="AUTOCOMMIT")  # reset when the pool takes it back
             marks.exec_driver_sql("SET synchronous_commit TO OFF")
-            marks.commit()
         try:
             yield marks
         finally:
             if relaxed:
-                marks.rollback()
                 # Back to the server's setting before the pool lends the connection to anyone else.
                 marks.exec_driver_sql("RESET synchronous_commit")
-                marks.commit()
+
+
+@contextmanager
+def together(marks):
+    """Several writes on the marks connection, committed as one transaction (on PostgreSQL it
+    autocommits each statement otherwise)."""
+    explicit = marks.dialect.name == "postgresql"
+    if explicit:
+        marks.exec_driver_sql("BEGIN")
+    try:
+        yield
+    except BaseException:
+        marks.exec_driver_sql("ROLLBACK") if explicit else marks.rollback()
+        raise
+    marks.exec_driver_sql("COMMIT") if explicit else marks.commit()
+
+
+def _sent_values():
+    return {"status": "sent", "sent_at": sa.bindparam("now"), "attempts": Nudge.__table__.c.attempts + 1,
+            "next_attempt_at": None, "last_error": None}
+
+
+@cache
+def _sent_statements(dialect: str) -> tuple:
+    """Built once: (the marks, the log row), or on PostgreSQL one statement doing both (a CTE)."""
+    table, log = Nudge.__table__, SentEmail.__table__
+    if dialect == "postgresql":
+        update = sa.update(table).where(table.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(table.c.id.type))))
+        marked = update.values(**_sent_values()).returning(table.c.id).cte("marked")
+        # Named apart from the nudge's columns: a bind named like one (kind) would set it too.
+        row = sa.select(*(sa.bindparam(f"log_{c}", type_=log.c[c].type) for c in sent_log.COLUMNS))
+        # A CTE that changes rows runs to completion whether or not the main statement reads it.
+        insert = sa.insert(log).from_select(list(sent_log.COLUMNS), row).add_cte(marked)
+        return (insert,)
+    update = sa.update(table).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+    return (update.values(**_sent_values()), sa.insert(log))
+
+
+def sent(marks, nudge_ids: list[int], logged: dict) -> None:
+    """Record one email as sent, as soon as the mail server has accepted it: its nudges
+    marked sent and its row in the sent-email log (``logged``: sent_log.values), committed
+    together at once, so whatever happens to this process afterwards they are never sent
+    again and the log has it. ``marks`` is the run's connection (this runs once per email:
+    no pool checkout or ORM session, and statements built once). On PostgreSQL this is one
+    autocommitted statement: one round trip per email."""
+    statements = _sent_statements(marks.dialect.name)
+    params = {"ids": list(nudge_ids), "now": logged["sent_at"]}
+    if len(statements) == 1:
+        marks.execute(statements[0], params | {f"log_{c}": v for c, v in logged.items()})
+        return
+    update, insert = statements
+    marks.execute(update, params)
+    marks.execute(insert, logged)
+    marks.commit()
 
 
 def mark_sent(marks, nudge_ids: list[int]) -> None:
-    """Record one email's nudges as sent, in a commit of their own, as soon as the mail
-    server has accepted it: whatever happens to this process afterwards, they are
-    never sent again. ``marks`` is a connection kept for the whole run (this runs once
-    per email: no pool checkout or ORM session each time)."""
+    """Mark nudges sent on the marks connection inside ``together`` (the caller commits them
+    with what goes with them: their Teams cards)."""
     table = Nudge.__table__
-    marks.execute(
-        sa.update(table)
-        .where(in_(table.c.id, nudge_ids))
-        .values(status="sent", sent_at=utcnow(), attempts=table.c.attempts + 1, next_attempt_at=None, last_error=None)
-    )
-    marks.commit()
+    marks.execute(sa.update(table).where(in_(table.c.id, nudge_ids)).values(**_sent_values()), {"now": utcnow()})
 
 
 def mark(failed: list[dict], skipped: list[int]) -> None:
     """Record this batch's failures and skips: one executemany UPDATE per shape of row
-    (sent rows are marked one email at a time, by ``_mark_sent``). Commits."""
+    (sent rows are marked one email at a time, by ``sent``). Commits."""
     table = Nudge.__table__
     by_id = table.c.id == sa.bindparam("nudge_id")
     if skipped:

@@ -1,6 +1,7 @@
 """The log of sent emails: who, what subject, what kind, when; never the body (it may hold a
-single-use link). Every email the service sends is recorded here by ``record`` once the mail
-server (or the file or memory backend) has taken it; HR searches the log on the outbox page."""
+single-use link). Every email the service sends is recorded here once the mail server (or the
+file or memory backend) has taken it: by ``record``, or a nudge email's row (``values``) with its
+sent marks; HR searches the log on the outbox page."""
 from __future__ import annotations
 
 import math
@@ -17,25 +18,27 @@ _RECIPIENT = SentEmail.__table__.c.recipient.type.length
 _SUBJECT = SentEmail.__table__.c.subject.type.length
 
 
-def record(recipient: str, subject: str, kind: str, *, connection=None) -> None:
-    """Log one email that has been sent.
+COLUMNS = ("recipient", "subject", "kind", "sent_at")  # a row's columns, as ``values`` gives them
 
-    Without ``connection`` the row is committed on the ORM session at once: the email has
-    gone, whatever the caller does next (an invite follows the new user's own commit; call
-    it after your writes are committed). With ``connection`` (the nudge sender's marks
-    connection) the row is only executed there, and commits with that email's sent marks.
-    ``kind`` is a nudge kind (an email of several: the most urgent, as its subject says),
-    ``invite`` or ``password_reset``."""
-    values = {
+
+def values(recipient: str, subject: str, kind: str) -> dict:
+    """One sent email's log row: the recipient and subject as stored (the subject as the email's
+    own Subject header says it, cut to the columns' lengths), its kind, the time now."""
+    return {
         "recipient": recipient[:_RECIPIENT],
-        "subject": header_text(subject)[:_SUBJECT],  # as the email's own Subject header says it
+        "subject": header_text(subject)[:_SUBJECT],
         "kind": kind[:20],
         "sent_at": utcnow(),
     }
-    if connection is not None:
-        connection.execute(sa.insert(SentEmail.__table__).values(**values))
-        return
-    db.session.add(SentEmail(**values))
+
+
+def record(recipient: str, subject: str, kind: str) -> None:
+    """Log one email that has been sent, committed on the ORM session at once: the email has
+    gone, whatever the caller does next (an invite follows the new user's own commit; call it
+    after your writes are committed). The nudge sender writes ``values`` with each email's
+    sent marks instead (nudges.outbox.sent), in the same commit. ``kind`` is a nudge kind (an
+    email of several: the most urgent, as its subject says), ``invite`` or ``password_reset``."""
+    db.session.add(SentEmail(**values(recipient, subject, kind)))
     db.session.commit()
 
 

@@ -12,6 +12,8 @@ expanded. Markup is built here from escaped text only: the text passed in is nev
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup, escape
 
 from . import acronyms
@@ -44,8 +46,11 @@ class Marker:
         abbreviation in ``<abbr>`` and the expansion after it in brackets, a link to the glossary
         unless ``link`` is false (the text sits inside a link or a heading)."""
         text = text or ""
+        matches = _abbreviations(text)
+        if not matches:
+            return escape(text)
         parts, at = [], 0
-        for match in acronyms.find(text):
+        for match in matches:
             term = self._first(text, match)
             if term is None:
                 continue
@@ -66,13 +71,20 @@ class Marker:
         in brackets (plain text: nothing escaped, nothing marked up)."""
         text = text or ""
         parts, at = [], 0
-        for match in acronyms.find(text):
+        for match in _abbreviations(text):
             term = self._first(text, match)
             if term is not None:
                 parts.append(f"{text[at:match.end()]} ({_plural(term.expansion, match.group(2))})")
                 at = match.end()
         parts.append(text[at:])
         return "".join(parts)
+
+
+@lru_cache(maxsize=8192)
+def _abbreviations(text: str) -> tuple:
+    """The abbreviations in a text, found once: thousands of emails (and pages) repeat the same
+    milestone titles, and most have none."""
+    return tuple(acronyms.find(text))
 
 
 def _plural(expansion: str, s: str) -> str:

@@ -8,21 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
-from yaml.nodes import ScalarNode
 
 from ..models import CATEGORIES, OWNER_ROLES
-from ..models.storable import is_storable
 from .acronyms import playbook_problems as abbreviation_problems
 from .content import DEFAULT_PULSES, PlaybookContent, Problem, milestone_content, pulse_problems, stripped
 from .fields import _check_fields, _cut, _is_type, _show
 from .reference import check_file as check_reference
 from .reference import is_reference
 from .sources import MONTH_RE, review_problems, source_problems
+from .yaml_lines import Unreadable, read_yaml
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MIN_WEEK = -8
@@ -69,87 +63,14 @@ MILESTONE_FIELDS = {
     "delegable": (bool, False, None),
     "sources": (list, False, None),  # checked by sources.source_problems
 }
-# A playbook nests four levels (playbook, milestones, milestone, field); anything far
-# deeper is a mistake or an attack on the recursive composer.
-MAX_DEPTH = 12
 # A file with thousands of mistakes gets the first ones, not a page of megabytes.
 MAX_PROBLEMS = 100
-
-class _Mapping(dict):
-    line: int = 0
-    key_lines: dict
-
-
-class _List(list):
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping, key, list and list item, and refuses what could
-    exhaust the server or the database: anchors and aliases (an alias bomb expands a few hundred bytes into
-    billions of items), nesting deeper than MAX_DEPTH, keys that are lists or mappings, unstorable characters."""
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
-        self.depth = 0
-
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
-            raise ComposerError(None, None, "anchors and aliases (& and *) are not allowed; write each value out in full",
-                                event.start_mark)
-        if self.depth >= MAX_DEPTH:
-            raise ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-    def construct_object(self, node, deep=False):
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError, TypeError) as exc:  # a 5,000-digit number, 30 February...
-            raise ConstructorError(None, None, f"cannot read this value: {_cut(str(exc), 100)}", node.start_mark) from None
-
-    def construct_scalar(self, node):
-        value = super().construct_scalar(node)
-        if isinstance(value, str) and not is_storable(value):
-            raise ConstructorError(None, None, "text must not contain NUL, control characters or lone surrogates",
-                                   node.start_mark)
-        return value
-
-    def construct_mapping(self, node, deep=False):
-        mapping = _Mapping()
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise ConstructorError(None, None, "a field name must be plain text, not a list or a mapping",
-                                       key_node.start_mark)
-            key = self.construct_object(key_node, deep=True)
-            if key in mapping:
-                self.duplicates.append((key_node.start_mark.line + 1, f"duplicate field '{_cut(key)}'"))
-            mapping[key] = self.construct_object(value_node, deep=True)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
-        return mapping
-
-    def construct_sequence(self, node, deep=False):
-        items = _List(self.construct_object(child, deep=True) for child in node.value)
-        items.line, items.lines = node.start_mark.line + 1, [child.start_mark.line + 1 for child in node.value]
-        return items
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
-
 
 def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tuple[PlaybookContent | None, list[Problem]]:
     """Parse and validate one playbook's YAML text."""
     try:
-        data, problems = _read_yaml(text, filename)
-    except _Unreadable as exc:
+        data, problems = read_yaml(text, filename)
+    except Unreadable as exc:
         return None, [exc.problem]
     problems += _check_fields(data, TOP_FIELDS, "playbook", filename, 1)
     if not isinstance(data, dict):
@@ -166,38 +87,12 @@ def parse_text(text: str, filename: str, expected_slug: str | None = None) -> tu
     return _content(data), []
 
 
-class _Unreadable(Exception):
-    def __init__(self, problem: Problem):
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _read_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
-    """The YAML document and its duplicate-key problems; _Unreadable when it is not YAML."""
-    loader = None
-    try:
-        loader = _LineLoader(text)  # the reader refuses raw control characters here
-        data = loader.get_single_data()
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise _Unreadable(Problem(filename, line, f"malformed YAML: character #x{exc.character:04x} is not allowed")) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise _Unreadable(Problem(filename, line, f"malformed YAML: {_cut(reason, 200)}")) from exc
-    finally:
-        if loader is not None:
-            loader.dispose()
-    return data, [Problem(filename, line, message) for line, message in loader.duplicates]
-
-
 def read_reference(text: str, filename: str, fields: dict, what: str) -> tuple[dict | None, list[Problem]]:
     """A reference file's mapping (the glossary, the who's who): its top-level fields checked and
     its ``reviewed:`` month; None, with the problems, when it is not a mapping."""
     try:
-        data, problems = _read_yaml(text, filename)
-    except _Unreadable as exc:
+        data, problems = read_yaml(text, filename)
+    except Unreadable as exc:
         return None, [exc.problem]
     problems += _check_fields(data, fields, what, filename, 1)
     if not isinstance(data, dict):

@@ -264,7 +264,7 @@ def test_gunicorn_workers_add_up_their_counts_in_the_multiprocess_directory(tmp_
 def test_a_sweep_that_fails_is_recorded_as_failed_and_does_not_count(app, ctx, client, monkeypatch):
     from onboarding.nudges import delivery
 
-    def broken(_config):
+    def broken(*_args):
         raise RuntimeError("facts unavailable")
 
     monkeypatch.setattr(delivery, "load_facts", broken)

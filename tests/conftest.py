@@ -207,9 +207,7 @@ def database(request, tmp_path):
     (one with the default playbooks in it for a test that uses ``loaded``, one with the cast
     as well for a test that uses ``cast``), or a new SQLite file for a real_commits test."""
     names = request.fixturenames
-    preloaded = "cast" if "cast" in names else "loaded" if "loaded" in names else ""
-    if real_commits(request):
-        preloaded = ""
+    preloaded = "" if real_commits(request) else "cast" if "cast" in names else "loaded" if "loaded" in names else ""
     if request.param == "postgresql":
         url = request.getfixturevalue(f"pg_{preloaded}_schema_url" if preloaded else "pg_schema_url")
         if not url:

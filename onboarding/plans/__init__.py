@@ -109,6 +109,8 @@ def create_plan(
         on_site_days=",".join(on_site_days),
         status="active",
         checkin_cadence_days=(version.nudges or {}).get("checkin_cadence_days", 14),
+        # Every milestone of a new plan is open; plans/next_due.py keeps this from here on.
+        next_open_due=min((item.due for item in laid_out), default=None),
     )
     db.session.add(plan)
     db.session.flush()
@@ -121,7 +123,6 @@ def create_plan(
         ],
     )
     db.session.expire(plan, ["milestones"])
-    next_due.refresh(db.session, [plan.id])
     audit.record(actor, "plan.create", plan, remote_addr, leader=leader.email, playbook=version.playbook.slug, version=version.number)
     webhooks.plan_created(plan, today())  # HR systems hear of it in this transaction
     return plan

@@ -3,9 +3,9 @@ milestones, so that the cohort finds the plans with an overdue milestone from an
 instead of looking through every plan's milestones (which grew with the number of plans).
 
 Milestone changes made through the ORM (status, due date, new and deleted milestones: tailoring,
-rebase, extend, pause and resume) are caught when the session flushes; the two bulk statements
-that write milestones (``plans.create_plan`` and the conditional complete/reopen) call
-``refresh`` themselves."""
+rebase, extend, pause and resume) are caught when the session flushes; the conditional
+complete/reopen, a bulk UPDATE, calls ``refresh`` itself, and ``plans.create_plan`` sets it from
+the dates it lays out (every milestone of a new plan is open)."""
 from __future__ import annotations
 
 from collections.abc import Iterable

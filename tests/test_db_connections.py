@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from onboarding import database_url
 from onboarding.extensions import db
 
-from .conftest import PG_URL, make_user, skip_or_fail
+from .conftest import PASSWORD, PG_URL, make_user, skip_or_fail
 
 # Real commits: the test cuts the app's pooled connections.
 pytestmark = pytest.mark.real_commits
@@ -34,7 +34,7 @@ def test_a_request_after_the_server_dropped_the_pooled_connections_succeeds(app,
     with app.app_context():
         make_user("lee.leader@example.nhs.uk", "Lee Leader")
         db.session.remove()  # back to the pool, as at the end of a request
-    login(SimpleNamespace(email="lee.leader@example.nhs.uk"))
+    login(SimpleNamespace(email="lee.leader@example.nhs.uk"), PASSWORD)  # through the form: a real request
     assert client.get("/account").status_code == 200
 
     admin = sa.create_engine(database_url(PG_URL))

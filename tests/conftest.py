@@ -457,6 +457,17 @@ def _make_cast() -> dict:
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a loopback port for one test; ``smtp.config()`` holds the
+    settings that point an app at it, ``smtp.handler`` what it received."""
+    from .nudge_helpers import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def login(app, client):
     """login(user) signs the test client in as that user, as the sign-in form does when the
     password is right: a new server-side session, the sign-in recorded, two-factor set-up asked

@@ -12,19 +12,12 @@ from onboarding.extensions import db
 from onboarding.plans import concerns
 
 from .conftest import make_user
-from .nudge_helpers import SMTPServer, parts, world
+from .nudge_helpers import parts, world
 
 pytestmark = pytest.mark.real_commits
 
 BASE = "http://onboarding.test"
 SECRET = "Nobody at the board will meet me HERON-2029"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 def test_a_concern_is_emailed_once_to_hr_and_the_mentor_and_never_to_the_sponsor(app, ctx, smtp):

@@ -40,7 +40,7 @@ from onboarding.plans import planning, pulses
 
 from .conftest import PASSWORD
 from .date_input import boxes
-from .nudge_helpers import SMTPServer, parts
+from .nudge_helpers import parts
 from .test_access_matrix import TABLE
 
 MARKUP = "<b id=x>\"'</b><meta http-equiv=refresh>"
@@ -144,13 +144,6 @@ def _set_password_from_invite(app, smtp, email: str, world: World, browser: Brow
     response = app.test_client().post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     browser.login("hr", world.people["hr"])
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

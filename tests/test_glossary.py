@@ -12,7 +12,7 @@ from onboarding.extensions import db
 from onboarding.playbooks import drafts, editor, glossary, marking
 
 from .conftest import ROOT, make_user
-from .nudge_helpers import SMTPServer, milestone, parts, world
+from .nudge_helpers import milestone, parts, world
 
 COMPRESSED = ROOT / "playbooks" / "compressed-13-weeks.yaml"
 SIRO = '<abbr title="Senior information risk owner">SIRO</abbr>'
@@ -178,13 +178,6 @@ def test_the_glossary_is_open_to_all_and_searched_on_the_server(client, loaded):
     assert {"dcb0129", "dcb0160", "cso"} <= {a for a in ("dcb0129", "dcb0160", "cso", "siro") if f'id="{a}"' in words}
     none = client.get("/glossary?q=%3Cscript%3Ezzz").get_data(as_text=True)
     assert "0 terms match “&lt;script&gt;zzz”" in none and "<script>zzz" not in none
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.real_commits  # the sender marks the email sent on a second connection of its own

@@ -22,13 +22,6 @@ BASE = "http://onboarding.test"
 D = date.fromisoformat
 
 
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
 def outbox_rows():
     return db.session.scalars(sa.select(Nudge).order_by(Nudge.id)).all()
 

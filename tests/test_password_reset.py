@@ -18,18 +18,17 @@ from onboarding.models import AuditEvent, SentEmail, User
 from onboarding.people import accounts
 
 from .conftest import PASSWORD, make_user
-from .nudge_helpers import SMTPServer, parts
+from .nudge_helpers import parts
 
 SENT = "If an account exists for that address, we have sent a link to set a new password"
 NEW_PASSWORD = "a fresh and rather long passphrase"
 
 
 @pytest.fixture
-def smtp(app):
-    server = SMTPServer().start()
-    app.config.update(server.config())
-    yield server
-    server.stop()
+def smtp(app, smtp):
+    """The shared SMTP server, with the app sending its email there."""
+    app.config.update(smtp.config())
+    return smtp
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from onboarding.plans import planning, pulses
 from onboarding.plans.planning import Calendar
 
 from .conftest import PHONE, make_user
-from .nudge_helpers import END, FIXTURE_PLAYBOOK, LEADER_DAYS, START, SMTPServer, complete, make_plan, parts
+from .nudge_helpers import END, FIXTURE_PLAYBOOK, LEADER_DAYS, START, complete, make_plan, parts
 
 D = date.fromisoformat
 BASE = "http://onboarding.test"
@@ -115,13 +115,6 @@ def test_a_low_answer_alerts_every_hr_user_who_takes_nudges_on_their_working_day
 
 
 # --- the day-by-day sweep --------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 def pulse_world():

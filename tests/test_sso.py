@@ -15,7 +15,7 @@ from onboarding.models import AuditEvent, LoginThrottle, User
 from onboarding.people import accounts, sso
 
 from .conftest import PASSWORD, make_user
-from .nudge_helpers import SMTPServer, parts
+from .nudge_helpers import parts
 
 ISSUER = "https://login.microsoftonline.com/tenant-id/v2.0"
 BREAK_GLASS = "break.glass@example.nhs.uk"
@@ -169,11 +169,10 @@ def test_sso_only_mode_refuses_every_password_page_but_the_break_glass_accounts(
 
 
 @pytest.fixture
-def smtp(app):
-    server = SMTPServer().start()
-    app.config.update(server.config())
-    yield server
-    server.stop()
+def smtp(app, smtp):
+    """The shared SMTP server, with the app sending its email there."""
+    app.config.update(smtp.config())
+    return smtp
 
 
 def test_invites_in_sso_only_mode_say_to_sign_in_with_sso(app, smtp, sso_only):

@@ -18,7 +18,7 @@ from onboarding.nudges import mail
 from onboarding.plans import supporters
 
 from .conftest import PASSWORD, make_user
-from .nudge_helpers import SMTPServer, milestone, parts, world
+from .nudge_helpers import milestone, parts, world
 
 
 def _leader_milestones(plan):
@@ -198,13 +198,6 @@ def test_a_buddy_milestone_without_a_buddy_needs_hr_attention_and_the_buddy_feed
     assert "Name a buddy" not in client.get("/hr/attention").get_data(as_text=True)
     assert [m.id for m in calendar_feed.owned_milestones(buddy)] == [task.id]
     assert task.id not in [m.id for m in calendar_feed.owned_milestones(cast["leader_a"])]
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.real_commits  # the sweep sends from a second connection

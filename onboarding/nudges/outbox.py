@@ -208,15 +208,21 @@ def marks_connection():
 def together(marks):
     """Several writes on the marks connection, committed as one transaction (on PostgreSQL it
     autocommits each statement otherwise)."""
-    explicit = marks.dialect.name == "postgresql"
-    if explicit:
-        marks.exec_driver_sql("BEGIN")
+    if marks.dialect.name != "postgresql":  # a transaction as usual: commit at the end
+        try:
+            yield
+        except BaseException:
+            marks.rollback()
+            raise
+        marks.commit()
+        return
+    marks.exec_driver_sql("BEGIN")
     try:
         yield
     except BaseException:
-        marks.exec_driver_sql("ROLLBACK") if explicit else marks.rollback()
+        marks.exec_driver_sql("ROLLBACK")
         raise
-    marks.exec_driver_sql("COMMIT") if explicit else marks.commit()
+    marks.exec_driver_sql("COMMIT")
 
 
 def _sent_values():

@@ -115,8 +115,10 @@ def create_plan(
     db.session.add(plan)
     db.session.flush()
     # One multi-row INSERT rather than one per milestone: plans are created in bulk from HR systems.
+    # render_nulls: every row has the same columns (the ORM would otherwise split the rows into a
+    # statement for each pattern of None in them); the columns that can be None have no default.
     db.session.execute(
-        sa.insert(Milestone),
+        sa.insert(Milestone).execution_options(render_nulls=True),
         [
             _milestone_fields(template, version, item.due, position) | {"plan_id": plan.id}
             for position, (template, item) in enumerate(zip(version.templates, laid_out))

@@ -217,7 +217,7 @@ def build(url: str, instance: Path, n_plans: int, today: date):
     import seed as seeding
     from flask_migrate import upgrade
 
-    from onboarding import create_app
+    from onboarding import create_app, refresh_statistics
     from onboarding.extensions import db
     from onboarding.people import accounts
 
@@ -233,6 +233,8 @@ def build(url: str, instance: Path, n_plans: int, today: date):
             # (vacuuming also lets index-only scans skip the table).
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE"))
+        else:
+            refresh_statistics()  # as the scheduler's daily job does after its sweep
         db.session.remove()
     return app, seeded
 

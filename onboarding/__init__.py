@@ -157,6 +157,27 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.close()
 
 
+# Rows of each index ANALYZE reads: enough for the planner to tell a rare value from a common
+# one, and a few milliseconds whatever the size of the database.
+ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics() -> None:
+    """Give SQLite's query planner statistics about the tables (ANALYZE), as PostgreSQL's
+    autovacuum does for it; run by ``onboarding init`` and the daily sweep's job, in the app
+    context. Without them SQLite takes any range (such as the plans with something overdue) to be
+    a small part of the table: the HR cohort then sorted every overdue plan to show 25 (issue 16)."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    db.session.execute(sa.text(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}"))
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+
+
 def configure_web(app: Flask) -> None:
     from .web import init_app
 

@@ -111,3 +111,24 @@ def test_run_under_the_reloader_starts_the_scheduler_once(tmp_path):
             rest, _ = proc.communicate(timeout=10)
     text = "".join(seen) + rest
     assert text.count("Nudge scheduler running in this process") == 1, text
+
+
+def test_the_daily_job_sweeps_then_gives_sqlite_statistics_about_the_days_plans(plain_app, tmp_path):
+    """After the sweep, the job refreshes SQLite's statistics (PostgreSQL's autovacuum keeps its
+    own), so the planner knows how the day's plans are spread (plans.cohort's overdue page)."""
+    import sqlalchemy as sa
+
+    from onboarding import demo, playbooks
+    from onboarding.extensions import db
+    from onboarding.models import SweepRun
+
+    with plain_app.app_context():
+        playbooks.load(playbooks.default_paths(ROOT / "playbooks"))
+        demo.seed()
+        analysed = sa.select(sa.func.count()).select_from(sa.table("sqlite_stat1")).where(sa.column("tbl") == "plan")
+        assert not db.session.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).all()
+    scheduler.daily_sweep(plain_app)
+    with plain_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SweepRun)) == 1
+        assert db.session.scalar(analysed) > 0
+        db.engine.dispose()

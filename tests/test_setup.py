@@ -72,6 +72,10 @@ def test_init_migrates_to_head_loads_playbooks_and_is_safe_to_rerun(empty_databa
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
+        if db.engine.dialect.name == "sqlite":  # statistics for SQLite's planner, from the playbooks loaded
+            with db.engine.connect() as conn:
+                analysed = set(conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1").scalars())
+            assert {"playbook", "milestone_template"} <= analysed
         db.engine.dispose()
 
 

@@ -14,11 +14,12 @@ def init_command() -> None:
     """Bring the database to the latest migration and load the playbooks (safe to re-run)."""
     from flask_migrate import upgrade
 
-    from .. import playbooks
+    from .. import playbooks, refresh_statistics
 
     upgrade()
     # Run on each deploy: never replace what HR has edited in the app since.
     load_playbooks(playbooks.default_paths(current_app.config["PLAYBOOK_DIR"]), keep_app_edits=True)
+    refresh_statistics()
 
 
 @click.command("demo")

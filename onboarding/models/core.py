@@ -181,7 +181,10 @@ class Plan(db.Model):
         one_of("status", PLAN_STATUSES),
         # The cohort's order (newest start first) with and without its status and playbook
         # filters: a page of 25 reads 25 index entries, not every plan (issue 16).
-        sa.Index("ix_plan_start_id", "start_date", "id"),
+        # The unfiltered order, also holding what the overdue filter reads: with most plans
+        # overdue, walking this index newest first finds a page's 25 without touching the table
+        # or sorting every match.
+        sa.Index("ix_plan_start_id_status_due", "start_date", "id", "status", "next_open_due"),
         sa.Index("ix_plan_status_start_id", "status", "start_date", "id"),
         sa.Index("ix_plan_version_start_id", "playbook_version_id", "start_date", "id"),
         # The cohort's overdue filter and its count: a range of this index, not a probe per plan.

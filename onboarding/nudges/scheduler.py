@@ -1,7 +1,8 @@
 """APScheduler wiring for the nudge jobs.
 
-Three jobs: the daily sweep (08:00 Europe/London by default), a retry of queued
-deliveries every 15 minutes, and the weekly retention run (Sunday 03:00). ``onboarding run`` starts them in-process, once (never
+Three jobs: the daily sweep (08:00 Europe/London by default, followed on SQLite by a refresh
+of the query planner's statistics), a retry of queued deliveries every 15 minutes, and the
+weekly retention run (Sunday 03:00). ``onboarding run`` starts them in-process, once (never
 in the reloader's watcher process as well as its child); production runs web
 workers without a scheduler and exactly one ``onboarding scheduler`` process.
 Even if two schedulers run by mistake, the outbox makes each nudge go out once.
@@ -18,7 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .. import nudges
+from .. import nudges, refresh_statistics
 from ..extensions import db
 from ..plans import planning
 
@@ -43,6 +44,11 @@ def daily_sweep(app) -> None:
             log.info("daily nudge sweep: %s", result.summary)
         except Exception:  # keep the scheduler alive; the next run tries again
             log.exception("daily nudge sweep failed")
+            db.session.rollback()
+        try:
+            refresh_statistics()  # a day's new plans and milestones, for SQLite's planner
+        except Exception:
+            log.exception("refreshing SQLite's statistics failed")
             db.session.rollback()
         finally:
             db.session.remove()

@@ -1,6 +1,6 @@
-"""The app's one-loop task list, summary list and tag (templates/macros/task_list.html,
-summary_list.html and tag.html) give the same markup as the NHS.UK frontend's components for what the plan
-pages pass them: the same elements, attributes and text, only less whitespace."""
+"""The app's one-loop task list, summary list, tag and header (templates/macros/task_list.html,
+summary_list.html, tag.html and header.html) give the same markup as the NHS.UK frontend's components
+for what the pages pass them: the same elements, attributes and text, only less whitespace."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -90,3 +90,29 @@ def test_the_tag_matches_the_nhsuk_component(app):
                        {"html": Markup("<abbr>RAG</abbr> red"), "classes": "nhsuk-tag--red"}, {"text": "Amber", "classes": None}):
             assert _events(env.from_string(ours).render(params=params)) == _events(env.from_string(nhsuk).render(params=params))
         assert env.from_string(ours).render(params={"text": "<Late>"}) == '<strong class="nhsuk-tag">&lt;Late&gt;</strong>'
+
+
+HEADER_NHSUK = """{% from "nhsuk/components/header/macro.jinja" import header %}{{ header({
+  "service": {"text": service, "href": "/"}, "logo": {"ariaLabel": label},
+  "account": {"items": account} if account else none, "navigation": {"items": nav}}) }}"""
+HEADER_OURS = """{% from "macros/header.html" import service_header %}
+{{- service_header({"text": service, "href": "/"}, label, account, nav) }}"""
+LOG_OUT = Markup('<form class="nhsuk-header__account-form" action="/logout" method="post"><input type="hidden" '
+                 'name="csrf_token" value="t"><button class="nhsuk-header__account-button">Log out</button></form>')
+SIGNED_IN = [{"href": "/account", "text": "Dana <Whitfield> & co", "icon": True}, {"html": LOG_OUT}]
+NAV = [{"href": "/my-plan", "text": "My plan", "current": True}, {"href": "/whos-who", "text": "Who's <who>", "current": False}]
+
+
+def test_the_header_matches_the_nhsuk_component(app):
+    """As base.html calls it: signed in with the current page in the navigation, signed in on a
+    page that is not in it, and signed out (no account, no navigation)."""
+    with app.test_request_context():
+        env = app.jinja_env
+        for service, account, nav in (("Leader onboarding", SIGNED_IN, NAV), ("Leader <onboarding>", SIGNED_IN, NAV[1:]),
+                                      ("Leader onboarding", [], [])):
+            values = {"service": service, "label": f"{service} homepage", "account": account, "nav": nav}
+            ours = env.from_string(HEADER_OURS).render(values)
+            assert _events(ours) == _events(env.from_string(HEADER_NHSUK).render(values)), service
+        ours = env.from_string(HEADER_OURS).render(service="S", label="S homepage", account=SIGNED_IN, nav=NAV)
+    assert "Dana &lt;Whitfield&gt; &amp; co" in ours and 'name="csrf_token" value="t"' in ours  # text escaped, html kept
+    assert '<svg class="nhsuk-header__logo"' in ours and 'aria-current="page"' in ours

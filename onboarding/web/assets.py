@@ -1,4 +1,5 @@
-"""Serve the NHS.UK frontend from node_modules (installed by `make`, never committed).
+"""Serve the NHS.UK frontend from node_modules (installed by `make`, never committed), and give
+the templates the NHS logo.
 
 Its CSS refers to icons at absolute /assets/ URLs, so the assets live there."""
 from __future__ import annotations
@@ -6,10 +7,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
+from markupsafe import Markup
+
+# The NHS.UK header component with nothing but its logo (an inline SVG).
+_LOGO_ONLY = '{% from "nhsuk/components/header/macro.jinja" import header %}{{ header({}) }}'
 
 
 def init_app(app: Flask) -> None:
     dist = Path(app.config["NODE_MODULES"]) / "nhsuk-frontend" / "dist" / "nhsuk"
+
+    logo: list[Markup] = []
+
+    def nhs_logo() -> Markup:
+        """The logo as the NHS.UK header component draws it, taken from the component once (for
+        templates/macros/header.html, which draws the rest of the header itself)."""
+        if not logo:
+            html = app.jinja_env.from_string(_LOGO_ONLY).render()
+            start = html.index('<svg class="nhsuk-header__logo"')
+            logo.append(Markup(html[start:html.index("</svg>", start) + len("</svg>")]))
+        return logo[0]
+
+    app.jinja_env.globals["nhs_logo"] = nhs_logo
 
     @app.get("/assets/<path:filename>")
     def nhsuk_assets(filename: str):

@@ -30,7 +30,8 @@ nudges_cli = AppGroup("nudges", help="Record and send nudges.")
 @click.option("--dry-run", is_flag=True, help="Print what would be recorded and sent; write and send nothing.")
 @with_appcontext
 def nudges_run(today, dry_run) -> None:
-    """One sweep: record the nudges due today, then send everything queued.
+    """One sweep: record the nudges due today, then send everything queued (the scheduler's
+    daily job, for running from cron instead).
 
     Prints "recorded N, sent N, failed N" (and "; posted N, posts failed N" when Teams cards
     or webhook events were posted). Exits 0 when every delivery succeeded,
@@ -45,7 +46,7 @@ def nudges_run(today, dry_run) -> None:
         if dry_run:
             _dry_run(today)
             return
-        result = nudges.sweep(today, current_app.config)
+        result = nudges.daily_sweep(today, current_app.config)
     except Exception as exc:  # an unexpected error is not the same as a failed delivery
         db.session.rollback()
         logging.getLogger(__name__).exception("nudge sweep failed")

@@ -6,7 +6,7 @@ for delivery (the database-specific SQL); ``delivery`` sends one email per recip
 and marks each sent on acceptance; ``render`` builds the emails and their links.
 The rules in plain words are in docs/architecture.md.
 """
-from .delivery import DeliveryResult, SweepResult, deliver, retry_queued, sweep
+from .delivery import DeliveryResult, SweepResult, daily_sweep, deliver, retry_queued, sweep
 from .facts import load_facts
 from .outbox import LEASE, OPEN_STATUSES, SENDING, record
 from .policy import (
@@ -25,6 +25,6 @@ from .render import links, render_email
 
 __all__ = [
     "KINDS", "LEASE", "OPEN_STATUSES", "SENDING", "DeliveryResult", "Due", "MilestoneFacts", "Person", "PlanFacts",
-    "Policy", "SweepResult", "backoff", "deliver", "due_nudges", "links", "load_facts", "record", "render_email",
+    "Policy", "SweepResult", "backoff", "daily_sweep", "deliver", "due_nudges", "links", "load_facts", "record", "render_email",
     "retry_queued", "still_wanted", "sweep", "wants",
 ]

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import refresh_statistics
 from ..extensions import db
 from ..hooks import delivery as posts
 from ..hooks import outbox as post_outbox
@@ -240,6 +241,14 @@ def sweep(today: date | None = None, config: Mapping | None = None) -> SweepResu
         raise
     sweep_runs.complete(run, recorded, delivery)
     return SweepResult(recorded, delivery, dues)
+
+
+def daily_sweep(today: date | None = None, config: Mapping | None = None) -> SweepResult:
+    """The daily job, from the scheduler or from cron (``onboarding nudges run``): a sweep, then
+    fresh statistics about the day's plans and milestones for SQLite's query planner."""
+    result = sweep(today, config)
+    refresh_statistics()
+    return result
 
 
 def retry_queued(config: Mapping | None = None) -> DeliveryResult:

@@ -19,7 +19,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .. import nudges, refresh_statistics
+from .. import nudges
 from ..extensions import db
 from ..plans import planning
 
@@ -40,15 +40,10 @@ _lock = threading.Lock()
 def daily_sweep(app) -> None:
     with app.app_context():
         try:
-            result = nudges.sweep()
+            result = nudges.daily_sweep()
             log.info("daily nudge sweep: %s", result.summary)
         except Exception:  # keep the scheduler alive; the next run tries again
             log.exception("daily nudge sweep failed")
-            db.session.rollback()
-        try:
-            refresh_statistics()  # a day's new plans and milestones, for SQLite's planner
-        except Exception:
-            log.exception("refreshing SQLite's statistics failed")
             db.session.rollback()
         finally:
             db.session.remove()

@@ -4,6 +4,7 @@ the templates the NHS logo.
 Its CSS refers to icons at absolute /assets/ URLs, so the assets live there."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
@@ -16,16 +17,14 @@ _LOGO_ONLY = '{% from "nhsuk/components/header/macro.jinja" import header %}{{ h
 def init_app(app: Flask) -> None:
     dist = Path(app.config["NODE_MODULES"]) / "nhsuk-frontend" / "dist" / "nhsuk"
 
-    logo: list[Markup] = []
-
+    @cache
     def nhs_logo() -> Markup:
         """The logo as the NHS.UK header component draws it, taken from the component once (for
-        templates/macros/header.html, which draws the rest of the header itself)."""
-        if not logo:
-            html = app.jinja_env.from_string(_LOGO_ONLY).render()
-            start = html.index('<svg class="nhsuk-header__logo"')
-            logo.append(Markup(html[start:html.index("</svg>", start) + len("</svg>")]))
-        return logo[0]
+        templates/macros/header.html, which draws the rest of the header itself). Safe to print as
+        it is: the design system's own markup, rendered with no values of anyone's."""
+        html = app.jinja_env.from_string(_LOGO_ONLY).render()
+        start = html.index('<svg class="nhsuk-header__logo"')
+        return Markup(html[start:html.index("</svg>", start) + len("</svg>")])
 
     app.jinja_env.globals["nhs_logo"] = nhs_logo
 

@@ -107,7 +107,7 @@ class PlaybookVersion(db.Model):
     __tablename__ = "playbook_version"
     __table_args__ = (sa.UniqueConstraint("playbook_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    playbook_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook.id"), index=True)
+    playbook_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook.id"))
     number: Mapped[int]
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -136,7 +136,7 @@ class MilestoneTemplate(db.Model):
     __tablename__ = "milestone_template"
     __table_args__ = (sa.UniqueConstraint("version_id", "key"), one_of("owner", OWNER_ROLES), one_of("category", CATEGORIES))
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(sa.String(80))
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -195,14 +195,14 @@ class Plan(db.Model):
     sponsor_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     mentor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     hr_contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    playbook_version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"), index=True)
+    playbook_version_id: Mapped[int] = mapped_column(sa.ForeignKey("playbook_version.id"))
     start_date: Mapped[date]
     months: Mapped[int]
     end_date: Mapped[date]
     working_days: Mapped[str] = mapped_column(sa.String(40), default="mon,tue,wed,thu,fri")
     # The working days the leader is on site (hybrid working); empty means every working day.
     on_site_days: Mapped[str] = mapped_column(sa.String(40), default="")
-    status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="active")
     checkin_cadence_days: Mapped[int] = mapped_column(default=14)
     paused_on: Mapped[date | None]
     # The earliest due date of its open milestones (None when none is open): the plan has an

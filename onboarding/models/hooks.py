@@ -88,7 +88,7 @@ class HookPost(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     # A Teams post: the nudge it carries (no foreign key: the outbox's rows may be pruned).
     nudge_id: Mapped[int | None]
-    endpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_endpoint.id"), index=True)
+    endpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_endpoint.id"))
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_event.id"))
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

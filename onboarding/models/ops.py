@@ -22,7 +22,7 @@ class Nudge(db.Model):
         one_of("status", NUDGE_STATUSES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(sa.String(20))
     subject_type: Mapped[str] = mapped_column(sa.String(12))  # milestone | plan | user
     subject_id: Mapped[int]

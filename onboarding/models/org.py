@@ -34,7 +34,7 @@ class PlanSupporter(db.Model):
     __tablename__ = "plan_supporter"
     __table_args__ = (sa.UniqueConstraint("plan_id", "user_id", "role"), one_of("role", SUPPORTER_ROLES))
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

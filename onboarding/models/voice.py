@@ -19,7 +19,7 @@ class Pulse(db.Model):
     __tablename__ = "pulse"
     __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"))
     key: Mapped[str] = mapped_column(sa.String(10))
     due_on: Mapped[date]
     answered_at: Mapped[datetime | None]

@@ -247,11 +247,15 @@ def limit_statements(app, seconds: float = STATEMENT_LIMIT_SECONDS) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "postgresql":
-        @sa.event.listens_for(engine, "checkout")
-        def set_timeout(dbapi_connection, _record, _proxy):
-            # Inside the transaction the request then uses; a rollback undoes it, so set it on every checkout.
+        @sa.event.listens_for(engine, "connect")
+        def set_timeout(dbapi_connection, _record):
+            # Once a connection, committed so that it stays for the session: set on every checkout
+            # instead, it cost each request and each created plan a round trip production does not make.
             with dbapi_connection.cursor() as cursor:
                 cursor.execute(f"SET statement_timeout = {int(seconds * 1000)}")
+            dbapi_connection.commit()
+
+        engine.dispose()  # the connections already open have no limit: open them again
         return
     deadline = [None]
 

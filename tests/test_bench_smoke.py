@@ -2,11 +2,21 @@
 gunicorn, the nudge sweep and plan creation, and it writes its table and JSON."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from onboarding import create_app, database_url
+from onboarding.extensions import db
+
+from .conftest import DATABASES, PG_URL, base_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,3 +49,30 @@ def test_benchmark_prints_table_and_writes_json(tmp_path):
     assert sqlite["sweep"]["20"]["daily"]["seconds"] > 0
     assert sqlite["create"]["plans"] == 20
     assert sqlite["memory"]["web_worker_peak_mib"] > 0
+
+
+# A statement that would run for seconds: SQLite counting without end, PostgreSQL asleep.
+SLOW = {"sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
+        "postgresql": "SELECT pg_sleep(3)"}
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_the_benchmark_cuts_off_a_slow_statement_in_every_transaction(tmp_path, kind, monkeypatch):
+    """One pathological query cannot hold the benchmark up: past its limit a statement fails,
+    in the first transaction on a connection and in those after it."""
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", bench)  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    url = f"sqlite:///{tmp_path / 'limit.sqlite3'}" if kind == "sqlite" else database_url(PG_URL)
+    app = create_app(base_config(tmp_path, url))
+    bench.limit_statements(app, 0.2)
+    with app.app_context():
+        for _ in range(3):
+            started = time.monotonic()
+            with pytest.raises(sa.exc.OperationalError):
+                db.session.execute(sa.text(SLOW[kind]))
+            db.session.rollback()
+            db.session.remove()  # the connection back to the pool, taken again next time
+            assert time.monotonic() - started < 2
+        db.engine.dispose()

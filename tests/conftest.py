@@ -79,8 +79,9 @@ def pytest_unconfigure(config):
 
 # Tests that take seconds, started first so that the two workers (make test: -n 2 with
 # --dist worksteal) finish together instead of one running a long test at the end.
-SLOW_FIRST = ("test_fuzz.py::", "test_bench_smoke.py::", "test_api_schema.py::test_schemathesis",
-              "test_nudges_crash.py::", "test_throttling.py::test_sixty")
+SLOW_FIRST = ("test_fuzz.py::", "test_bench_smoke.py::test_benchmark", "test_api_schema.py::test_schemathesis",
+              "test_nudges_crash.py::", "test_throttling.py::test_sixty", "test_confidential_crawl.py::",
+              "test_escaping.py::test_every_page", "test_setup.py::test_init_migrates")
 
 
 def _slowness(item) -> int:

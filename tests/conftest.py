@@ -624,13 +624,17 @@ def assert_accessible(page) -> None:
     """axe finds no WCAG 2.2 AA violation on the page as it is now.
 
     A page of the same shape as one axe has already passed in this run (the same
-    elements and attributes, text in the same places: another plan's copy of a page, or
-    the same page reached by another test) would give the same answer, so it is not run again:
+    elements and attributes, text in the same places, at the same viewport size: another plan's
+    copy of a page, or the same page reached by another test) would give the same answer, so it is not run again:
     the browser tests visit the same pages many times, and axe is most of their time."""
     from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 
     page.wait_for_load_state("load")  # a click returns once a navigation starts: check the new page
     drawn = page.evaluate(SHAPE)
+    # The same elements drawn at another width are another page to axe (a target's size, a table
+    # that scrolls, what overlaps what), so the viewport is part of the shape.
+    viewport = page.viewport_size or {}
+    drawn = drawn and f"{viewport.get('width')}x{viewport.get('height')} {drawn}"
     shape = hashlib.sha256(drawn.encode()).hexdigest() if drawn else None  # None: no document to remember
     if shape and _axe_passed(shape):
         return

@@ -42,3 +42,19 @@ def test_the_axe_check_fails_on_a_page_with_a_violation(page):
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page)
+
+
+def test_a_page_that_passed_at_desktop_width_is_checked_again_on_a_phone(page):
+    """Links that are comfortable targets on a desktop shrink under a narrow-screen style: the same
+    document fails axe's target size rule at phone width although it passed wider."""
+    from .conftest import PHONE
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_content('<!doctype html><html lang="en"><title>Links</title><style>'
+                     'a { display: inline-block; padding: 12px; }'
+                     '@media (max-width: 400px) { a { padding: 0; font-size: 8px; line-height: 8px; } }'
+                     '</style><main><p><a href="/a">A</a><a href="/b">B</a><a href="/c">C</a></p></main></html>')
+    assert_accessible(page)
+    page.set_viewport_size(PHONE)
+    with pytest.raises(AssertionError, match="target-size"):
+        assert_accessible(page)

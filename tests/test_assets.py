@@ -51,6 +51,8 @@ def test_an_edited_file_gets_a_new_address(tmp_path):
     assert assets.version(tmp_path, "site.css") not in (None, before)
     assert assets.version(tmp_path, "missing.css") is None
     assert assets.version(tmp_path, "../site.css") is None  # outside the folder
+    (tmp_path / "css").mkdir()
+    assert assets.version(tmp_path, "css") is None  # a folder is not a file
 
 
 @pytest.mark.browser

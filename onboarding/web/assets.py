@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -35,16 +36,17 @@ def _digest(path: str, _mtime_ns: int, _size: int) -> str:
 def version(folder: str | Path, filename: str) -> str | None:
     """The digest of a served file's content; None if there is no such file. Looked up by its
     modification time, so an edited file gets a new address without a restart."""
-    path = safe_join(str(folder), filename)
+    if (path := safe_join(str(folder), filename)) is None:
+        return None
     try:
-        stat = os.stat(path) if path else None
+        found = os.stat(path)
     except OSError:
         return None
-    return _digest(path, stat.st_mtime_ns, stat.st_size) if stat else None
+    return _digest(path, found.st_mtime_ns, found.st_size) if stat.S_ISREG(found.st_mode) else None
 
 
 def _send(folder: str | Path, filename: str, unversioned_max_age: int | None):
-    """The file; kept a year, untouched, when asked for at its current digest."""
+    """The file; kept a year and never revalidated when asked for at its current digest."""
     versioned = "v" in request.args and request.args["v"] == version(folder, filename)
     response = send_from_directory(folder, filename, max_age=YEAR if versioned else unversioned_max_age)
     if versioned:

@@ -35,6 +35,21 @@ def test_nudges_run_prints_the_counts(ctx, runner):
     assert (again.exit_code, again.output.strip()) == (0, "recorded 0, sent 0, failed 0")
 
 
+def test_a_failed_statistics_refresh_does_not_fail_a_sweep_that_sent(ctx, runner, monkeypatch, caplog):
+    from onboarding.nudges import delivery
+
+    def locked():
+        raise sa.exc.OperationalError("ANALYZE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(delivery, "refresh_statistics", locked)
+    world(make_user)
+    result = runner.invoke(args=["nudges", "run", "--today", "2026-12-22"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "recorded 3, sent 3, failed 0"
+    assert "refreshing SQLite's statistics failed" in caplog.text
+    assert [status for _, status in statuses()] == ["sent"] * 3  # marked, and none to send again
+
+
 def test_dry_run_writes_and_sends_nothing(ctx, runner):
     from onboarding.nudges import mail
 

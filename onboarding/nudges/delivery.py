@@ -247,7 +247,11 @@ def daily_sweep(today: date | None = None, config: Mapping | None = None) -> Swe
     """The daily job, from the scheduler or from cron (``onboarding nudges run``): a sweep, then
     fresh statistics about the day's plans and milestones for SQLite's query planner."""
     result = sweep(today, config)
-    refresh_statistics()
+    try:
+        refresh_statistics()
+    except sa.exc.SQLAlchemyError:  # the emails are sent and marked: a planner's nicety cannot undo that
+        log.exception("refreshing SQLite's statistics failed")
+        db.session.rollback()
     return result
 
 

@@ -92,6 +92,18 @@ def test_two_escalations_for_one_leader_and_an_escalation_with_a_digest(close):
     assert "Lee Leader's milestone \"Meet the digital team\" was due on Tuesday 1 December 2026" in text
 
 
+def test_an_escalation_one_working_day_late_says_day_not_days(close):
+    # A playbook may escalate after a single working day; the email must not say "1 working days".
+    close["version"].nudges = close["version"].nudges | {"escalate_after_working_days": 1}
+    db.session.commit()
+    nudges.sweep(D("2026-12-03"))  # Thursday: the leader's milestones are 2 and 1 of their working days late
+    text, html = parts(emails()[SPONSOR])
+    assert "\"Meet the digital team\" was due on Tuesday 1 December 2026 and is 2 working days overdue." in text
+    assert "\"Draw the stakeholder map\" was due on Wednesday 2 December 2026 and is 1 working day overdue." in text
+    assert "was due on <strong>Wednesday 2 December 2026</strong> and is 1 working day overdue." in html
+    assert "1 working days" not in text + html
+
+
 def test_every_subject_wording_from_its_items():
     def item(kind, **extra):
         return {"kind": kind, "id": 1, "leader": "Lee Leader", "title": "Meet the Caldicott Guardian",

@@ -92,6 +92,7 @@ TARGETS = {
 }
 SEQUENTIAL_REQUESTS = 200  # a page, over HTTP, one client
 COHORT_ROUNDS = 10  # interleaved rounds of the cohort at 1,000 and at --plans plans
+BUSY_WARNING = 0.25  # other work using more than this share of all CPUs makes latencies suspect
 
 
 def page_path(path: str, seeded) -> str:
@@ -126,6 +127,23 @@ def proc_status_kib(pid: int | str, field: str) -> int | None:
     except (OSError, ValueError):
         return None
     return None
+
+
+def busy_share(seconds: float = 2.0) -> float | None:
+    """The share of all the CPUs busy over ``seconds`` while the benchmark itself waits: other
+    work on the machine. (The 1-minute load average would count the benchmark's own seeding of
+    the minute before, and so warned on every run.) None where /proc/stat cannot be read."""
+    def sample() -> tuple[int, int]:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # busy, total: all but idle and iowait
+
+    try:
+        busy, total = sample()
+        time.sleep(seconds)
+        busy_after, total_after = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return round((busy_after - busy) / max(total_after - total, 1), 3)
 
 
 def log_step(message: str) -> None:
@@ -643,7 +661,7 @@ def bench_database(target: Target, args, today: date, workdir: Path) -> dict:
     in_requests = 5 if args.quick else 100
     http_requests = CLIENT_THREADS if args.quick else 200
     sequential_requests = 3 if args.quick else SEQUENTIAL_REQUESTS
-    out: dict = {"database": target.version(), "seed": {}, "queries": {}, "sweep": {}, "load_average": {}}
+    out: dict = {"database": target.version(), "seed": {}, "queries": {}, "sweep": {}, "busy": {}}
 
     def seeded_at(label: str, plans: int):
         url = target.fresh(workdir, label)
@@ -675,7 +693,7 @@ def bench_database(target: Target, args, today: date, workdir: Path) -> dict:
         mid_db = (app, seeded)
     # Full scale: everything.
     url, instance, app, seeded = seeded_at("full", n)
-    out["load_average"]["before_latency"] = round(os.getloadavg()[0], 2)
+    out["busy"]["before_latency"] = busy_share()
     out["queries"][str(n)] = count_queries(app, seeded)
     slow = {name: q["first_request_seconds"] for name, q in out["queries"][str(n)].items() if q.get("slow")}
     log_step(f"{target.kind}: in-process latency ({in_requests} requests a page)")
@@ -705,7 +723,7 @@ def bench_database(target: Target, args, today: date, workdir: Path) -> dict:
         app, _ = _reopen(url, instance)
         out["create"] = create_rate(app, min(CREATE_PLANS, n), today)
         dispose(app)
-    out["load_average"]["end"] = round(os.getloadavg()[0], 2)
+    out["busy"]["end"] = busy_share()
     peaks = [s[k].get("peak_rss_mib") for s in out["sweep"].values() for k in ("catch_up", "daily")]
     out["memory"] = memory | {"sweep_peak_mib": max((p for p in peaks if p), default=None)}
     low, high = out["sweep"].get(str(mid)), out["sweep"].get(str(n))
@@ -834,11 +852,11 @@ def markdown(results: dict) -> str:
              f"{fmt(results['machine']['memory_mib'])} MiB RAM, Python {results['machine']['python']}; "
              + "; ".join(d.get("database", k) for k, d in dbs.items()) + ".", ""]
     small = str(min(QUERY_SCALE, n))
-    busy = [f"{kind} {d['load_average'].get('before_latency')}" for kind, d in dbs.items()
-            if "load_average" in d and (d["load_average"].get("before_latency") or 0) > results["machine"]["cpus"] / 2]
+    busy = [f"{kind} {d['busy']['before_latency']:.0%}" for kind, d in dbs.items()
+            if (d.get("busy", {}).get("before_latency") or 0) > BUSY_WARNING]
     if busy:
-        lines += [f"WARNING: the machine was busy (1-minute load average: {', '.join(busy)}); "
-                  "latencies are not representative.", ""]
+        lines += [f"WARNING: other work kept the machine busy just before the pages were measured (share of all "
+                  f"CPUs: {', '.join(busy)}); latencies are not representative.", ""]
     lines += [
         f"Pages at {n:,} plans. Latency in ms as p50 / p95. HTTP: gunicorn, {GUNICORN_WORKERS} workers; "
         f"sequential (one client; × health: p50 and p95 as multiples of /health's in the same run), "

@@ -21,7 +21,15 @@ from .conftest import DATABASES, PG_URL, base_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_benchmark_prints_table_and_writes_json(tmp_path):
+def load_bench(monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", bench)  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_benchmark_prints_table_and_writes_json(tmp_path, monkeypatch):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--plans", "20", "--quick", "--databases", "sqlite",
          "--output-dir", str(tmp_path)],
@@ -50,6 +58,29 @@ def test_benchmark_prints_table_and_writes_json(tmp_path):
     assert sqlite["create"]["plans"] == 20
     assert sqlite["memory"]["web_worker_peak_mib"] > 0
 
+    # The warning about a busy machine comes from how busy it was just before the pages were measured.
+    assert 0 <= sqlite["busy"]["before_latency"] <= 1
+    bench = load_bench(monkeypatch)
+    sqlite["busy"]["before_latency"] = 0.6
+    assert "WARNING: other work kept the machine busy just before the pages were measured (share of all CPUs: " \
+        "sqlite 60%)" in bench.markdown(latest)
+    sqlite["busy"]["before_latency"] = 0.1
+    assert "WARNING" not in bench.markdown(latest)
+
+
+def test_busy_share_counts_other_work_on_every_cpu(monkeypatch):
+    """Processes spinning on every CPU while the benchmark waits make the machine (nearly) all busy."""
+    bench = load_bench(monkeypatch)
+    spin = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\nwhile time.time() < end: pass"])
+            for _ in range(os.cpu_count() or 1)]
+    try:
+        time.sleep(0.3)  # all of them started
+        assert bench.busy_share(1.0) > 0.9
+    finally:
+        for p in spin:
+            p.kill()
+            p.wait()
+
 
 # A statement that would run for seconds: SQLite counting without end, PostgreSQL asleep.
 SLOW = {"sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
@@ -60,10 +91,7 @@ SLOW = {"sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM 
 def test_the_benchmark_cuts_off_a_slow_statement_in_every_transaction(tmp_path, kind, monkeypatch):
     """One pathological query cannot hold the benchmark up: past its limit a statement fails,
     in the first transaction on a connection and in those after it."""
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench_run", bench)  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
+    bench = load_bench(monkeypatch)
     url = f"sqlite:///{tmp_path / 'limit.sqlite3'}" if kind == "sqlite" else database_url(PG_URL)
     app = create_app(base_config(tmp_path, url))
     bench.limit_statements(app, 0.2)

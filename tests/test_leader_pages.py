@@ -61,6 +61,14 @@ def test_my_plan_shows_the_plan(cast, client, login):
         assert f"<h3>{escape(title)}</h3>" in page
 
 
+@pytest.mark.parametrize("cadence, wording", [(14, "every 14 days"), (1, "every day")])
+def test_the_welcome_says_how_often_check_ins_are(cast, client, login, cadence, wording):
+    cast["plan_a"].checkin_cadence_days = cadence  # a playbook may set anything from 1 to 90 days
+    db.session.commit()
+    login(cast["leader_a"])
+    assert f"You meet for a check-in about {wording}.</li>" in text(client.get("/my-plan"))
+
+
 def test_my_plan_week_and_percentage(cast, client, login, monkeypatch):
     plan = cast["plan_a"]
     monkeypatch.setattr(plans, "today", lambda: date(2026, 9, 21))  # the start of week 3

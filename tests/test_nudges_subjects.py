@@ -104,6 +104,16 @@ def test_an_escalation_one_working_day_late_says_day_not_days(close):
     assert "1 working days" not in text + html
 
 
+@pytest.mark.parametrize("cadence, day, wording", [(1, "2026-12-09", "every day"), (14, "2026-12-22", "every 14 days")])
+def test_a_check_in_due_email_says_how_often(close, cadence, day, wording):
+    close["plan"].checkin_cadence_days = cadence  # the plan started on Monday 7 December, with no check-in
+    db.session.commit()
+    nudges.sweep(D(day))
+    text, html = parts(emails()[SPONSOR])
+    assert f"No check-in has been logged yet. Check-ins are due {wording}." in text
+    assert f"No check-in has been logged yet. Check-ins are due {wording}.</p>" in html
+
+
 def test_every_subject_wording_from_its_items():
     def item(kind, **extra):
         return {"kind": kind, "id": 1, "leader": "Lee Leader", "title": "Meet the Caldicott Guardian",

@@ -148,12 +148,11 @@ def _item(nudge, batch: Batch, today: date, url) -> dict:
     m = batch.milestones[nudge.milestone_id]
     # As PlanFacts.calendar_for: the leader's own pattern, Monday to Friday for the others.
     cal = Calendar(parse_working_days(plan.working_days)) if m.owner == "leader" else Calendar()
-    late = max(0, between(cal, m.due_date, today))
     item.update(
         title=m.title,
         due=long_date(m.due_date),
         due_on=m.due_date,
-        late=f"{late} working day{'' if late == 1 else 's'}",  # how late, as the overdue and escalation emails say it
+        late=dates.working_days(max(0, between(cal, m.due_date, today))),  # how late, as the emails say it
         url=url["milestone"](plan.id, m.id),
         headline={
             "due_soon": f"Due soon: {m.title}",

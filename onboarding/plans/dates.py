@@ -57,3 +57,13 @@ def when(moment: datetime | None, timezone: str | None = None) -> str:
         return ""
     here = local(moment, timezone)
     return f"{day(here.date())} at {clock(here)}"
+
+
+def working_days(count: int) -> str:
+    """How many working days: "1 working day", "3 working days"."""
+    return f"{count} working day{'' if count == 1 else 's'}"
+
+
+def every(days: int) -> str:
+    """How often: "every day", "every 14 days" (a check-in cadence may be a single day)."""
+    return "every day" if days == 1 else f"every {days} days"

@@ -1,7 +1,8 @@
 """The date filters every template uses, so one style runs through the service:
 
 ``{{ d | day }}`` → 2 December 2026, ``{{ d | weekday }}`` → Wednesday 2 December 2026,
-``{{ t | when }}`` → 2 December 2026 at 3:05pm (a time stamp, in the TIMEZONE setting).
+``{{ t | when }}`` → 2 December 2026 at 3:05pm (a time stamp, in the TIMEZONE setting),
+``{{ n | every }}`` → every 14 days (every day for 1).
 The wording lives in ``plans.dates``; Python code (flash messages, emails) calls it there."""
 from __future__ import annotations
 
@@ -29,5 +30,5 @@ def when(value: datetime | None) -> str:
 
 
 def register(app: Flask) -> None:
-    for f in (day, weekday, when):
+    for f in (day, weekday, when, dates.every):
         app.add_template_filter(f)

@@ -175,7 +175,8 @@ def test_a_dry_run_changes_nothing(world, runner, monkeypatch):
     assert "nothing changed (dry run)" in out.output
     assert everything() == before
     out = runner.invoke(args=["retention", "run"])
-    assert "anonymised 1 plans closed before 2028-03-15" in out.output
+    assert "anonymised 1 plan closed before 2028-03-15, deleted 1 person and 0 sent-email log rows" in out.output
+    assert "change 1 checkin row\n" in out.output and "change 4 webhook_event rows\n" in out.output
     assert everything() != before
 
 

@@ -33,5 +33,5 @@ def retention_run(dry_run) -> None:
     for user_id, why in sorted(result.kept.items()):
         click.echo(f"keep user {user_id}: {why}")
     for table, count in sorted(result.rows.items()):
-        click.echo(f"{prefix}change {count} {table} rows")
+        click.echo(f"{prefix}change {retention.counted(count, f'{table} row', f'{table} rows')}")
     click.echo(result.summary + ("; nothing changed (dry run)" if dry_run else ""))

@@ -42,9 +42,14 @@ class RunResult:
     @property
     def summary(self) -> str:
         verb = "would anonymise" if self.dry_run else "anonymised"
-        return (f"{verb} {len(self.plans)} plans closed before {self.cutoff:%Y-%m-%d}, "
-                f"{'would delete' if self.dry_run else 'deleted'} {len(self.users)} people and "
-                f"{self.sent_emails} sent-email log rows")
+        return (f"{verb} {counted(len(self.plans), 'plan', 'plans')} closed before {self.cutoff:%Y-%m-%d}, "
+                f"{'would delete' if self.dry_run else 'deleted'} {counted(len(self.users), 'person', 'people')} and "
+                f"{counted(self.sent_emails, 'sent-email log row', 'sent-email log rows')}")
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """"1 plan", "3 plans": the run's report counts things of every number."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def cutoff(years: int, now: datetime | None = None) -> datetime:

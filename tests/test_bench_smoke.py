@@ -71,15 +71,16 @@ def test_benchmark_prints_table_and_writes_json(tmp_path, monkeypatch):
 def test_busy_share_counts_other_work_on_every_cpu(monkeypatch):
     """Processes spinning on every CPU while the benchmark waits make the machine (nearly) all busy."""
     bench = load_bench(monkeypatch)
-    spin = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\nwhile time.time() < end: pass"])
+    spinner = "import time\nend = time.time() + 5\nprint('spinning', flush=True)\nwhile time.time() < end: pass"
+    spin = [subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE, text=True)
             for _ in range(os.cpu_count() or 1)]
     try:
-        time.sleep(0.3)  # all of them started
+        assert all(p.stdout.readline() == "spinning\n" for p in spin)  # every one of them running
         assert bench.busy_share(1.0) > 0.9
     finally:
         for p in spin:
             p.kill()
-            p.wait()
+            p.communicate()  # reaped, its pipe closed
 
 
 # A statement that would run for seconds: SQLite counting without end, PostgreSQL asleep.

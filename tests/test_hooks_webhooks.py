@@ -286,3 +286,22 @@ def test_an_address_that_resolves_to_a_private_one_is_never_posted_to(app, ctx, 
     queued = db.session.scalar(sa.select(sa.func.count()).select_from(HookPost))
     # Testing, loopback is allowed (the other tests rely on it): every queued post arrives.
     assert delivery.deliver(app.config).posted == queued == len(receiver.take()) > 0
+
+
+def test_the_delivery_log_counts_its_deliveries_in_words(ctx, client, login, receiver):
+    people = world(make_user)  # its plan is made before the endpoint: no delivery for it
+    register(receiver, "/log", ["plan.created"], people["hr"])
+    [(endpoint, *_)] = webhooks.endpoints()
+    login(people["hr"])
+
+    def caption() -> str:
+        page = client.get(f"/hr/integrations/webhooks/{endpoint.id}").get_data(as_text=True)
+        return page.split('<caption class="nhsuk-table__caption nhsuk-table__caption--s">')[1].split("</caption>")[0]
+
+    for n in (1, 2):
+        make_plan(people["version"], make_user(f"new.leader{n}@example.nhs.uk", f"New Leader {n}"), people["sponsor"])
+    # Two plans, two deliveries; with one only (the older removed), one.
+    assert caption() == "The latest 2 deliveries, newest first"
+    db.session.delete(db.session.scalars(sa.select(HookPost).order_by(HookPost.id)).first())
+    db.session.commit()
+    assert caption() == "The latest delivery"

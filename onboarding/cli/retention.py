@@ -19,6 +19,7 @@ def retention_run(dry_run) -> None:
     dates, statuses and counts kept), then delete deactivated people no plan kept in full names.
     One transaction, audited with its counts; prints what it did (or would do) by id."""
     from ..plans import retention
+    from ..plans.dates import counted
 
     years = current_app.config.get("RETENTION_YEARS", 6)
     try:
@@ -33,5 +34,5 @@ def retention_run(dry_run) -> None:
     for user_id, why in sorted(result.kept.items()):
         click.echo(f"keep user {user_id}: {why}")
     for table, count in sorted(result.rows.items()):
-        click.echo(f"{prefix}change {retention.counted(count, f'{table} row', f'{table} rows')}")
+        click.echo(f"{prefix}change {counted(count, f'{table} row', f'{table} rows')}")
     click.echo(result.summary + ("; nothing changed (dry run)" if dry_run else ""))

@@ -1,5 +1,6 @@
 """Dates as people read them, in the one style every page, email and flash message uses
-(the NHS.UK style: "2 December 2026", no leading zero, no abbreviations).
+(the NHS.UK style: "2 December 2026", no leading zero, no abbreviations), and the spans and
+counts said with them ("3 working days", "every 14 days", "1 plan").
 
 Pure, like ``planning``: no database, no Flask; any package may import it. Time stamps are
 stored as naive UTC (models.utcnow) and shown in the TIMEZONE setting, whose name the caller
@@ -59,9 +60,14 @@ def when(moment: datetime | None, timezone: str | None = None) -> str:
     return f"{day(here.date())} at {clock(here)}"
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """A count in the right number: "1 plan", "3 plans", "1 person", "2 people"."""
+    return f"{count} {one if count == 1 else many}"
+
+
 def working_days(count: int) -> str:
     """How many working days: "1 working day", "3 working days"."""
-    return f"{count} working day{'' if count == 1 else 's'}"
+    return counted(count, "working day", "working days")
 
 
 def every(days: int) -> str:

@@ -23,6 +23,7 @@ from ..models import Plan, User, utcnow
 from ..people import audit
 from . import planning
 from . import retention_rules as rules
+from .dates import counted
 from .retention_people import deletable_people, delete_person
 
 PLACEHOLDER_EMAIL = User.PLACEHOLDER_EMAIL
@@ -45,11 +46,6 @@ class RunResult:
         return (f"{verb} {counted(len(self.plans), 'plan', 'plans')} closed before {self.cutoff:%Y-%m-%d}, "
                 f"{'would delete' if self.dry_run else 'deleted'} {counted(len(self.users), 'person', 'people')} and "
                 f"{counted(self.sent_emails, 'sent-email log row', 'sent-email log rows')}")
-
-
-def counted(count: int, one: str, many: str) -> str:
-    """"1 plan", "3 plans": the run's report counts things of every number."""
-    return f"{count} {one if count == 1 else many}"
 
 
 def cutoff(years: int, now: datetime | None = None) -> datetime:
